@@ -1,0 +1,402 @@
+package datasets
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors wrapped by *TableError so callers can branch on the kind of
+// problem with errors.Is. A missing or unreadable file wraps the error from
+// the os package instead (so errors.Is(err, fs.ErrNotExist) works).
+var (
+	// ErrEmptyFile reports a file with no header row at all.
+	ErrEmptyFile = errors.New("empty file")
+	// ErrNoRows reports a file with a header row but no data rows.
+	ErrNoRows = errors.New("no data rows")
+	// ErrHeader reports an empty or duplicated column name in the header.
+	ErrHeader = errors.New("bad header")
+	// ErrRagged reports a row with a different number of fields than the header.
+	ErrRagged = errors.New("wrong number of fields")
+	// ErrNotNumber reports a cell that does not parse as a number.
+	ErrNotNumber = errors.New("not a number")
+	// ErrNotFinite reports a NaN or infinite cell (or one that overflows float64).
+	ErrNotFinite = errors.New("not finite")
+	// ErrSyntax reports malformed CSV, such as bad quoting.
+	ErrSyntax = errors.New("bad CSV syntax")
+	// ErrNoColumn reports a lookup of a column name the table does not have.
+	ErrNoColumn = errors.New("no such column")
+	// ErrNotBinary reports a value other than 0 or 1 in a column that must be binary.
+	ErrNotBinary = errors.New("not binary")
+)
+
+// Table is a numeric table read from a CSV file with a header row.
+type Table struct {
+	Source  string      // file name used in error messages
+	Columns []string    // header names, in file order
+	Rows    [][]float64 // Rows[i][j] is row i, column j
+
+	// lines[i] is the physical 1-based file line of Rows[i], when known.
+	lines []int
+}
+
+// TableError is the typed error returned for every bad-input case of the
+// CSV reader and of the Table accessors. It prints as one short line such as
+//
+//	data.csv:7:3 (column "x2"): "abc" is not a number
+//
+// Err, when non-nil, is one of the sentinel errors of this package (ErrRagged,
+// ErrNotNumber, ...) or the underlying I/O error, and is returned by Unwrap.
+type TableError struct {
+	File   string // file name (Table.Source)
+	Line   int    // 1-based physical line in the file; 0 when not applicable
+	Column int    // 1-based column (field) number; 0 when not applicable
+	Field  string // column name when known
+	Msg    string // what is wrong, without the position
+	Err    error  // wrapped cause (sentinel or I/O error); may be nil
+}
+
+// Error formats the error as "file:line:col (column "name"): msg", leaving out
+// the parts that are not known.
+func (e *TableError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Column)
+		}
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, " (column %q)", e.Field)
+	}
+	b.WriteString(": ")
+	msg := e.Msg
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	b.WriteString(msg)
+	return b.String()
+}
+
+// Unwrap returns the wrapped cause.
+func (e *TableError) Unwrap() error { return e.Err }
+
+// ReadCSV reads a numeric table from the CSV file at path. The first row is
+// the header. All errors are *TableError values that name path.
+func ReadCSV(path string) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &TableError{File: path, Msg: "cannot open: " + causeText(err), Err: err}
+	}
+	defer f.Close()
+	return ParseCSV(f, path)
+}
+
+// causeText returns the innermost message of err (e.g. "no such file or
+// directory" rather than "open x.csv: no such file or directory").
+func causeText(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// ParseCSV reads a numeric table in CSV form from r; source names the input
+// in error messages and becomes Table.Source.
+//
+// The first record is the header; header names and cells may be surrounded
+// by whitespace, which is ignored. A leading UTF-8 byte order mark, CRLF line
+// endings, empty lines and whitespace-only lines at the end of the input are
+// accepted. Every cell must be a finite number as understood by
+// strconv.ParseFloat; NaN and infinities are rejected. Line numbers in errors
+// are physical lines of the input, the header being line 1.
+func ParseCSV(r io.Reader, source string) (*Table, error) {
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1 // checked here, to give better messages
+	cr.ReuseRecord = true
+
+	t := &Table{Source: source}
+	blankLine := 0 // first whitespace-only line seen after the header, if any
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvError(source, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if t.Columns == nil {
+			if err := t.setHeader(rec, line); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if isBlank(rec) {
+			if blankLine == 0 {
+				blankLine = line
+			}
+			continue
+		}
+		if blankLine != 0 {
+			return nil, &TableError{File: source, Line: blankLine, Msg: "blank line inside the data", Err: ErrRagged}
+		}
+		if len(rec) != len(t.Columns) {
+			return nil, &TableError{File: source, Line: line,
+				Msg: fmt.Sprintf("has %d fields, want %d (one per header column)", len(rec), len(t.Columns)),
+				Err: ErrRagged}
+		}
+		row := make([]float64, len(rec))
+		for j, cell := range rec {
+			v, err := parseCell(cell)
+			if err != nil {
+				err.File, err.Line, err.Column, err.Field = source, line, j+1, t.Columns[j]
+				return nil, err
+			}
+			row[j] = v
+		}
+		t.Rows = append(t.Rows, row)
+		t.lines = append(t.lines, line)
+	}
+	if t.Columns == nil {
+		return nil, &TableError{File: source, Msg: "empty file (no header row)", Err: ErrEmptyFile}
+	}
+	if len(t.Rows) == 0 {
+		return nil, &TableError{File: source, Msg: "no data rows after the header", Err: ErrNoRows}
+	}
+	return t, nil
+}
+
+// setHeader validates and stores the header record.
+func (t *Table) setHeader(rec []string, line int) error {
+	cols := make([]string, len(rec))
+	seen := make(map[string]int, len(rec))
+	for j, name := range rec {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return &TableError{File: t.Source, Line: line, Column: j + 1, Msg: "empty column name in header", Err: ErrHeader}
+		}
+		if k, dup := seen[name]; dup {
+			return &TableError{File: t.Source, Line: line, Column: j + 1, Field: name,
+				Msg: fmt.Sprintf("duplicate column name (also column %d)", k+1), Err: ErrHeader}
+		}
+		seen[name] = j
+		cols[j] = name
+	}
+	t.Columns = cols
+	return nil
+}
+
+// isBlank reports whether a record comes from a whitespace-only line.
+func isBlank(rec []string) bool {
+	return len(rec) == 1 && strings.TrimSpace(rec[0]) == ""
+}
+
+// parseCell parses one trimmed cell; the returned error lacks its position.
+func parseCell(cell string) (float64, *TableError) {
+	s := strings.TrimSpace(cell)
+	if s == "" {
+		return 0, &TableError{Msg: "empty cell", Err: ErrNotNumber}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
+			return 0, &TableError{Msg: fmt.Sprintf("%q is not finite (overflows float64)", s), Err: ErrNotFinite}
+		}
+		// Underflow to zero (ErrRange with a finite result) is accepted.
+		if !errors.Is(err, strconv.ErrRange) {
+			return 0, &TableError{Msg: fmt.Sprintf("%q is not a number", s), Err: ErrNotNumber}
+		}
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, &TableError{Msg: fmt.Sprintf("%q is not finite", s), Err: ErrNotFinite}
+	}
+	return v, nil
+}
+
+// csvError converts an error from encoding/csv into a *TableError.
+func csvError(source string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		msg := "bad CSV quoting: " + pe.Err.Error()
+		if pe.Line != pe.StartLine {
+			msg += fmt.Sprintf(" (record starting here runs to line %d)", pe.Line)
+		}
+		return &TableError{File: source, Line: pe.StartLine, Msg: msg, Err: ErrSyntax}
+	}
+	return &TableError{File: source, Msg: "read error: " + err.Error(), Err: err}
+}
+
+// Index returns the 0-based index of the named column. If there is no such
+// column the *TableError names the source, the missing column and the
+// available columns.
+func (t *Table) Index(name string) (int, error) {
+	for j, c := range t.Columns {
+		if c == name {
+			return j, nil
+		}
+	}
+	return -1, &TableError{File: t.Source, Field: name,
+		Msg: "no such column; have " + quoteList(t.Columns, 20), Err: ErrNoColumn}
+}
+
+// quoteList formats names as "a", "b", "c", abbreviating after max names.
+func quoteList(names []string, max int) string {
+	if len(names) == 0 {
+		return "no columns"
+	}
+	var b strings.Builder
+	for i, n := range names {
+		if i == max {
+			fmt.Fprintf(&b, ", ... (%d more)", len(names)-max)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(n))
+	}
+	return b.String()
+}
+
+// rowLine returns the file line of row i for error messages.
+func (t *Table) rowLine(i int) int {
+	if i < len(t.lines) {
+		return t.lines[i]
+	}
+	return i + 2 // header on line 1, no blank lines
+}
+
+// checkRow reports a row too short to have column j (only possible for a
+// hand-built Table).
+func (t *Table) checkRow(i, j int) error {
+	if j < len(t.Rows[i]) {
+		return nil
+	}
+	return &TableError{File: t.Source, Line: t.rowLine(i),
+		Msg: fmt.Sprintf("has %d fields, want %d", len(t.Rows[i]), len(t.Columns)), Err: ErrRagged}
+}
+
+// Column returns a copy of the values of the named column, one per row.
+func (t *Table) Column(name string) ([]float64, error) {
+	j, err := t.Index(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(t.Rows))
+	for i, row := range t.Rows {
+		if err := t.checkRow(i, j); err != nil {
+			return nil, err
+		}
+		out[i] = row[j]
+	}
+	return out, nil
+}
+
+// Matrix returns the named columns as a row-major matrix of
+// len(t.Rows)×len(names) values, together with the number of columns.
+// Names may repeat. Asking for no columns is an error.
+func (t *Table) Matrix(names []string) ([]float64, int, error) {
+	if len(names) == 0 {
+		return nil, 0, &TableError{File: t.Source, Msg: "no columns selected", Err: ErrNoColumn}
+	}
+	idx := make([]int, len(names))
+	for k, name := range names {
+		j, err := t.Index(name)
+		if err != nil {
+			return nil, 0, err
+		}
+		idx[k] = j
+	}
+	cols := len(names)
+	out := make([]float64, len(t.Rows)*cols)
+	for i, row := range t.Rows {
+		for k, j := range idx {
+			if err := t.checkRow(i, j); err != nil {
+				return nil, 0, err
+			}
+			out[i*cols+k] = row[j]
+		}
+	}
+	return out, cols, nil
+}
+
+// CheckBinary checks that every value in the named column is exactly 0 or 1,
+// as logistic regression targets must be. It returns a *TableError naming the
+// first offending line (and wrapping ErrNotBinary), or the error of Index.
+func (t *Table) CheckBinary(name string) error {
+	j, err := t.Index(name)
+	if err != nil {
+		return err
+	}
+	for i, row := range t.Rows {
+		if err := t.checkRow(i, j); err != nil {
+			return err
+		}
+		if v := row[j]; v != 0 && v != 1 {
+			return &TableError{File: t.Source, Line: t.rowLine(i), Column: j + 1, Field: name,
+				Msg: strconv.FormatFloat(v, 'g', -1, 64) + " is not 0 or 1", Err: ErrNotBinary}
+		}
+	}
+	return nil
+}
+
+// SaveCSV writes a header and numeric rows to path as CSV, atomically (see
+// WriteFileAtomic). Values are written in the shortest form that reads back
+// exactly. Every row must have len(header) values, and all values must be
+// finite, so that ReadCSV accepts the result; violations are *TableError
+// values and leave any existing file untouched.
+func SaveCSV(path string, header []string, rows [][]float64) error {
+	seen := make(map[string]bool, len(header))
+	for j, h := range header {
+		name := strings.TrimSpace(h)
+		if name == "" || seen[name] {
+			return &TableError{File: path, Line: 1, Column: j + 1, Field: name, Msg: "empty or duplicate column name", Err: ErrHeader}
+		}
+		seen[name] = true
+	}
+	if len(header) == 0 {
+		return &TableError{File: path, Line: 1, Msg: "empty header", Err: ErrHeader}
+	}
+	for i, row := range rows {
+		if len(row) != len(header) {
+			return &TableError{File: path, Line: i + 2,
+				Msg: fmt.Sprintf("row %d has %d values, want %d", i, len(row), len(header)), Err: ErrRagged}
+		}
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return &TableError{File: path, Line: i + 2, Column: j + 1, Field: header[j],
+					Msg: strconv.FormatFloat(v, 'g', -1, 64) + " is not finite", Err: ErrNotFinite}
+			}
+		}
+	}
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(header); err != nil {
+			return err
+		}
+		rec := make([]string, len(header))
+		for _, row := range rows {
+			for j, v := range row {
+				rec[j] = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}

@@ -1,0 +1,364 @@
+package datasets
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseCSVGood(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		cols  []string
+		rows  [][]float64
+		lines []int
+	}{
+		{"plain", "a,b\n1,2\n3,4\n", []string{"a", "b"}, [][]float64{{1, 2}, {3, 4}}, []int{2, 3}},
+		{"no final newline", "a,b\n1,2\n3,4", []string{"a", "b"}, [][]float64{{1, 2}, {3, 4}}, []int{2, 3}},
+		{"whitespace", " a , b\t\n 1 ,\t2 \n", []string{"a", "b"}, [][]float64{{1, 2}}, []int{2}},
+		{"bom", "\xEF\xBB\xBFx,y\n1,2\n", []string{"x", "y"}, [][]float64{{1, 2}}, []int{2}},
+		{"crlf", "x,y\r\n1.5,-2e3\r\n0x1p-2,7\r\n", []string{"x", "y"}, [][]float64{{1.5, -2000}, {0.25, 7}}, []int{2, 3}},
+		{"blank trailing lines", "x\n1\n2\n\n  \n\r\n", []string{"x"}, [][]float64{{1}, {2}}, []int{2, 3}},
+		{"empty line inside", "x,y\n1,2\n\n3,4\n", []string{"x", "y"}, [][]float64{{1, 2}, {3, 4}}, []int{2, 4}},
+		{"quoted", "\"a\",\"b, c\"\n\"1\", 2\n", []string{"a", "b, c"}, [][]float64{{1, 2}}, []int{2}},
+		{"underflow is zero", "x\n1e-400\n", []string{"x"}, [][]float64{{0}}, []int{2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tab, err := ParseCSV(strings.NewReader(tc.in), "in.csv")
+			if err != nil {
+				t.Fatalf("ParseCSV: %v", err)
+			}
+			if !reflect.DeepEqual(tab.Columns, tc.cols) {
+				t.Errorf("Columns = %q, want %q", tab.Columns, tc.cols)
+			}
+			if !reflect.DeepEqual(tab.Rows, tc.rows) {
+				t.Errorf("Rows = %v, want %v", tab.Rows, tc.rows)
+			}
+			if !reflect.DeepEqual(tab.lines, tc.lines) {
+				t.Errorf("lines = %v, want %v", tab.lines, tc.lines)
+			}
+			if tab.Source != "in.csv" {
+				t.Errorf("Source = %q", tab.Source)
+			}
+		})
+	}
+}
+
+func TestParseCSVBad(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		sentinel error
+		line     int
+		col      int
+		field    string
+		msg      string // exact Error() text
+	}{
+		{"empty", "", ErrEmptyFile, 0, 0, "", `d.csv: empty file (no header row)`},
+		{"only blank lines", "\n\n", ErrEmptyFile, 0, 0, "", `d.csv: empty file (no header row)`},
+		{"header only", "a,b\n", ErrNoRows, 0, 0, "", `d.csv: no data rows after the header`},
+		{"header only blank lines", "a,b\n\n \n", ErrNoRows, 0, 0, "", `d.csv: no data rows after the header`},
+		{"empty header name", "a,,c\n1,2,3\n", ErrHeader, 1, 2, "", `d.csv:1:2: empty column name in header`},
+		{"blank header name", "a, \n1,2\n", ErrHeader, 1, 2, "", `d.csv:1:2: empty column name in header`},
+		{"duplicate header", "a,b, a\n1,2,3\n", ErrHeader, 1, 3, "a", `d.csv:1:3 (column "a"): duplicate column name (also column 1)`},
+		{"short row", "a,b\n1,2\n3\n", ErrRagged, 3, 0, "", `d.csv:3: has 1 fields, want 2 (one per header column)`},
+		{"long row", "a,b\n1,2,3\n", ErrRagged, 2, 0, "", `d.csv:2: has 3 fields, want 2 (one per header column)`},
+		{"ragged after empty line", "a,b\n\n1,2\n\n\n3,4,5\n", ErrRagged, 6, 0, "", `d.csv:6: has 3 fields, want 2 (one per header column)`},
+		{"blank line inside", "a\n1\n  \n2\n", ErrRagged, 3, 0, "", `d.csv:3: blank line inside the data`},
+		{"not a number", "x1,x2,x3\n1,2,3\n1,abc,3\n", ErrNotNumber, 3, 2, "x2", `d.csv:3:2 (column "x2"): "abc" is not a number`},
+		{"empty cell", "x,y\n1,\n", ErrNotNumber, 2, 2, "y", `d.csv:2:2 (column "y"): empty cell`},
+		{"comma decimal", "x,y\n\"1,5\",2\n", ErrNotNumber, 2, 1, "x", `d.csv:2:1 (column "x"): "1,5" is not a number`},
+		{"NaN", "x,y\n1,NaN\n", ErrNotFinite, 2, 2, "y", `d.csv:2:2 (column "y"): "NaN" is not finite`},
+		{"nan", "x,y\n1,nan\n", ErrNotFinite, 2, 2, "y", `d.csv:2:2 (column "y"): "nan" is not finite`},
+		{"Inf", "x\nInf\n", ErrNotFinite, 2, 1, "x", `d.csv:2:1 (column "x"): "Inf" is not finite`},
+		{"+Inf", "x\n+Inf\n", ErrNotFinite, 2, 1, "x", `d.csv:2:1 (column "x"): "+Inf" is not finite`},
+		{"-Inf", "x\n -Inf \n", ErrNotFinite, 2, 1, "x", `d.csv:2:1 (column "x"): "-Inf" is not finite`},
+		{"infinity", "x\ninfinity\n", ErrNotFinite, 2, 1, "x", `d.csv:2:1 (column "x"): "infinity" is not finite`},
+		{"overflow", "x\n1e999\n", ErrNotFinite, 2, 1, "x", `d.csv:2:1 (column "x"): "1e999" is not finite (overflows float64)`},
+		{"bare quote", "x,y\n1,2\n3,4\"5\n", ErrSyntax, 3, 0, "", `d.csv:3: bad CSV quoting: bare " in non-quoted-field`},
+		{"unterminated quote", "x,y\n1,\"2\n3,4\n", ErrSyntax, 2, 0, "", `d.csv:2: bad CSV quoting: extraneous or missing " in quoted-field (record starting here runs to line 3)`},
+		{"crlf ragged", "a,b\r\n1,2\r\n3\r\n", ErrRagged, 3, 0, "", `d.csv:3: has 1 fields, want 2 (one per header column)`},
+		{"bom ragged", "\xEF\xBB\xBFa,b\n1\n", ErrRagged, 2, 0, "", `d.csv:2: has 1 fields, want 2 (one per header column)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tab, err := ParseCSV(strings.NewReader(tc.in), "d.csv")
+			if err == nil {
+				t.Fatalf("ParseCSV succeeded: %+v", tab)
+			}
+			var te *TableError
+			if !errors.As(err, &te) {
+				t.Fatalf("error %T %v is not a *TableError", err, err)
+			}
+			if !errors.Is(err, tc.sentinel) {
+				t.Errorf("errors.Is(%v, %v) = false", err, tc.sentinel)
+			}
+			if te.File != "d.csv" || te.Line != tc.line || te.Column != tc.col || te.Field != tc.field {
+				t.Errorf("position = %s:%d:%d %q, want d.csv:%d:%d %q", te.File, te.Line, te.Column, te.Field, tc.line, tc.col, tc.field)
+			}
+			if got := err.Error(); got != tc.msg {
+				t.Errorf("Error() = %s\n                want %s", got, tc.msg)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("Error() has several lines: %q", err.Error())
+			}
+		})
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+func TestParseCSVReadError(t *testing.T) {
+	_, err := ParseCSV(io.MultiReader(strings.NewReader("a,b\n1,2\n"), failingReader{}), "r.csv")
+	var te *TableError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "disk on fire") || te.File != "r.csv" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReadCSV(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	if err := os.WriteFile(good, []byte("y, x1 ,x2\n1,0.5,-1\n0,1.5,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := ReadCSV(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Source != good || len(tab.Rows) != 2 {
+		t.Fatalf("got %+v", tab)
+	}
+
+	missing := filepath.Join(dir, "missing.csv")
+	_, err = ReadCSV(missing)
+	var te *TableError
+	if !errors.As(err, &te) {
+		t.Fatalf("missing file: %T %v", err, err)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: errors.Is(err, fs.ErrNotExist) = false for %v", err)
+	}
+	if want := missing + ": cannot open: no such file or directory"; err.Error() != want {
+		t.Errorf("missing file: %q, want %q", err.Error(), want)
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("a,b\n1,2\n1,x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadCSV(bad)
+	if want := bad + `:3:2 (column "b"): "x" is not a number`; err == nil || err.Error() != want {
+		t.Errorf("bad file: %v, want %s", err, want)
+	}
+}
+
+func TestTableAccessors(t *testing.T) {
+	tab, err := ParseCSV(strings.NewReader("y,x1,x2\n1,10,100\n0,20,200\n\n1,30,300\n"), "t.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err := tab.Index("x2"); err != nil || j != 2 {
+		t.Errorf("Index(x2) = %d, %v", j, err)
+	}
+	_, err = tab.Index("z")
+	if want := `t.csv (column "z"): no such column; have "y", "x1", "x2"`; err == nil || err.Error() != want {
+		t.Errorf("Index(z) error = %v, want %s", err, want)
+	}
+	if !errors.Is(err, ErrNoColumn) {
+		t.Errorf("Index(z) error does not wrap ErrNoColumn")
+	}
+	col, err := tab.Column("x1")
+	if err != nil || !reflect.DeepEqual(col, []float64{10, 20, 30}) {
+		t.Errorf("Column(x1) = %v, %v", col, err)
+	}
+	col[0] = -1
+	if tab.Rows[0][1] != 10 {
+		t.Errorf("Column returned an alias of the table")
+	}
+	if _, err := tab.Column("nope"); !errors.Is(err, ErrNoColumn) {
+		t.Errorf("Column(nope) error = %v", err)
+	}
+
+	tests := []struct {
+		names []string
+		want  []float64
+		cols  int
+		err   error
+	}{
+		{[]string{"x1", "x2"}, []float64{10, 100, 20, 200, 30, 300}, 2, nil},
+		{[]string{"x2", "y"}, []float64{100, 1, 200, 0, 300, 1}, 2, nil},
+		{[]string{"x1", "x1"}, []float64{10, 10, 20, 20, 30, 30}, 2, nil},
+		{[]string{"x1", "zz"}, nil, 0, ErrNoColumn},
+		{nil, nil, 0, ErrNoColumn},
+	}
+	for _, tc := range tests {
+		m, cols, err := tab.Matrix(tc.names)
+		if !errors.Is(err, tc.err) || cols != tc.cols || !reflect.DeepEqual(m, tc.want) {
+			t.Errorf("Matrix(%q) = %v, %d, %v; want %v, %d, %v", tc.names, m, cols, err, tc.want, tc.cols, tc.err)
+		}
+	}
+
+	// A hand-built ragged table gives an error rather than a panic.
+	hand := &Table{Source: "hand", Columns: []string{"a", "b"}, Rows: [][]float64{{1, 2}, {3}}}
+	if _, err := hand.Column("b"); !errors.Is(err, ErrRagged) || err.Error() != "hand:3: has 1 fields, want 2" {
+		t.Errorf("ragged hand-built table: %v", err)
+	}
+	if _, _, err := hand.Matrix([]string{"b"}); !errors.Is(err, ErrRagged) {
+		t.Errorf("ragged hand-built table Matrix: %v", err)
+	}
+}
+
+func TestCheckBinary(t *testing.T) {
+	tests := []struct {
+		in   string
+		col  string
+		want string // "" for success
+	}{
+		{"y,x\n1,3\n0,4\n1,5\n", "y", ""},
+		{"y,x\n1,3\n0,4\n1,5\n", "x", `b.csv:2:2 (column "x"): 3 is not 0 or 1`},
+		{"x,y\n3,1\n\n4,0.5\n", "y", `b.csv:4:2 (column "y"): 0.5 is not 0 or 1`},
+		{"x,y\n3,1\n4,-0\n5,2\n", "y", `b.csv:4:2 (column "y"): 2 is not 0 or 1`},
+		{"x,y\n3,1\n", "label", `b.csv (column "label"): no such column; have "x", "y"`},
+	}
+	for _, tc := range tests {
+		tab, err := ParseCSV(strings.NewReader(tc.in), "b.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tab.CheckBinary(tc.col)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("CheckBinary(%q) on %q: %v", tc.col, tc.in, err)
+		case tc.want != "" && (err == nil || err.Error() != tc.want):
+			t.Errorf("CheckBinary(%q) on %q = %v, want %s", tc.col, tc.in, err, tc.want)
+		}
+		if tc.want != "" {
+			var te *TableError
+			if !errors.As(err, &te) {
+				t.Errorf("CheckBinary error is %T, want *TableError", err)
+			}
+		}
+	}
+}
+
+func TestSaveCSVRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.csv")
+	header := []string{"a", "b c", "d,e"}
+	rows := [][]float64{{1, 0.1, -3e-300}, {1.0 / 3, 2e20, 0}}
+	if err := SaveCSV(path, header, rows); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := ReadCSV(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(tab.Columns, header) || !reflect.DeepEqual(tab.Rows, rows) {
+		t.Errorf("round trip: got %q %v", tab.Columns, tab.Rows)
+	}
+	// Bad input leaves the existing file untouched.
+	before, _ := os.ReadFile(path)
+	badCases := []struct {
+		header []string
+		rows   [][]float64
+		err    error
+	}{
+		{[]string{"a", "b"}, [][]float64{{1, 2}, {3}}, ErrRagged},
+		{[]string{"a", "a"}, [][]float64{{1, 2}}, ErrHeader},
+		{nil, nil, ErrHeader},
+		{[]string{"a"}, [][]float64{{nan()}}, ErrNotFinite},
+	}
+	for _, bc := range badCases {
+		err := SaveCSV(path, bc.header, bc.rows)
+		var te *TableError
+		if !errors.As(err, &te) || !errors.Is(err, bc.err) {
+			t.Errorf("SaveCSV(%q, %v) = %v, want %v", bc.header, bc.rows, err, bc.err)
+		}
+	}
+	after, _ := os.ReadFile(path)
+	if string(before) != string(after) {
+		t.Errorf("file changed by failed saves")
+	}
+	assertNoTemps(t, filepath.Dir(path))
+}
+
+func nan() float64 {
+	var zero float64
+	return zero / zero
+}
+
+func assertNoTemps(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.json")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := WriteFileAtomic(path, func(w io.Writer) error {
+		io.WriteString(w, "partial new content")
+		return boom
+	})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), path) {
+		t.Errorf("failing write: err = %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("failed write changed file to %q", b)
+	}
+	assertNoTemps(t, dir)
+
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Errorf("panic in write was swallowed")
+			}
+		}()
+		WriteFileAtomic(path, func(w io.Writer) error { panic("oops") })
+	}()
+	assertNoTemps(t, dir)
+
+	if err := WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := io.WriteString(w, "new")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new" {
+		t.Errorf("content = %q, want new", b)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want preserved 0600", fi.Mode().Perm())
+	}
+	fresh := filepath.Join(dir, "fresh.txt")
+	if err := WriteFileAtomic(fresh, func(w io.Writer) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(fresh); fi.Size() != 0 || fi.Mode().Perm() != 0o644 {
+		t.Errorf("fresh file: %v %d", fi.Mode(), fi.Size())
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "no", "such", "dir", "x"), func(io.Writer) error { return nil }); err == nil {
+		t.Errorf("write into missing directory succeeded")
+	}
+	assertNoTemps(t, dir)
+}

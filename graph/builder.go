@@ -1,0 +1,543 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Node is a node of a Gorgonia expression graph. It is an alias, so nodes built by
+// a Builder can be passed to any Gorgonia function and back.
+type Node = G.Node
+
+// Float64 and Float32 are the two float types a Builder supports.
+var (
+	Float64 = tensor.Float64
+	Float32 = tensor.Float32
+)
+
+// Builder builds a Gorgonia expression graph with one float type and keeps the
+// first error it meets, so that model code reads as math rather than as a chain of
+// error checks. After an error every method returns nil and does nothing; check
+// Err once at the end.
+//
+// Binary elementwise methods (Add, Sub, Mul, Div, Pow) broadcast like NumPy: shapes
+// are aligned on their trailing axes and axes of size 1 are repeated. A scalar
+// broadcasts against anything.
+//
+// A Builder is not safe for concurrent use.
+type Builder struct {
+	g   *G.ExprGraph
+	dt  tensor.Dtype
+	err error
+	n   int // counter for unique names
+}
+
+// NewBuilder returns a Builder over a new graph with float type dt (Float64 or
+// Float32). It panics on any other dtype: that is a programmer error.
+func NewBuilder(dt tensor.Dtype) *Builder {
+	return wrap(G.NewGraph(), dt)
+}
+
+func wrap(g *G.ExprGraph, dt tensor.Dtype) *Builder {
+	if dt != tensor.Float64 && dt != tensor.Float32 {
+		panic(fmt.Sprintf("graph: unsupported dtype %v (want Float64 or Float32)", dt))
+	}
+	return &Builder{g: g, dt: dt}
+}
+
+// builderFor returns a Builder over the graph that n belongs to, with n's dtype.
+// Custom ops use it to build their gradients.
+func builderFor(n *Node) *Builder {
+	return wrap(n.Graph(), n.Dtype())
+}
+
+// Graph returns the underlying Gorgonia graph.
+func (b *Builder) Graph() *G.ExprGraph { return b.g }
+
+// Dtype returns the float type of the graph.
+func (b *Builder) Dtype() tensor.Dtype { return b.dt }
+
+// Err returns the first error met while building, or nil.
+func (b *Builder) Err() error { return b.err }
+
+// Fail records err as the builder's error unless one is already recorded. It lets
+// model code report its own errors (a wrong shape, say) through the builder.
+func (b *Builder) Fail(err error) {
+	if b.err == nil && err != nil {
+		b.err = err
+	}
+}
+
+// Failf records a formatted error (see Fail).
+func (b *Builder) Failf(format string, args ...any) { b.Fail(fmt.Errorf(format, args...)) }
+
+// ok reports whether building may go on with the given nodes.
+func (b *Builder) ok(ns ...*Node) bool {
+	if b.err != nil {
+		return false
+	}
+	for _, n := range ns {
+		if n == nil {
+			b.err = errors.New("graph: nil node (an earlier step failed outside this builder)")
+			return false
+		}
+	}
+	return true
+}
+
+// keep records err (wrapped with op) and returns n, or nil after an error.
+func (b *Builder) keep(op string, n *Node, err error) *Node {
+	if err != nil {
+		b.Fail(fmt.Errorf("graph: %s: %w", op, err))
+		return nil
+	}
+	return n
+}
+
+func (b *Builder) uniq(prefix string) string {
+	b.n++
+	return fmt.Sprintf("%s#%d", prefix, b.n)
+}
+
+// Scalar returns a constant scalar node with value v in the builder's float type.
+func (b *Builder) Scalar(v float64) *Node {
+	if b.err != nil {
+		return nil
+	}
+	if b.dt == tensor.Float32 {
+		return G.NewConstant(float32(v))
+	}
+	return G.NewConstant(v)
+}
+
+// NewValue allocates a tensor of the builder's float type with the given shape,
+// filled from vals (converted; nil means zeros). It panics if len(vals) does not
+// match the shape: that is a programmer error.
+func (b *Builder) NewValue(vals []float64, shape ...int) *tensor.Dense {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	if vals != nil && len(vals) != n {
+		panic(fmt.Sprintf("graph: %d values for shape %v", len(vals), shape))
+	}
+	if b.dt == tensor.Float32 {
+		d := make([]float32, n)
+		for i, v := range vals {
+			d[i] = float32(v)
+		}
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
+	}
+	d := make([]float64, n)
+	copy(d, vals)
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
+}
+
+// Input returns a tensor node with the given shape whose value (zeros at first) is
+// filled in by the caller between runs, for data or noise. Fill it with Set, or
+// write into Values(n) in place; the graph reads the new values on its next run.
+func (b *Builder) Input(name string, shape ...int) *Node {
+	return b.tensorNode(name, nil, shape...)
+}
+
+// Param returns a learnable tensor node with the given shape and initial values
+// (nil means zeros). It is an Input whose gradient the caller asks for.
+func (b *Builder) Param(name string, init []float64, shape ...int) *Node {
+	return b.tensorNode(name, init, shape...)
+}
+
+// Constant returns a tensor node holding vals, which the caller does not change.
+func (b *Builder) Constant(name string, vals []float64, shape ...int) *Node {
+	return b.tensorNode(name, vals, shape...)
+}
+
+func (b *Builder) tensorNode(name string, vals []float64, shape ...int) *Node {
+	if b.err != nil {
+		return nil
+	}
+	if len(shape) == 0 {
+		b.Failf("graph: node %q: shape must have at least one axis", name)
+		return nil
+	}
+	n := 1
+	for _, s := range shape {
+		if s <= 0 {
+			b.Failf("graph: node %q: bad shape %v", name, shape)
+			return nil
+		}
+		n *= s
+	}
+	if vals != nil && len(vals) != n {
+		b.Failf("graph: node %q: %d values for shape %v", name, len(vals), shape)
+		return nil
+	}
+	v := b.NewValue(vals, shape...)
+	return G.NewTensor(b.g, b.dt, len(shape), G.WithShape(shape...), G.WithName(b.uniq(name)), G.WithValue(v))
+}
+
+// Values returns the backing slice of n's current value converted to float64 (a
+// copy). It returns nil if n has no value yet.
+func Values(n *Node) []float64 {
+	v := n.Value()
+	if v == nil {
+		return nil
+	}
+	switch d := v.Data().(type) {
+	case []float64:
+		return append([]float64(nil), d...)
+	case []float32:
+		out := make([]float64, len(d))
+		for i, x := range d {
+			out[i] = float64(x)
+		}
+		return out
+	case float64:
+		return []float64{d}
+	case float32:
+		return []float64{float64(d)}
+	}
+	return nil
+}
+
+// Scalar64 returns the value of a scalar node as a float64 (NaN if it has none).
+func Scalar64(n *Node) float64 {
+	v := Values(n)
+	if len(v) != 1 {
+		return math.NaN()
+	}
+	return v[0]
+}
+
+// Set copies vals into the value of tensor node n (converting to its float type).
+// It returns an error if the lengths differ or n has no tensor value.
+func Set(n *Node, vals []float64) error {
+	v := n.Value()
+	if v == nil {
+		return fmt.Errorf("graph: Set %s: node has no value", n.Name())
+	}
+	switch d := v.Data().(type) {
+	case []float64:
+		if len(d) != len(vals) {
+			return fmt.Errorf("graph: Set %s: %d values for %d slots", n.Name(), len(vals), len(d))
+		}
+		copy(d, vals)
+	case []float32:
+		if len(d) != len(vals) {
+			return fmt.Errorf("graph: Set %s: %d values for %d slots", n.Name(), len(vals), len(d))
+		}
+		for i, x := range vals {
+			d[i] = float32(x)
+		}
+	default:
+		return fmt.Errorf("graph: Set %s: not a float tensor", n.Name())
+	}
+	return nil
+}
+
+// ---- shape helpers ----
+
+// Reshape returns x viewed with a new shape of the same size.
+func (b *Builder) Reshape(x *Node, shape ...int) *Node {
+	if !b.ok(x) {
+		return nil
+	}
+	if sameShape(x.Shape(), shape) {
+		return x
+	}
+	if x.IsScalar() {
+		b.Failf("graph: Reshape of a scalar to %v (use Mul with a tensor of ones)", shape)
+		return nil
+	}
+	if x.Shape().TotalSize() != tensor.Shape(shape).TotalSize() {
+		b.Failf("graph: Reshape %v to %v: sizes differ", x.Shape(), shape)
+		return nil
+	}
+	return b.shapeOp("reshape", x, shape, 0)
+}
+
+// T returns the transpose of a matrix.
+func (b *Builder) T(x *Node) *Node {
+	if !b.ok(x) {
+		return nil
+	}
+	n, err := G.Transpose(x)
+	return b.keep("T", n, err)
+}
+
+// MatMul returns the matrix product x·y of two matrices, or of a matrix and a
+// vector.
+func (b *Builder) MatMul(x, y *Node) *Node {
+	if !b.ok(x, y) {
+		return nil
+	}
+	n, err := G.Mul(x, y)
+	return b.keep("MatMul", n, err)
+}
+
+// Col returns column j of a matrix as a vector.
+func (b *Builder) Col(x *Node, j int) *Node {
+	if !b.ok(x) {
+		return nil
+	}
+	if x.Dims() != 2 || j < 0 || j >= x.Shape()[1] {
+		b.Failf("graph: Col %d of shape %v", j, x.Shape())
+		return nil
+	}
+	return b.Reshape(b.Cols(x, j, j+1), x.Shape()[0])
+}
+
+// Cols returns columns [from, to) of a matrix.
+func (b *Builder) Cols(x *Node, from, to int) *Node {
+	if !b.ok(x) {
+		return nil
+	}
+	if x.Dims() != 2 || from < 0 || to > x.Shape()[1] || from >= to {
+		b.Failf("graph: Cols [%d,%d) of shape %v", from, to, x.Shape())
+		return nil
+	}
+	if from == 0 && to == x.Shape()[1] {
+		return x
+	}
+	return b.shapeOp("cols", x, []int{x.Shape()[0], to - from}, from)
+}
+
+// Concat joins nodes along an axis.
+func (b *Builder) Concat(axis int, xs ...*Node) *Node {
+	if !b.ok(xs...) {
+		return nil
+	}
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	n, err := G.Concat(axis, xs...)
+	return b.keep("Concat", n, err)
+}
+
+// Sum sums x over the given axes (all axes when none are given, giving a scalar).
+func (b *Builder) Sum(x *Node, axes ...int) *Node {
+	if !b.ok(x) {
+		return nil
+	}
+	if x.IsScalar() {
+		return x
+	}
+	n, err := G.Sum(x, axes...)
+	return b.keep("Sum", n, err)
+}
+
+// Mean averages x over the given axes (all axes when none are given).
+func (b *Builder) Mean(x *Node, axes ...int) *Node {
+	if !b.ok(x) {
+		return nil
+	}
+	if x.IsScalar() {
+		return x
+	}
+	shp := x.Shape()
+	if len(axes) == 0 {
+		for i := range shp {
+			axes = append(axes, i)
+		}
+	}
+	cnt := 1
+	for _, a := range axes {
+		if a < 0 || a >= len(shp) {
+			b.Failf("graph: Mean axis %d of shape %v", a, shp)
+			return nil
+		}
+		cnt *= shp[a]
+	}
+	return b.Scale(b.Sum(x, axes...), 1/float64(cnt))
+}
+
+// ---- elementwise binary ops with broadcasting ----
+
+type plainFn func(a, b *Node) (*Node, error)
+
+func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
+	if !b.ok(x, y) {
+		return nil
+	}
+	xs, ys := x.Shape(), y.Shape()
+	if x.IsScalar() || y.IsScalar() || sameShape(xs, ys) {
+		n, err := plain(x, y)
+		return b.keep(name, n, err)
+	}
+	r := max(len(xs), len(ys))
+	if r > 4 {
+		b.Failf("graph: %s: cannot broadcast shapes %v and %v (more than 4 axes)", name, xs, ys)
+		return nil
+	}
+	xp, yp := padShape(xs, r), padShape(ys, r)
+	var lp, rp []byte
+	for i := 0; i < r; i++ {
+		switch {
+		case xp[i] == yp[i]:
+		case xp[i] == 1:
+			lp = append(lp, byte(i))
+		case yp[i] == 1:
+			rp = append(rp, byte(i))
+		default:
+			b.Failf("graph: %s: shapes %v and %v do not broadcast", name, xs, ys)
+			return nil
+		}
+	}
+	x = b.Reshape(x, xp...)
+	y = b.Reshape(y, yp...)
+	if b.err != nil {
+		return nil
+	}
+	out := make([]int, r)
+	for i := range out {
+		out[i] = max(xp[i], yp[i])
+	}
+	if lp != nil {
+		x = b.shapeOp("bcast", x, out, 0)
+	}
+	if rp != nil {
+		y = b.shapeOp("bcast", y, out, 0)
+	}
+	if b.err != nil {
+		return nil
+	}
+	n, err := plain(x, y)
+	return b.keep(name, n, err)
+}
+
+// sameShape compares shapes axis by axis (tensor.Shape.Eq treats (n) and (n, 1) as equal).
+func sameShape(s tensor.Shape, t []int) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := range s {
+		if s[i] != t[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func padShape(s tensor.Shape, r int) []int {
+	out := make([]int, r)
+	for i := range out {
+		out[i] = 1
+	}
+	copy(out[r-len(s):], s)
+	return out
+}
+
+// Add returns x + y elementwise (broadcasting).
+func (b *Builder) Add(x, y *Node) *Node { return b.binary("Add", x, y, G.Add) }
+
+// Sub returns x - y elementwise (broadcasting).
+func (b *Builder) Sub(x, y *Node) *Node { return b.binary("Sub", x, y, G.Sub) }
+
+// Mul returns x * y elementwise (broadcasting). For the matrix product use MatMul.
+func (b *Builder) Mul(x, y *Node) *Node {
+	return b.binary("Mul", x, y, G.HadamardProd)
+}
+
+// Div returns x / y elementwise (broadcasting).
+func (b *Builder) Div(x, y *Node) *Node {
+	return b.binary("Div", x, y, G.HadamardDiv)
+}
+
+// AddN returns the sum of several nodes of broadcast-compatible shapes.
+func (b *Builder) AddN(xs ...*Node) *Node {
+	if len(xs) == 0 {
+		b.Failf("graph: AddN of nothing")
+		return nil
+	}
+	out := xs[0]
+	for _, x := range xs[1:] {
+		out = b.Add(out, x)
+	}
+	return out
+}
+
+// Scale returns c * x for a constant c.
+func (b *Builder) Scale(x *Node, c float64) *Node {
+	if c == 1 {
+		return x
+	}
+	return b.Mul(x, b.Scalar(c))
+}
+
+// Shift returns x + c for a constant c.
+func (b *Builder) Shift(x *Node, c float64) *Node {
+	if c == 0 {
+		return x
+	}
+	return b.Add(x, b.Scalar(c))
+}
+
+// ---- elementwise unary ops ----
+
+func (b *Builder) unary(name string, x *Node, f func(*Node) (*Node, error)) *Node {
+	if !b.ok(x) {
+		return nil
+	}
+	n, err := f(x)
+	return b.keep(name, n, err)
+}
+
+// Neg returns -x.
+func (b *Builder) Neg(x *Node) *Node { return b.unary("Neg", x, G.Neg) }
+
+// Exp returns exp(x).
+func (b *Builder) Exp(x *Node) *Node { return b.unary("Exp", x, G.Exp) }
+
+// Log returns log(x).
+func (b *Builder) Log(x *Node) *Node { return b.unary("Log", x, G.Log) }
+
+// Log1p returns log(1 + x).
+func (b *Builder) Log1p(x *Node) *Node { return b.unary("Log1p", x, G.Log1p) }
+
+// Square returns x².
+func (b *Builder) Square(x *Node) *Node { return b.unary("Square", x, G.Square) }
+
+// Sqrt returns √x.
+func (b *Builder) Sqrt(x *Node) *Node { return b.unary("Sqrt", x, G.Sqrt) }
+
+// Abs returns |x| (its gradient at 0 is taken as 0).
+func (b *Builder) Abs(x *Node) *Node { return b.unary("Abs", x, G.Abs) }
+
+// Tanh returns tanh(x).
+func (b *Builder) Tanh(x *Node) *Node { return b.unary("Tanh", x, G.Tanh) }
+
+// ReLU returns max(x, 0).
+func (b *Builder) ReLU(x *Node) *Node { return b.apply1(reluOp, x) }
+
+// Softplus returns log(1 + exp(x)), computed stably in the graph's own float
+// type: finite for any finite x.
+func (b *Builder) Softplus(x *Node) *Node { return b.apply1(softplusOp, x) }
+
+// Sigmoid returns 1 / (1 + exp(-x)), computed stably.
+func (b *Builder) Sigmoid(x *Node) *Node { return b.apply1(sigmoidOp, x) }
+
+// LogSigmoid returns log(sigmoid(x)) = -softplus(-x), computed stably.
+func (b *Builder) LogSigmoid(x *Node) *Node { return b.apply1(logSigmoidOp, x) }
+
+// Lgamma returns log|Γ(x)| elementwise; its gradient is the digamma function.
+func (b *Builder) Lgamma(x *Node) *Node { return b.apply1(lgammaOp, x) }
+
+// Digamma returns ψ(x) = d/dx log Γ(x) elementwise; its gradient is the trigamma function.
+func (b *Builder) Digamma(x *Node) *Node { return b.apply1(digammaOp, x) }
+
+// LogSumExp returns log Σ exp(x) along axis (which disappears from the shape),
+// computed stably: finite whenever the inputs are finite.
+func (b *Builder) LogSumExp(x *Node, axis int) *Node {
+	if !b.ok(x) {
+		return nil
+	}
+	if axis < 0 || axis >= x.Dims() {
+		b.Failf("graph: LogSumExp axis %d of shape %v", axis, x.Shape())
+		return nil
+	}
+	n, err := G.ApplyOp(&lseOp{axis: axis, dims: x.Dims()}, x)
+	return b.keep("LogSumExp", n, err)
+}

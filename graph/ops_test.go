@@ -1,0 +1,155 @@
+package graph
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gorgonia.org/tensor"
+)
+
+// gradCheck builds cost = f(b, p) for a parameter p with the given shape and
+// initial values, and compares the graph gradient with central differences.
+func gradCheck(t *testing.T, name string, init []float64, shape []int, f func(b *Builder, p *Node) *Node) {
+	t.Helper()
+	b := NewBuilder(tensor.Float64)
+	p := b.Param("p", init, shape...)
+	cost := f(b, p)
+	g := b.Grad(cost, p)
+	m, err := b.Compile()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer m.Close()
+	if err := m.Run(); err != nil {
+		t.Fatalf("%s: run: %v", name, err)
+	}
+	got := Values(g[0])
+	vals := p.Value().Data().([]float64)
+	const h = 1e-6
+	for i := range vals {
+		old := vals[i]
+		vals[i] = old + h
+		if err := m.Run(); err != nil {
+			t.Fatal(err)
+		}
+		fp := Scalar64(cost)
+		vals[i] = old - h
+		if err := m.Run(); err != nil {
+			t.Fatal(err)
+		}
+		fm := Scalar64(cost)
+		vals[i] = old
+		want := (fp - fm) / (2 * h)
+		if math.Abs(got[i]-want) > 1e-5*(1+math.Abs(want)) {
+			t.Errorf("%s: d/dp[%d] = %g, finite difference %g", name, i, got[i], want)
+		}
+	}
+}
+
+func TestOpGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	init := make([]float64, 6)
+	for i := range init {
+		init[i] = 2 * rng.NormFloat64()
+	}
+	w := []float64{0.3, -1.2, 0.7, 2.1, -0.4, 1.5}
+	weighted := func(b *Builder, x *Node) *Node {
+		return b.Sum(b.Mul(x, b.Constant("w", w[:x.Shape().TotalSize()], x.Shape()...)))
+	}
+	cases := []struct {
+		name string
+		f    func(b *Builder, p *Node) *Node
+	}{
+		{"softplus", func(b *Builder, p *Node) *Node { return weighted(b, b.Softplus(p)) }},
+		{"sigmoid", func(b *Builder, p *Node) *Node { return weighted(b, b.Sigmoid(p)) }},
+		{"logsigmoid", func(b *Builder, p *Node) *Node { return weighted(b, b.LogSigmoid(p)) }},
+		{"relu", func(b *Builder, p *Node) *Node { return weighted(b, b.ReLU(p)) }},
+		{"lgamma", func(b *Builder, p *Node) *Node { return weighted(b, b.Lgamma(b.Exp(p))) }},
+		{"digamma", func(b *Builder, p *Node) *Node { return weighted(b, b.Digamma(b.Exp(p))) }},
+		{"lse0", func(b *Builder, p *Node) *Node { return weighted(b, b.LogSumExp(p, 0)) }},
+		{"lse1", func(b *Builder, p *Node) *Node { return weighted(b, b.LogSumExp(p, 1)) }},
+		{"lseAll", func(b *Builder, p *Node) *Node {
+			return b.LogSumExp(b.Reshape(p, 6), 0)
+		}},
+		{"bcastRow", func(b *Builder, p *Node) *Node {
+			v := b.Constant("v", []float64{1, 2, 3}, 3)
+			return weighted(b, b.Mul(b.Add(p, v), v))
+		}},
+		{"bcastCol", func(b *Builder, p *Node) *Node {
+			v := b.Constant("v", []float64{1, -2}, 2, 1)
+			return weighted(b, b.Div(b.Sub(v, p), b.Shift(b.Square(v), 1)))
+		}},
+		{"bcastParam", func(b *Builder, p *Node) *Node {
+			col := b.Cols(p, 0, 1) // (2,1)
+			return weighted(b, b.Mul(p, col))
+		}},
+		{"mean", func(b *Builder, p *Node) *Node { return b.Mean(b.Square(p)) }},
+		{"matmul", func(b *Builder, p *Node) *Node {
+			m := b.Constant("m", []float64{1, 2, 3, 4, 5, 6}, 3, 2)
+			return b.Sum(b.Square(b.MatMul(p, m)))
+		}},
+	}
+	for _, c := range cases {
+		gradCheck(t, c.name, init, []int{2, 3}, c.f)
+	}
+}
+
+func TestStableOpsExtreme(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		xs := []float64{-1e4, -100, -20, -1, 0, 1, 20, 100, 1e4}
+		b := NewBuilder(dt)
+		x := b.Constant("x", xs, len(xs))
+		sp := b.Softplus(x)
+		ls := b.LogSigmoid(x)
+		sg := b.Sigmoid(x)
+		lse := b.LogSumExp(b.Reshape(x, 3, 3), 1)
+		m, err := b.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Run(); err != nil {
+			t.Fatal(err)
+		}
+		tol := 1e-12
+		if dt == tensor.Float32 {
+			tol = 1e-6
+		}
+		for i, v := range Values(sp) {
+			want := math.Max(xs[i], 0) + math.Log1p(math.Exp(-math.Abs(xs[i])))
+			if math.IsInf(v, 0) || math.IsNaN(v) || math.Abs(v-want) > tol*(1+math.Abs(want)) {
+				t.Errorf("%v softplus(%g) = %g, want %g", dt, xs[i], v, want)
+			}
+		}
+		for i, v := range Values(ls) {
+			want := -(math.Max(-xs[i], 0) + math.Log1p(math.Exp(-math.Abs(xs[i]))))
+			if math.IsInf(v, 0) || math.IsNaN(v) || math.Abs(v-want) > tol*(1+math.Abs(want)) {
+				t.Errorf("%v logsigmoid(%g) = %g, want %g", dt, xs[i], v, want)
+			}
+		}
+		for i, v := range Values(sg) {
+			want := 1 / (1 + math.Exp(-xs[i]))
+			if math.IsNaN(v) || math.Abs(v-want) > tol {
+				t.Errorf("%v sigmoid(%g) = %g, want %g", dt, xs[i], v, want)
+			}
+		}
+		for r, v := range Values(lse) {
+			row := xs[3*r : 3*r+3]
+			mx := math.Max(row[0], math.Max(row[1], row[2]))
+			want := mx + math.Log(math.Exp(row[0]-mx)+math.Exp(row[1]-mx)+math.Exp(row[2]-mx))
+			if math.IsInf(v, 0) || math.IsNaN(v) || math.Abs(v-want) > tol*(1+math.Abs(want)) {
+				t.Errorf("%v lse(row %d) = %g, want %g", dt, r, v, want)
+			}
+		}
+	}
+}
+
+func TestTrigamma(t *testing.T) {
+	// ψ'(1) = π²/6, ψ'(1/2) = π²/2, and finite differences of digamma elsewhere.
+	if got := trigamma(1); math.Abs(got-math.Pi*math.Pi/6) > 1e-12 {
+		t.Errorf("trigamma(1) = %v", got)
+	}
+	if got := trigamma(0.5); math.Abs(got-math.Pi*math.Pi/2) > 1e-11 {
+		t.Errorf("trigamma(0.5) = %v", got)
+	}
+}

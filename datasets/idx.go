@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bufio"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -144,9 +145,7 @@ func maybeGunzip(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	magic, err := br.Peek(2)
 	if err != nil && err != io.EOF {
-		if len(magic) == 0 && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("read: %w", err)
-		}
+		return nil, fmt.Errorf("read IDX: %w", err)
 	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -170,7 +169,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// errTruncated marks a stream that ended early inside readIDX.
+// truncatedError marks a stream that ended early inside readIDX.
 type truncatedError struct{ what string }
 
 func (e *truncatedError) Error() string { return "truncated " + e.what }
@@ -179,16 +178,15 @@ func (e *truncatedError) Error() string { return "truncated " + e.what }
 func idxReadError(off int64, err error) error {
 	var fe *FormatError
 	var te *truncatedError
+	var ce flate.CorruptInputError
 	switch {
 	case errors.As(err, &fe):
-		return err
+		return fe
 	case errors.As(err, &te):
 		return &FormatError{Offset: off, Msg: te.what}
-	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
-		return &FormatError{Offset: off, Msg: "corrupt gzip data", Err: err}
-	}
-	var ce interface{ Error() string }
-	if errors.As(err, &ce) && isFlateError(err) {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &FormatError{Offset: off, Msg: "truncated compressed data"}
+	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.As(err, &ce):
 		return &FormatError{Offset: off, Msg: "corrupt gzip data", Err: err}
 	}
 	return fmt.Errorf("read IDX at offset %d: %w", off, err)

@@ -1,0 +1,182 @@
+package bbvi
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/vigor-ml/vigor/graph"
+)
+
+// A Family is a variational family over the unconstrained latent vector ζ ∈ R^dim:
+// a fixed base noise ε ~ N(0, I) pushed through a transform with learnable
+// parameters, ζ = T(ε; λ).
+type Family interface {
+	// Name is the family's short name ("meanfield", "fullrank").
+	Name() string
+	// Build adds the family's parameters to the graph for a dim-dimensional
+	// latent vector, initialised at the given mean (nil means zeros) and unit scale.
+	Build(b *graph.Builder, dim int, mean []float64) (Approx, error)
+}
+
+// An Approx is a family's distribution q(ζ; λ) built into a graph.
+type Approx interface {
+	// Params returns the learnable parameter nodes, always in the same order.
+	Params() []*graph.Node
+	// Sample maps base noise eps (S, dim) to draws ζ (S, dim) and returns them with
+	// log q(ζ) per draw (S).
+	Sample(b *graph.Builder, eps *graph.Node) (zeta, logq *graph.Node)
+	// Entropy returns the closed-form entropy of q, a scalar.
+	Entropy(b *graph.Builder) *graph.Node
+	// MeanCov returns the mean (dim) and covariance (dim×dim, row-major) of q at the
+	// parameters' current values.
+	MeanCov() (mean, cov []float64)
+}
+
+// FamilyByName returns the family called name: "meanfield" (or "" ) or "fullrank".
+func FamilyByName(name string) (Family, error) {
+	switch strings.ToLower(name) {
+	case "meanfield", "mean-field", "":
+		return MeanField{}, nil
+	case "fullrank", "full-rank":
+		return FullRank{}, nil
+	}
+	return nil, fmt.Errorf("bbvi: unknown family %q (want meanfield or fullrank)", name)
+}
+
+var halfLog2Pi = 0.5 * math.Log(2*math.Pi)
+
+// MeanField is the diagonal Gaussian family: ζ = μ + exp(ω) ⊙ ε, with the
+// log-scales ω unconstrained, as in ADVI. Its entropy is Σω + dim/2·(1 + log 2π).
+type MeanField struct{}
+
+// Name implements Family.
+func (MeanField) Name() string { return "meanfield" }
+
+// Build implements Family.
+func (MeanField) Build(b *graph.Builder, dim int, mean []float64) (Approx, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("bbvi: meanfield: dimension %d", dim)
+	}
+	if mean != nil && len(mean) != dim {
+		return nil, fmt.Errorf("bbvi: meanfield: %d initial means for dimension %d", len(mean), dim)
+	}
+	a := &meanField{dim: dim}
+	a.mu = b.Param("q.mu", mean, dim)
+	a.omega = b.Param("q.logsd", nil, dim)
+	return a, b.Err()
+}
+
+type meanField struct {
+	dim       int
+	mu, omega *graph.Node
+}
+
+func (a *meanField) Params() []*graph.Node { return []*graph.Node{a.mu, a.omega} }
+
+func (a *meanField) Sample(b *graph.Builder, eps *graph.Node) (*graph.Node, *graph.Node) {
+	zeta := b.Add(a.mu, b.Mul(eps, b.Exp(a.omega)))
+	// log q(ζ) = Σ_j [-ε_j²/2 - ω_j] - dim/2·log 2π
+	logq := b.Shift(b.Sub(b.Scale(b.Sum(b.Square(eps), 1), -0.5), b.Sum(a.omega)), -float64(a.dim)*halfLog2Pi)
+	return zeta, logq
+}
+
+func (a *meanField) Entropy(b *graph.Builder) *graph.Node {
+	return b.Shift(b.Sum(a.omega), float64(a.dim)*(0.5+halfLog2Pi))
+}
+
+func (a *meanField) MeanCov() ([]float64, []float64) {
+	mu := graph.Values(a.mu)
+	om := graph.Values(a.omega)
+	cov := make([]float64, a.dim*a.dim)
+	for i, w := range om {
+		cov[i*a.dim+i] = math.Exp(2 * w)
+	}
+	return mu, cov
+}
+
+// FullRank is the Gaussian family with a dense covariance: ζ = μ + L ε, with L
+// lower-triangular. L's diagonal is exp of an unconstrained parameter (so it is
+// positive) and its strictly lower part is unconstrained. Its entropy is
+// Σ log L_jj + dim/2·(1 + log 2π).
+type FullRank struct{}
+
+// Name implements Family.
+func (FullRank) Name() string { return "fullrank" }
+
+// Build implements Family.
+func (FullRank) Build(b *graph.Builder, dim int, mean []float64) (Approx, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("bbvi: fullrank: dimension %d", dim)
+	}
+	if mean != nil && len(mean) != dim {
+		return nil, fmt.Errorf("bbvi: fullrank: %d initial means for dimension %d", len(mean), dim)
+	}
+	a := &fullRank{dim: dim}
+	a.mu = b.Param("q.mu", mean, dim)
+	a.raw = b.Param("q.scale", nil, dim, dim)
+	eye := make([]float64, dim*dim)
+	low := make([]float64, dim*dim)
+	for i := 0; i < dim; i++ {
+		eye[i*dim+i] = 1
+		for j := 0; j < i; j++ {
+			low[i*dim+j] = 1
+		}
+	}
+	a.eye = b.Constant("q.eye", eye, dim, dim)
+	a.low = b.Constant("q.lower", low, dim, dim)
+	logDiag := b.Mul(a.raw, a.eye)
+	a.logDiagSum = b.Sum(logDiag)
+	// L = raw ⊙ lower + exp(raw ⊙ I) ⊙ I; exp sees 0 off the diagonal, so it cannot overflow there.
+	a.l = b.Add(b.Mul(a.raw, a.low), b.Mul(b.Exp(logDiag), a.eye))
+	return a, b.Err()
+}
+
+type fullRank struct {
+	dim           int
+	mu, raw       *graph.Node
+	eye, low      *graph.Node
+	l, logDiagSum *graph.Node
+}
+
+func (a *fullRank) Params() []*graph.Node { return []*graph.Node{a.mu, a.raw} }
+
+func (a *fullRank) Sample(b *graph.Builder, eps *graph.Node) (*graph.Node, *graph.Node) {
+	zeta := b.Add(a.mu, b.MatMul(eps, b.T(a.l)))
+	logq := b.Shift(b.Sub(b.Scale(b.Sum(b.Square(eps), 1), -0.5), a.logDiagSum), -float64(a.dim)*halfLog2Pi)
+	return zeta, logq
+}
+
+func (a *fullRank) Entropy(b *graph.Builder) *graph.Node {
+	return b.Shift(a.logDiagSum, float64(a.dim)*(0.5+halfLog2Pi))
+}
+
+// scale returns the current lower-triangular factor L (row-major).
+func (a *fullRank) scale() []float64 {
+	raw := graph.Values(a.raw)
+	d := a.dim
+	l := make([]float64, d*d)
+	for i := 0; i < d; i++ {
+		for j := 0; j < i; j++ {
+			l[i*d+j] = raw[i*d+j]
+		}
+		l[i*d+i] = math.Exp(raw[i*d+i])
+	}
+	return l
+}
+
+func (a *fullRank) MeanCov() ([]float64, []float64) {
+	d := a.dim
+	l := a.scale()
+	cov := make([]float64, d*d)
+	for i := 0; i < d; i++ {
+		for j := 0; j <= i; j++ {
+			var s float64
+			for k := 0; k <= j; k++ {
+				s += l[i*d+k] * l[j*d+k]
+			}
+			cov[i*d+j], cov[j*d+i] = s, s
+		}
+	}
+	return graph.Values(a.mu), cov
+}

@@ -1,0 +1,228 @@
+package bbvi
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/vigor-ml/vigor/graph"
+)
+
+// SupportKind says where a latent variable lives.
+type SupportKind int
+
+const (
+	// RealLine is the whole real line (the zero value).
+	RealLine SupportKind = iota
+	// PositiveReals is (0, ∞), reached through exp.
+	PositiveReals
+	// IntervalSupport is (Lower, Upper), reached through a scaled sigmoid.
+	IntervalSupport
+)
+
+// Support is the set of values a latent variable may take. The zero value is the
+// real line.
+type Support struct {
+	Kind         SupportKind
+	Lower, Upper float64 // bounds of an IntervalSupport
+}
+
+// Real returns the support (-∞, ∞).
+func Real() Support { return Support{Kind: RealLine} }
+
+// Positive returns the support (0, ∞).
+func Positive() Support { return Support{Kind: PositiveReals} }
+
+// Interval returns the support (lower, upper).
+func Interval(lower, upper float64) Support {
+	return Support{Kind: IntervalSupport, Lower: lower, Upper: upper}
+}
+
+// Bijector returns the map from the unconstrained real line onto the support, as
+// in ADVI: identity, exp, or a scaled sigmoid.
+func (s Support) Bijector() graph.Bijector {
+	switch s.Kind {
+	case PositiveReals:
+		return graph.Exp{}
+	case IntervalSupport:
+		return graph.Sigmoid{Lower: s.Lower, Upper: s.Upper}
+	}
+	return graph.Identity{}
+}
+
+func (s Support) String() string {
+	switch s.Kind {
+	case PositiveReals:
+		return "positive"
+	case IntervalSupport:
+		return fmt.Sprintf("interval(%g, %g)", s.Lower, s.Upper)
+	}
+	return "real"
+}
+
+func (s Support) validate() error {
+	switch s.Kind {
+	case RealLine, PositiveReals:
+		return nil
+	case IntervalSupport:
+		if !(s.Lower < s.Upper) || math.IsInf(s.Lower, 0) || math.IsInf(s.Upper, 0) || math.IsNaN(s.Lower) || math.IsNaN(s.Upper) {
+			return fmt.Errorf("interval (%g, %g) is empty or unbounded", s.Lower, s.Upper)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown support kind %d", s.Kind)
+}
+
+// Latent declares one latent variable of a model: a block of Size components that
+// share a support. In the graph it appears as a node of shape (S, Size): one row
+// per Monte Carlo draw.
+type Latent struct {
+	Name    string
+	Size    int      // number of components; 0 means 1
+	Support Support  // zero value: the real line
+	Labels  []string // optional component names for reports; nil means Name[i] (or Name when Size is 1)
+}
+
+func (l Latent) size() int {
+	if l.Size == 0 {
+		return 1
+	}
+	return l.Size
+}
+
+// ComponentNames returns the report name of each component.
+func (l Latent) ComponentNames() []string {
+	n := l.size()
+	if len(l.Labels) == n {
+		return append([]string(nil), l.Labels...)
+	}
+	if n == 1 {
+		return []string{l.Name}
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s[%d]", l.Name, i)
+	}
+	return out
+}
+
+// Vars maps latent (or data) names to their graph nodes.
+type Vars map[string]*graph.Node
+
+// A Model is a joint density p(x, z) written as a graph.
+//
+// Latent draws come with a leading sample axis: z[name] has shape (S, Size) in the
+// constrained space. Data arrays come as minibatches: x[name] has shape (B, Cols),
+// or (B) for one value per row. Both methods must return a vector of shape (S):
+// one log-density per draw, vectorized over the draws (never build S copies).
+type Model interface {
+	// Latents declares the latent variables, in a fixed order.
+	Latents() []Latent
+	// LogPrior returns log p(z), shape (S).
+	LogPrior(b *graph.Builder, z Vars) *graph.Node
+	// LogLikelihood returns Σ_i log p(x_i | z) over the rows of the batch, shape
+	// (S). The fit scales it by N/B, so a minibatch gives an unbiased estimate.
+	LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node
+}
+
+// FuncModel adapts plain functions to a Model, for models written in a few lines.
+// A nil Likelihood means a model without data.
+type FuncModel struct {
+	Vars       []Latent
+	Prior      func(b *graph.Builder, z Vars) *graph.Node
+	Likelihood func(b *graph.Builder, z Vars, x Vars) *graph.Node
+}
+
+// Latents implements Model.
+func (m FuncModel) Latents() []Latent { return m.Vars }
+
+// LogPrior implements Model.
+func (m FuncModel) LogPrior(b *graph.Builder, z Vars) *graph.Node { return m.Prior(b, z) }
+
+// LogLikelihood implements Model; it returns nil when Likelihood is nil.
+func (m FuncModel) LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
+	if m.Likelihood == nil {
+		return nil
+	}
+	return m.Likelihood(b, z, x)
+}
+
+// Array is one named data array with one row per data point.
+type Array struct {
+	Name   string
+	Cols   int       // values per row; 0 means one value per row, seen as a vector (B)
+	Values []float64 // row-major, N rows
+}
+
+func (a Array) width() int {
+	if a.Cols == 0 {
+		return 1
+	}
+	return a.Cols
+}
+
+// Rows returns the number of rows of the array.
+func (a Array) Rows() int { return len(a.Values) / a.width() }
+
+// Data is the set of arrays a model's likelihood reads; all have the same number
+// of rows N. A nil Data means a model without data.
+type Data []Array
+
+// N returns the number of rows (0 for no data).
+func (d Data) N() int {
+	if len(d) == 0 {
+		return 0
+	}
+	return d[0].Rows()
+}
+
+func (d Data) validate() error {
+	names := map[string]bool{}
+	for i, a := range d {
+		if a.Name == "" {
+			return fmt.Errorf("bbvi: data array %d has no name", i)
+		}
+		if names[a.Name] {
+			return fmt.Errorf("bbvi: data array %q given twice", a.Name)
+		}
+		names[a.Name] = true
+		if a.Cols < 0 {
+			return fmt.Errorf("bbvi: data array %q: negative Cols", a.Name)
+		}
+		if len(a.Values) == 0 || len(a.Values)%a.width() != 0 {
+			return fmt.Errorf("bbvi: data array %q: %d values is not a whole number of rows of %d", a.Name, len(a.Values), a.width())
+		}
+		if a.Rows() != d[0].Rows() {
+			return fmt.Errorf("bbvi: data array %q has %d rows, %q has %d", a.Name, a.Rows(), d[0].Name, d[0].Rows())
+		}
+		for j, v := range a.Values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("bbvi: data array %q row %d: value %g is not finite", a.Name, j/a.width(), v)
+			}
+		}
+	}
+	return nil
+}
+
+func validateLatents(ls []Latent) error {
+	if len(ls) == 0 {
+		return errors.New("bbvi: model declares no latent variables")
+	}
+	seen := map[string]bool{}
+	for _, l := range ls {
+		if l.Name == "" {
+			return errors.New("bbvi: a latent variable has no name")
+		}
+		if seen[l.Name] {
+			return fmt.Errorf("bbvi: latent %q declared twice", l.Name)
+		}
+		seen[l.Name] = true
+		if l.Size < 0 {
+			return fmt.Errorf("bbvi: latent %q: negative size", l.Name)
+		}
+		if err := l.Support.validate(); err != nil {
+			return fmt.Errorf("bbvi: latent %q: %w", l.Name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,246 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Optimizer updates parameters in place from their gradients, to minimize a loss.
+//
+// Step is called with the parameter nodes and their gradient nodes in the same
+// fixed order on every call; state (moments, step count) is kept by position and
+// Step returns an error if the number or sizes of the parameters change. Both
+// float64 and float32 parameters are supported; internal state is kept in
+// float64, so float32 moments never become denormal.
+type Optimizer interface {
+	// Step applies one update: params[i] -= step(grads[i]).
+	Step(params, grads []*Node) error
+	// Reset forgets all state, as if no Step had been taken.
+	Reset()
+	// String names the optimizer and its settings.
+	String() string
+}
+
+// NewOptimizer returns the optimizer called name ("adam", "rmsprop", "adagrad" or
+// "sgd") with learning rate lr (0 means the optimizer's default) and default
+// settings otherwise.
+func NewOptimizer(name string, lr float64) (Optimizer, error) {
+	switch strings.ToLower(name) {
+	case "adam", "":
+		return &Adam{LR: lr}, nil
+	case "rmsprop":
+		return &RMSProp{LR: lr}, nil
+	case "adagrad":
+		return &AdaGrad{LR: lr}, nil
+	case "sgd":
+		return &SGD{LR: lr}, nil
+	}
+	return nil, fmt.Errorf("graph: unknown optimizer %q (want adam, rmsprop, adagrad or sgd)", name)
+}
+
+// state holds per-parameter float64 buffers kept by position.
+type state struct {
+	sizes []int
+	bufs  [][][]float64 // bufs[k][i]: buffer k of parameter i
+	t     int
+}
+
+func (s *state) prepare(params, grads []*Node, nbuf int) error {
+	if len(params) != len(grads) {
+		return fmt.Errorf("graph: optimizer: %d params but %d grads", len(params), len(grads))
+	}
+	sizes := make([]int, len(params))
+	for i, p := range params {
+		if p.Value() == nil || grads[i].Value() == nil {
+			return fmt.Errorf("graph: optimizer: parameter %d has no value or gradient (run the machine first)", i)
+		}
+		sizes[i] = p.Value().Shape().TotalSize()
+		if grads[i].Value().Shape().TotalSize() != sizes[i] {
+			return fmt.Errorf("graph: optimizer: gradient %d has %d values for %d parameters", i, grads[i].Value().Shape().TotalSize(), sizes[i])
+		}
+	}
+	if s.sizes == nil {
+		s.sizes = sizes
+		s.bufs = make([][][]float64, nbuf)
+		for k := range s.bufs {
+			s.bufs[k] = make([][]float64, len(sizes))
+			for i, n := range sizes {
+				s.bufs[k][i] = make([]float64, n)
+			}
+		}
+	} else {
+		if len(sizes) != len(s.sizes) {
+			return fmt.Errorf("graph: optimizer: %d parameters, state has %d (pass them in one fixed order)", len(sizes), len(s.sizes))
+		}
+		for i := range sizes {
+			if sizes[i] != s.sizes[i] {
+				return fmt.Errorf("graph: optimizer: parameter %d has %d values, state has %d (pass them in one fixed order)", i, sizes[i], s.sizes[i])
+			}
+		}
+	}
+	s.t++
+	return nil
+}
+
+func (s *state) reset() { *s = state{} }
+
+// update calls f(j, g) for each element j of each parameter with its gradient g
+// (as float64) and writes the returned delta into the parameter: p -= delta.
+func update(params, grads []*Node, f func(i, j int, g float64) float64) error {
+	for i, p := range params {
+		switch pd := p.Value().Data().(type) {
+		case []float64:
+			gd, ok := grads[i].Value().Data().([]float64)
+			if !ok {
+				return errors.New("graph: optimizer: gradient dtype differs from parameter")
+			}
+			for j, g := range gd {
+				pd[j] -= f(i, j, g)
+			}
+		case []float32:
+			gd, ok := grads[i].Value().Data().([]float32)
+			if !ok {
+				return errors.New("graph: optimizer: gradient dtype differs from parameter")
+			}
+			for j, g := range gd {
+				pd[j] -= float32(f(i, j, float64(g)))
+			}
+		default:
+			return fmt.Errorf("graph: optimizer: parameter %d is not a float tensor", i)
+		}
+	}
+	return nil
+}
+
+// Adam is the Adam optimizer (Kingma & Ba 2015, arXiv:1412.6980) with bias
+// correction. Zero fields take the defaults LR 0.001... see DefaultAdam: LR 0.01,
+// Beta1 0.9, Beta2 0.999, Eps 1e-8.
+type Adam struct {
+	LR, Beta1, Beta2, Eps float64
+	st                    state
+}
+
+func def(v, d float64) float64 {
+	if v == 0 {
+		return d
+	}
+	return v
+}
+
+// Step implements Optimizer.
+func (o *Adam) Step(params, grads []*Node) error {
+	if err := o.st.prepare(params, grads, 2); err != nil {
+		return err
+	}
+	lr, b1, b2, eps := def(o.LR, 0.01), def(o.Beta1, 0.9), def(o.Beta2, 0.999), def(o.Eps, 1e-8)
+	t := float64(o.st.t)
+	c1 := 1 - math.Pow(b1, t)
+	c2 := 1 - math.Pow(b2, t)
+	m, v := o.st.bufs[0], o.st.bufs[1]
+	return update(params, grads, func(i, j int, g float64) float64 {
+		mm := b1*m[i][j] + (1-b1)*g
+		vv := b2*v[i][j] + (1-b2)*g*g
+		m[i][j], v[i][j] = mm, vv
+		return lr * (mm / c1) / (math.Sqrt(vv/c2) + eps)
+	})
+}
+
+// Reset implements Optimizer.
+func (o *Adam) Reset() { o.st.reset() }
+
+func (o *Adam) String() string {
+	return fmt.Sprintf("adam(lr=%g, beta1=%g, beta2=%g)", def(o.LR, 0.01), def(o.Beta1, 0.9), def(o.Beta2, 0.999))
+}
+
+// RMSProp divides the gradient by a running root mean square (Tieleman & Hinton
+// 2012). Zero fields take the defaults LR 0.01, Decay 0.9, Eps 1e-8.
+type RMSProp struct {
+	LR, Decay, Eps float64
+	st             state
+}
+
+// Step implements Optimizer.
+func (o *RMSProp) Step(params, grads []*Node) error {
+	if err := o.st.prepare(params, grads, 1); err != nil {
+		return err
+	}
+	lr, rho, eps := def(o.LR, 0.01), def(o.Decay, 0.9), def(o.Eps, 1e-8)
+	v := o.st.bufs[0]
+	first := o.st.t == 1
+	return update(params, grads, func(i, j int, g float64) float64 {
+		if first {
+			v[i][j] = g * g // start from the first squared gradient, not from zero
+		} else {
+			v[i][j] = rho*v[i][j] + (1-rho)*g*g
+		}
+		return lr * g / (math.Sqrt(v[i][j]) + eps)
+	})
+}
+
+// Reset implements Optimizer.
+func (o *RMSProp) Reset() { o.st.reset() }
+
+func (o *RMSProp) String() string {
+	return fmt.Sprintf("rmsprop(lr=%g, decay=%g)", def(o.LR, 0.01), def(o.Decay, 0.9))
+}
+
+// AdaGrad divides the gradient by the root of the sum of all past squared
+// gradients (Duchi et al. 2011). Zero fields take the defaults LR 0.1, Eps 1e-8.
+type AdaGrad struct {
+	LR, Eps float64
+	st      state
+}
+
+// Step implements Optimizer.
+func (o *AdaGrad) Step(params, grads []*Node) error {
+	if err := o.st.prepare(params, grads, 1); err != nil {
+		return err
+	}
+	lr, eps := def(o.LR, 0.1), def(o.Eps, 1e-8)
+	s := o.st.bufs[0]
+	return update(params, grads, func(i, j int, g float64) float64 {
+		s[i][j] += g * g
+		return lr * g / (math.Sqrt(s[i][j]) + eps)
+	})
+}
+
+// Reset implements Optimizer.
+func (o *AdaGrad) Reset() { o.st.reset() }
+
+func (o *AdaGrad) String() string { return fmt.Sprintf("adagrad(lr=%g)", def(o.LR, 0.1)) }
+
+// SGD is stochastic gradient descent with the Robbins–Monro step sizes
+// rho_t = LR (t + Tau)^(-Kappa), t = 1, 2, .... With Kappa in (0.5, 1] the steps
+// satisfy Σ rho_t = ∞ and Σ rho_t² < ∞. Zero fields take the defaults LR 0.01,
+// Tau 1, Kappa 0.75; a negative Kappa panics on first use (programmer error).
+type SGD struct {
+	LR, Tau, Kappa float64
+	st             state
+}
+
+// Rate returns the step size rho_t for step t (t counts from 1).
+func (o *SGD) Rate(t int) float64 {
+	k := def(o.Kappa, 0.75)
+	if k < 0 {
+		panic("graph: SGD: negative Kappa")
+	}
+	return def(o.LR, 0.01) * math.Pow(float64(t)+def(o.Tau, 1), -k)
+}
+
+// Step implements Optimizer.
+func (o *SGD) Step(params, grads []*Node) error {
+	if err := o.st.prepare(params, grads, 0); err != nil {
+		return err
+	}
+	rho := o.Rate(o.st.t)
+	return update(params, grads, func(i, j int, g float64) float64 { return rho * g })
+}
+
+// Reset implements Optimizer.
+func (o *SGD) Reset() { o.st.reset() }
+
+func (o *SGD) String() string {
+	return fmt.Sprintf("sgd(lr=%g, tau=%g, kappa=%g)", def(o.LR, 0.01), def(o.Tau, 1), def(o.Kappa, 0.75))
+}

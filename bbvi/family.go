@@ -28,9 +28,9 @@ type Approx interface {
 	Sample(b *graph.Builder, eps *graph.Node) (zeta, logq *graph.Node)
 	// Entropy returns the closed-form entropy of q, a scalar.
 	Entropy(b *graph.Builder) *graph.Node
-	// MeanCov returns the mean (dim) and covariance (dim×dim, row-major) of q at the
-	// parameters' current values.
-	MeanCov() (mean, cov []float64)
+	// MeanScale returns the mean (dim) and a lower-triangular scale factor L
+	// (dim×dim, row-major, covariance LLᵀ) of q at the parameters' current values.
+	MeanScale() (mean, scale []float64)
 }
 
 // FamilyByName returns the family called name: "meanfield" (or "" ) or "fullrank".
@@ -85,14 +85,13 @@ func (a *meanField) Entropy(b *graph.Builder) *graph.Node {
 	return b.Shift(b.Sum(a.omega), float64(a.dim)*(0.5+halfLog2Pi))
 }
 
-func (a *meanField) MeanCov() ([]float64, []float64) {
-	mu := graph.Values(a.mu)
+func (a *meanField) MeanScale() ([]float64, []float64) {
 	om := graph.Values(a.omega)
-	cov := make([]float64, a.dim*a.dim)
+	l := make([]float64, a.dim*a.dim)
 	for i, w := range om {
-		cov[i*a.dim+i] = math.Exp(2 * w)
+		l[i*a.dim+i] = math.Exp(w)
 	}
-	return mu, cov
+	return graph.Values(a.mu), l
 }
 
 // FullRank is the Gaussian family with a dense covariance: ζ = μ + L ε, with L
@@ -165,18 +164,6 @@ func (a *fullRank) scale() []float64 {
 	return l
 }
 
-func (a *fullRank) MeanCov() ([]float64, []float64) {
-	d := a.dim
-	l := a.scale()
-	cov := make([]float64, d*d)
-	for i := 0; i < d; i++ {
-		for j := 0; j <= i; j++ {
-			var s float64
-			for k := 0; k <= j; k++ {
-				s += l[i*d+k] * l[j*d+k]
-			}
-			cov[i*d+j], cov[j*d+i] = s, s
-		}
-	}
-	return graph.Values(a.mu), cov
+func (a *fullRank) MeanScale() ([]float64, []float64) {
+	return graph.Values(a.mu), a.scale()
 }

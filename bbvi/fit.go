@@ -486,8 +486,8 @@ func Fit(m Model, data Data, s *Settings, rng *rand.Rand) (*Posterior, error) {
 	} else if nf == nil {
 		return nil, fitErr
 	}
-	mu, cov := f.approx.MeanCov()
-	post, err := newPosterior(f.latents, mu, cov)
+	mu, scale := f.approx.MeanScale()
+	post, err := newPosterior(f.latents, mu, scale)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,15 @@
 package bbvi
 
 import (
+	"errors"
 	"math"
+	"reflect"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/vigor-ml/vigor/graph"
 	"github.com/vigor-ml/vigor/internal/refprob"
+	"gorgonia.org/tensor"
 )
 
 func linearModel(ref *refprob.Linear) (*LinearRegression, Data) {
@@ -69,4 +73,97 @@ func TestConjugateLinear(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLogistic2D compares a full-rank fit of a 2-D logistic regression with the
+// posterior mean and covariance computed by quadrature on a grid. The Gaussian
+// approximation is not exact, so the tolerances allow for its bias (0.15
+// posterior sd on the means, 15% on the sds).
+func TestLogistic2D(t *testing.T) {
+	ref := refprob.NewLogistic2D(5, 300, 400)
+	m := &LogisticRegression{Features: []string{"x"}, Intercept: true, PriorScale: ref.PriorScale}
+	data, err := m.Data(ref.X, ref.Y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post, err := Fit(m, data, &Settings{Family: FullRank{}}, rand.New(rand.NewPCG(5, 6)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean, sd := post.Mean(), post.SD()
+	for j := 0; j < 2; j++ {
+		rsd := math.Sqrt(ref.Cov[j*2+j])
+		t.Logf("%s: mean %.4f (ref %.4f), sd %.4f (ref %.4f)", post.Names[j], mean[j], ref.Mean[j], sd[j], rsd)
+		if math.Abs(mean[j]-ref.Mean[j]) > 0.15*rsd {
+			t.Errorf("%s: mean %.4f, reference %.4f (sd %.4f)", post.Names[j], mean[j], ref.Mean[j], rsd)
+		}
+		if math.Abs(sd[j]/rsd-1) > 0.15 {
+			t.Errorf("%s: sd %.4f, reference %.4f", post.Names[j], sd[j], rsd)
+		}
+	}
+	rc := ref.Cov[1] / math.Sqrt(ref.Cov[0]*ref.Cov[3])
+	c := post.Cov()
+	qc := c[1] / math.Sqrt(c[0]*c[3])
+	if math.Abs(rc-qc) > 0.1 {
+		t.Errorf("correlation %.3f, reference %.3f", qc, rc)
+	}
+}
+
+func TestSameSeedSameNumbers(t *testing.T) {
+	ref := refprob.NewLinear(9, 60, 3)
+	m, data := linearModel(ref)
+	m.NoiseSD = 0 // learn sigma too: exercises the constrained path
+	fit := func(seed uint64, dt tensor.Dtype) *Posterior {
+		p, err := Fit(m, data, &Settings{MaxSteps: 600, BatchSize: 20, Dtype: dt}, rand.New(rand.NewPCG(seed, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		a, b, c := fit(1, dt), fit(1, dt), fit(2, dt)
+		if !reflect.DeepEqual(a.UMean, b.UMean) || !reflect.DeepEqual(a.UCov, b.UCov) || !reflect.DeepEqual(a.Trace, b.Trace) {
+			t.Errorf("%v: same seed gave different fits", dt)
+		}
+		if reflect.DeepEqual(a.UMean, c.UMean) {
+			t.Errorf("%v: different seeds gave identical fits", dt)
+		}
+		d1 := a.Sample(nil, 5, rand.New(rand.NewPCG(3, 3)))
+		d2 := a.Sample(nil, 5, rand.New(rand.NewPCG(3, 3)))
+		if !reflect.DeepEqual(d1, d2) {
+			t.Errorf("%v: same seed gave different draws", dt)
+		}
+	}
+}
+
+// TestNonFiniteStops drives plain SGD on a quartic target far too hard, so the
+// iterates blow up; the fit must stop with a *NonFiniteError naming the step and
+// keep the last finite parameters.
+func TestNonFiniteStops(t *testing.T) {
+	model := FuncModel{
+		Vars: []Latent{{Name: "z"}},
+		Prior: func(b *graph.Builder, z Vars) *graph.Node {
+			return b.Neg(b.Sum(b.Square(b.Square(z["z"])), 1))
+		},
+	}
+	post, err := Fit(model, nil, &Settings{Optimizer: &graph.SGD{LR: 0.5, Kappa: 1e-9}, InitMean: []float64{3}}, rand.New(rand.NewPCG(1, 1)))
+	var nf *NonFiniteError
+	if !errors.As(err, &nf) || !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("got error %v, want a *NonFiniteError", err)
+	}
+	if nf.Step < 2 {
+		t.Errorf("blew up at step %d; the test expects a few finite steps first", nf.Step)
+	}
+	if post == nil {
+		t.Fatal("no posterior returned with the non-finite error")
+	}
+	if post.Steps != nf.Step-1 {
+		t.Errorf("posterior reports %d steps, error at step %d", post.Steps, nf.Step)
+	}
+	for _, v := range append(post.UMean, post.UCov...) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Fatalf("posterior keeps non-finite parameters: mean %v cov %v", post.UMean, post.UCov)
+		}
+	}
+	t.Logf("%v; kept mean %v", err, post.UMean)
 }

@@ -39,15 +39,36 @@ func NewPosterior(latents []Latent, mean, cov []float64) (*Posterior, error) {
 	if err := validateLatents(latents); err != nil {
 		return nil, err
 	}
-	return newPosterior(latents, mean, cov)
+	return newPosteriorCov(latents, mean, cov)
 }
 
-func newPosterior(latents []Latent, mean, cov []float64) (*Posterior, error) {
+func newPosteriorCov(latents []Latent, mean, cov []float64) (*Posterior, error) {
 	d := len(mean)
 	if len(cov) != d*d {
 		return nil, fmt.Errorf("bbvi: posterior: covariance has %d entries for dimension %d", len(cov), d)
 	}
-	p := &Posterior{Latents: latents, UMean: append([]float64(nil), mean...), UCov: append([]float64(nil), cov...)}
+	var ch mat.Cholesky
+	if !ch.Factorize(mat.NewSymDense(d, append([]float64(nil), cov...))) {
+		return nil, errors.New("bbvi: posterior: covariance is not positive definite")
+	}
+	var l mat.TriDense
+	ch.LTo(&l)
+	scale := make([]float64, d*d)
+	for i := 0; i < d; i++ {
+		for j := 0; j <= i; j++ {
+			scale[i*d+j] = l.At(i, j)
+		}
+	}
+	return newPosterior(latents, mean, scale)
+}
+
+// newPosterior builds a posterior from the mean and lower-triangular scale L of q.
+func newPosterior(latents []Latent, mean, scale []float64) (*Posterior, error) {
+	d := len(mean)
+	if len(scale) != d*d {
+		return nil, fmt.Errorf("bbvi: posterior: scale has %d entries for dimension %d", len(scale), d)
+	}
+	p := &Posterior{Latents: latents, UMean: append([]float64(nil), mean...), chol: append([]float64(nil), scale...)}
 	for _, l := range latents {
 		p.Names = append(p.Names, l.ComponentNames()...)
 		for i := 0; i < l.size(); i++ {
@@ -57,16 +78,14 @@ func newPosterior(latents []Latent, mean, cov []float64) (*Posterior, error) {
 	if len(p.Names) != d {
 		return nil, fmt.Errorf("bbvi: posterior: latents have %d components, mean has %d", len(p.Names), d)
 	}
-	var ch mat.Cholesky
-	if !ch.Factorize(mat.NewSymDense(d, append([]float64(nil), cov...))) {
-		return nil, errors.New("bbvi: posterior: covariance is not positive definite")
-	}
-	var l mat.TriDense
-	ch.LTo(&l)
-	p.chol = make([]float64, d*d)
+	p.UCov = make([]float64, d*d)
 	for i := 0; i < d; i++ {
 		for j := 0; j <= i; j++ {
-			p.chol[i*d+j] = l.At(i, j)
+			var s float64
+			for k := 0; k <= j; k++ {
+				s += scale[i*d+k] * scale[j*d+k]
+			}
+			p.UCov[i*d+j], p.UCov[j*d+i] = s, s
 		}
 	}
 	return p, nil

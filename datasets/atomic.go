@@ -22,7 +22,7 @@ import (
 //
 // Errors are wrapped with the path; the error returned by write is wrapped
 // with %w so callers can still match it.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

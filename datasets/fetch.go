@@ -218,7 +218,10 @@ func (f *fetcher) fromMirrors(ctx context.Context, dir string, need []mnistFile)
 // unreachableError marks a mirror that gave no HTTP response at all.
 type unreachableError struct{ err error }
 
+// Error returns the message of the underlying error.
 func (e *unreachableError) Error() string { return e.err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *unreachableError) Unwrap() error { return e.err }
 
 // download fetches one gzip file from url, decompresses it and stores it

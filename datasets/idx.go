@@ -163,6 +163,7 @@ type countingReader struct {
 	n int64
 }
 
+// Read reads from the underlying reader and counts the bytes.
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
@@ -172,6 +173,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // truncatedError marks a stream that ended early inside readIDX.
 type truncatedError struct{ what string }
 
+// Error describes what was cut short.
 func (e *truncatedError) Error() string { return "truncated " + e.what }
 
 // idxReadError classifies an error from reading the stream.

@@ -3,8 +3,8 @@ package bbvi
 import (
 	"errors"
 	"math"
-	"reflect"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/vigor-ml/vigor/graph"

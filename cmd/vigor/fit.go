@@ -78,7 +78,7 @@ func newFitFlags() (*flag.FlagSet, *rawFitFlags) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	r := &rawFitFlags{}
-	fs.StringVar(&r.model, "model", "", "the model: `linear` or logistic (required)")
+	fs.StringVar(&r.model, "model", "", "the `model`: linear or logistic (required)")
 	fs.StringVar(&r.data, "data", "", "the CSV `file` with a header row (required)")
 	fs.StringVar(&r.target, "target", "", "the `column` to predict (required); 0/1 for logistic")
 	fs.StringVar(&r.features, "features", "", "comma-separated feature `columns` (default every column but the target, in file order)")
@@ -113,8 +113,7 @@ type rawFitFlags struct {
 func fitUsage(w io.Writer) {
 	fs, _ := newFitFlags()
 	fmt.Fprint(w, fitUsageHead)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, fs)
 }
 
 // parseFitFlags parses and checks the command line. It returns flag.ErrHelp for

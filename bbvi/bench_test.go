@@ -1,0 +1,46 @@
+package bbvi
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/vigor-ml/vigor/datasets"
+	"gorgonia.org/tensor"
+)
+
+// benchLogistic measures one BBVI step (reparameterized ELBO, Adam) on a logistic
+// regression with N = 10,000 rows, D = 20 features and S = 8 draws.
+func benchLogistic(b *testing.B, dt tensor.Dtype) {
+	const n, d = 10000, 20
+	rng := rand.New(rand.NewPCG(1, 1))
+	beta := make([]float64, d)
+	for j := range beta {
+		beta[j] = rng.NormFloat64() * 0.5
+	}
+	X, y := datasets.LogisticData(rng, n, beta, 0.2, 0.3)
+	feats := make([]string, d)
+	for j := range feats {
+		feats[j] = "x"
+	}
+	m := &LogisticRegression{Features: feats, Intercept: true}
+	data, err := m.Data(X, y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	set := (&Settings{Draws: 8, Dtype: dt}).withDefaults()
+	f, err := newFitter(m, data, set, rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.m.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := f.step(i + 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkStepLogistic64(b *testing.B) { benchLogistic(b, tensor.Float64) }
+func BenchmarkStepLogistic32(b *testing.B) { benchLogistic(b, tensor.Float32) }

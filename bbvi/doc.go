@@ -1,0 +1,55 @@
+// Package bbvi is black-box variational inference: a model written as a graph
+// (package graph), a variational family, a gradient estimator, and a fit loop
+// that returns the fitted approximate posterior.
+//
+// # The objective
+//
+// For a model p(x, z) and a family q(z; λ), the fit maximizes the evidence lower
+// bound
+//
+//	ELBO(λ) = E_q[log p(x, z)] - E_q[log q(z; λ)]  ≤  log p(x).
+//
+// Latents with a constrained support (positive, an interval) are fitted in the
+// unconstrained space ζ ∈ R^d through a bijector z = T(ζ), adding log|det J_T(ζ)|
+// to the log-joint, as in Stan's ADVI (Kucukelbir et al. 2017, arXiv:1603.00788).
+//
+// # Families and the reparameterization gradient
+//
+// A family is base noise pushed through a transform, ζ = μ + L ε with ε ~ N(0, I):
+// L diagonal (MeanField, L = diag(exp ω)) or lower-triangular with a positive
+// diagonal (FullRank). The reparameterization (pathwise) estimator (Kingma &
+// Welling 2014, arXiv:1312.6114; Rezende et al. 2014, arXiv:1401.4082) averages S
+// draws per step:
+//
+//	∇λ ELBO ≈ (1/S) Σ_s ∇λ log p(x, T(μ + L ε_s)) + log|J| + ∇λ H[q],   H[q] = Σ log L_jj + d/2 (1 + log 2π).
+//
+// Every estimator builds one scalar loss node whose gradient is the estimate, so
+// the fit loop is the same for all of them.
+//
+// # Minibatches
+//
+// With B of N data rows per step, the likelihood is scaled by N/B:
+//
+//	log p(z) + (N/B) Σ_{i ∈ batch} log p(x_i | z)
+//
+// is unbiased for log p(x, z), and so is its gradient.
+//
+// # The fit loop
+//
+// The graph and its machine are built once; each step draws noise (and a batch)
+// from the caller's *rand.Rand, runs the graph and takes one optimizer step
+// (Adam by default). Every EvalEvery steps the ELBO is estimated with EvalDraws
+// draws; the fit has converged when the mean or median relative ELBO change over
+// a window falls below Tol (Stan's rule). The reported parameters are then the
+// average of the iterates over a further averaging phase (Polyak & Juditsky
+// 1992), which removes the optimizer's jitter: the answer is accurate rather than
+// a noisy last iterate. A NaN or Inf stops the fit with a *NonFiniteError that
+// names the step; the posterior keeps the last finite parameters.
+//
+// # The posterior
+//
+// Posterior reports in the constrained space: Mean, SD and Cov (exact for
+// real-valued latents, by Gauss–Hermite quadrature otherwise), Quantile (exact:
+// the support maps are increasing), and Sample with an explicit *rand.Rand. The
+// same seed gives the same numbers, bit for bit.
+package bbvi

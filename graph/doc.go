@@ -1,0 +1,56 @@
+// Package graph holds Vigor's Gorgonia building blocks: a Builder that binds the
+// float type once and keeps the first error, numerically stable ops, elementwise
+// log-densities, bijectors with their log-Jacobians, closed-form KL divergences,
+// Dense/MLP layers, and in-place optimizers.
+//
+// # Building a graph
+//
+// A Builder wraps a Gorgonia expression graph. Its methods read as math and
+// broadcast like NumPy; after the first error every method returns nil, so a
+// model is written without error checks and Err is looked at once:
+//
+//	b := graph.NewBuilder(graph.Float64)
+//	x := b.Input("x", 100, 3)                  // data, filled with graph.Set
+//	w := b.Param("w", nil, 3, 1)               // learnable
+//	loss := b.Mean(b.Square(b.MatMul(x, w)))
+//	grads := b.Grad(loss, w)
+//	m, err := b.Compile()                      // build and compile once
+//	...                                        // then: fill inputs, m.Run(), read grads
+//
+// Inputs and parameters are ordinary tensors: writing into their values between
+// runs (graph.Set, or an Optimizer's Step) is all a training loop does. Gradient
+// nodes are recomputed on every Run; they do not accumulate.
+//
+// # Stable ops
+//
+// Softplus, Sigmoid, LogSigmoid and LogSumExp are custom ops computed natively in
+// float64 or float32 (no round trip through float64), finite for any finite
+// input:
+//
+//	softplus(x)   = max(x, 0) + log1p(exp(-|x|))
+//	logsigmoid(x) = -softplus(-x)
+//	logsumexp(x)  = m + log Σ exp(x_k - m),  m = max_k x_k
+//
+// Reshape, Cols and broadcasting are also Vigor's own copying ops: Gorgonia's
+// views can be overwritten in place by its register allocator, which silently
+// corrupts the parameter or data they view.
+//
+// # Densities, bijectors, KL
+//
+// The log-densities (Normal, HalfNormal, Exponential, Gamma, Laplace, StudentT,
+// Bernoulli and Categorical with logits) are elementwise and broadcast, so a
+// latent with a leading sample axis (S, D) is scored against data (B, 1) in one
+// op. Bijectors map the real line onto a support with log|det J|, as in ADVI
+// (Kucukelbir et al. 2017, arXiv:1603.00788):
+//
+//	Exp:      y = eˣ,                         log|J| = x
+//	Softplus: y = log(1 + eˣ),                log|J| = logsigmoid(x)
+//	Sigmoid:  y = L + (U - L)·σ(x),            log|J| = log(U - L) + logσ(x) + logσ(-x)
+//	LowerCholesky: packed vector -> lower-triangular matrix with exp on the diagonal
+//
+// # Optimizers
+//
+// Adam, RMSProp, AdaGrad and SGD with Robbins–Monro steps ρ_t = η (t + τ)^-κ
+// update parameters in place, keep their state in float64 by position, and do
+// exactly what their fields say (Gorgonia's solvers ignore some options).
+package graph

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -335,6 +336,11 @@ func runFit(args []string, e *env) int {
 	if err != nil {
 		return fitFail(e, err)
 	}
+	for _, path := range []string{o.out, o.drawsOut} {
+		if err := checkWritable(path); err != nil {
+			return fitFail(e, err)
+		}
+	}
 	p, err := loadProblem(o)
 	if err != nil {
 		return fitFail(e, err)
@@ -403,6 +409,27 @@ func runFit(args []string, e *env) int {
 		fmt.Fprintln(e.stderr, summary(post))
 	}
 	return 0
+}
+
+// checkWritable rejects, before a possibly long fit, an output path that cannot
+// be written: one whose directory does not exist or that names a directory.
+// An empty path (stdout) is fine.
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return badf("%s: output exists and is not a regular file", path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return badf("%s: cannot write there: directory %s does not exist", path, dir)
+	}
+	if !fi.IsDir() {
+		return badf("%s: cannot write there: %s is not a directory", path, dir)
+	}
+	return nil
 }
 
 // fitFail prints err as one line and returns its exit code: 2 for a

@@ -109,9 +109,9 @@ func (b *Builder) Scalar(v float64) *Node {
 		return nil
 	}
 	if b.dt == tensor.Float32 {
-		return G.NewConstant(float32(v))
+		return G.NewConstant(float32(v), G.In(b.g))
 	}
-	return G.NewConstant(v)
+	return G.NewConstant(v, G.In(b.g))
 }
 
 // NewValue allocates a tensor of the builder's float type with the given shape,

@@ -37,7 +37,7 @@ func (b *progressBar) update(p bbvi.Progress) {
 	if fill < b.cells {
 		bar += ">" + strings.Repeat(" ", b.cells-fill-1)
 	}
-	rel := "    -    "
+	rel := "   -   "
 	if !math.IsNaN(p.RelChange) && !math.IsInf(p.RelChange, 0) {
 		rel = fmt.Sprintf("%.1e", p.RelChange)
 	}

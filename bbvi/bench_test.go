@@ -1,6 +1,7 @@
 package bbvi
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -20,7 +21,7 @@ func benchLogistic(b *testing.B, dt tensor.Dtype) {
 	X, y := datasets.LogisticData(rng, n, beta, 0.2, 0.3)
 	feats := make([]string, d)
 	for j := range feats {
-		feats[j] = "x"
+		feats[j] = fmt.Sprintf("x%d", j)
 	}
 	m := &LogisticRegression{Features: feats, Intercept: true}
 	data, err := m.Data(X, y)

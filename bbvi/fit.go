@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vigor-ml/vigor/graph"
@@ -527,6 +528,7 @@ func median(xs []float64) float64 {
 // stop converging (with 0.999 the mean-field variances of a 150-row regression
 // were still 10–30% off when the ELBO test declared convergence).
 func NewOptimizer(name string, lr float64) (graph.Optimizer, error) {
+	name = strings.ToLower(name)
 	switch name {
 	case "adam", "":
 		return &graph.Adam{LR: lr, Beta2: 0.99}, nil

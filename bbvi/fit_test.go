@@ -167,3 +167,23 @@ func TestNonFiniteStops(t *testing.T) {
 	}
 	t.Logf("%v; kept mean %v", err, post.UMean)
 }
+
+func TestRegressionNameClash(t *testing.T) {
+	X := []float64{1, 2}
+	y := []float64{0, 1}
+	if _, err := (&LinearRegression{Features: []string{"sigma"}, Intercept: true}).Data(X, y); err == nil {
+		t.Error("feature named sigma accepted with a learned noise")
+	}
+	if _, err := (&LinearRegression{Features: []string{"sigma"}, NoiseSD: 1}).Data(X, y); err != nil {
+		t.Errorf("feature named sigma rejected with a known noise: %v", err)
+	}
+	if _, err := (&LogisticRegression{Features: []string{"intercept"}, Intercept: true}).Data(X, y); err == nil {
+		t.Error("feature named intercept accepted with an intercept")
+	}
+	if _, err := (&LogisticRegression{Features: []string{"a", "a"}}).Data([]float64{1, 2, 3, 4}, y); err == nil {
+		t.Error("repeated feature accepted")
+	}
+	if _, err := (&LogisticRegression{Features: []string{"a"}}).Data(X, []float64{0, 2}); err == nil {
+		t.Error("logistic target 2 accepted")
+	}
+}

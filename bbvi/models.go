@@ -44,9 +44,20 @@ func coefLabels(features []string, intercept bool) []string {
 	return append(out, features...)
 }
 
-func regData(X, y []float64, d int) (Data, error) {
+func regData(X, y []float64, features []string, reserved ...string) (Data, error) {
+	d := len(features)
 	if d == 0 {
 		return nil, fmt.Errorf("bbvi: regression needs at least one feature")
+	}
+	seen := map[string]bool{}
+	for _, r := range reserved {
+		seen[r] = true
+	}
+	for _, f := range features {
+		if seen[f] {
+			return nil, fmt.Errorf("bbvi: feature name %q is repeated or clashes with a latent's name", f)
+		}
+		seen[f] = true
 	}
 	if len(X) != len(y)*d {
 		return nil, fmt.Errorf("bbvi: X has %d values, want %d rows × %d features", len(X), len(y), d)
@@ -114,7 +125,14 @@ func (m *LinearRegression) Data(X, y []float64) (Data, error) {
 	if m.NoiseSD < 0 || math.IsNaN(m.NoiseSD) {
 		return nil, fmt.Errorf("bbvi: noise sd %g must be positive (or 0 to learn it)", m.NoiseSD)
 	}
-	return regData(X, y, len(m.Features))
+	reserved := []string{}
+	if m.Intercept {
+		reserved = append(reserved, "intercept")
+	}
+	if m.NoiseSD == 0 {
+		reserved = append(reserved, "sigma")
+	}
+	return regData(X, y, m.Features, reserved...)
 }
 
 // Latents implements Model.
@@ -144,5 +162,8 @@ func (m *LogisticRegression) Data(X, y []float64) (Data, error) {
 			return nil, fmt.Errorf("bbvi: logistic target in row %d is %g, want 0 or 1", i, v)
 		}
 	}
-	return regData(X, y, len(m.Features))
+	if m.Intercept {
+		return regData(X, y, m.Features, "intercept")
+	}
+	return regData(X, y, m.Features)
 }

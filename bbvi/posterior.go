@@ -160,8 +160,8 @@ func (p *Posterior) Cov() []float64 {
 		for j := 0; j <= i; j++ {
 			var c float64
 			switch {
-			case p.identity(i) && p.identity(j):
-				c = p.UCov[i*d+j]
+			case (p.identity(i) && p.identity(j)) || (i != j && p.UCov[i*d+j] == 0):
+				c = p.UCov[i*d+j] // exact; independent components have zero covariance
 			case i == j:
 				m, s := p.UMean[i], p.sd(i)
 				for k, x := range gh1x {

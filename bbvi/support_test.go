@@ -32,8 +32,8 @@ func TestConstrainedLatents(t *testing.T) {
 		},
 		Likelihood: func(b *graph.Builder, z Vars, x Vars) *graph.Node {
 			lam := b.Reshape(z["lambda"], z["lambda"].Shape()[0]) // (S)
-			ys := b.Reshape(x["y"], x["y"].Shape()[0], 1)          // (B, 1)
-			return b.Sum(b.Sub(b.Mul(ys, b.Log(lam)), lam), 0)     // Σ y log λ - λ (+ const)
+			ys := b.Reshape(x["y"], x["y"].Shape()[0], 1)         // (B, 1)
+			return b.Sum(b.Sub(b.Mul(ys, b.Log(lam)), lam), 0)    // Σ y log λ - λ (+ const)
 		},
 	}
 	exactG := distuv.Gamma{Alpha: 2 + sum, Beta: 1 + n}

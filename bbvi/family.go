@@ -46,6 +46,17 @@ func FamilyByName(name string) (Family, error) {
 
 var halfLog2Pi = 0.5 * math.Log(2*math.Pi)
 
+// checkBuild validates the arguments of a Family's Build.
+func checkBuild(family string, dim int, mean []float64) error {
+	if dim <= 0 {
+		return fmt.Errorf("bbvi: %s: dimension %d", family, dim)
+	}
+	if mean != nil && len(mean) != dim {
+		return fmt.Errorf("bbvi: %s: %d initial means for dimension %d", family, len(mean), dim)
+	}
+	return nil
+}
+
 // MeanField is the diagonal Gaussian family: ζ = μ + exp(ω) ⊙ ε, with the
 // log-scales ω unconstrained, as in ADVI. Its entropy is Σω + dim/2·(1 + log 2π).
 type MeanField struct{}
@@ -55,11 +66,8 @@ func (MeanField) Name() string { return "meanfield" }
 
 // Build implements Family.
 func (MeanField) Build(b *graph.Builder, dim int, mean []float64) (Approx, error) {
-	if dim <= 0 {
-		return nil, fmt.Errorf("bbvi: meanfield: dimension %d", dim)
-	}
-	if mean != nil && len(mean) != dim {
-		return nil, fmt.Errorf("bbvi: meanfield: %d initial means for dimension %d", len(mean), dim)
+	if err := checkBuild("meanfield", dim, mean); err != nil {
+		return nil, err
 	}
 	a := &meanField{dim: dim}
 	a.mu = b.Param("q.mu", mean, dim)
@@ -105,11 +113,8 @@ func (FullRank) Name() string { return "fullrank" }
 
 // Build implements Family.
 func (FullRank) Build(b *graph.Builder, dim int, mean []float64) (Approx, error) {
-	if dim <= 0 {
-		return nil, fmt.Errorf("bbvi: fullrank: dimension %d", dim)
-	}
-	if mean != nil && len(mean) != dim {
-		return nil, fmt.Errorf("bbvi: fullrank: %d initial means for dimension %d", len(mean), dim)
+	if err := checkBuild("fullrank", dim, mean); err != nil {
+		return nil, err
 	}
 	a := &fullRank{dim: dim}
 	a.mu = b.Param("q.mu", mean, dim)

@@ -137,28 +137,7 @@ func TestMLPGradient(t *testing.T) {
 	for i, g := range gs {
 		grads[i] = Values(g)
 	}
-	const h = 1e-6
-	for pi, p := range ps {
-		vals := p.Value().Data().([]float64)
-		for i := range vals {
-			old := vals[i]
-			vals[i] = old + h
-			if err := mc.Run(); err != nil {
-				t.Fatal(err)
-			}
-			fp := Scalar64(loss)
-			vals[i] = old - h
-			if err := mc.Run(); err != nil {
-				t.Fatal(err)
-			}
-			fm := Scalar64(loss)
-			vals[i] = old
-			want := (fp - fm) / (2 * h)
-			if math.Abs(grads[pi][i]-want) > 1e-6*(1+math.Abs(want)) {
-				t.Errorf("%s[%d]: gradient %g, finite difference %g", p.Name(), i, grads[pi][i], want)
-			}
-		}
-	}
+	checkFiniteDiff(t, mc, loss, ps, grads, 1e-6, "mlp")
 }
 
 func TestDenseInit(t *testing.T) {

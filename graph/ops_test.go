@@ -24,25 +24,34 @@ func gradCheck(t *testing.T, name string, init []float64, shape []int, f func(b 
 	if err := m.Run(); err != nil {
 		t.Fatalf("%s: run: %v", name, err)
 	}
-	got := Values(g[0])
-	vals := p.Value().Data().([]float64)
+	checkFiniteDiff(t, m, cost, []*Node{p}, [][]float64{Values(g[0])}, 1e-5, name+": d/dp")
+}
+
+// checkFiniteDiff compares gradients got[k] (read after a run of m) of the
+// scalar cost with respect to each float64 parameter params[k] against central
+// finite differences, within tol relative to 1 + |finite difference|.
+func checkFiniteDiff(t *testing.T, m *Machine, cost *Node, params []*Node, got [][]float64, tol float64, label string) {
+	t.Helper()
 	const h = 1e-6
-	for i := range vals {
-		old := vals[i]
-		vals[i] = old + h
-		if err := m.Run(); err != nil {
-			t.Fatal(err)
-		}
-		fp := Scalar64(cost)
-		vals[i] = old - h
-		if err := m.Run(); err != nil {
-			t.Fatal(err)
-		}
-		fm := Scalar64(cost)
-		vals[i] = old
-		want := (fp - fm) / (2 * h)
-		if math.Abs(got[i]-want) > 1e-5*(1+math.Abs(want)) {
-			t.Errorf("%s: d/dp[%d] = %g, finite difference %g", name, i, got[i], want)
+	for k, p := range params {
+		vals := p.Value().Data().([]float64)
+		for i := range vals {
+			old := vals[i]
+			vals[i] = old + h
+			if err := m.Run(); err != nil {
+				t.Fatal(err)
+			}
+			fp := Scalar64(cost)
+			vals[i] = old - h
+			if err := m.Run(); err != nil {
+				t.Fatal(err)
+			}
+			fm := Scalar64(cost)
+			vals[i] = old
+			want := (fp - fm) / (2 * h)
+			if math.Abs(got[k][i]-want) > tol*(1+math.Abs(want)) {
+				t.Errorf("%s %s[%d]: gradient %g, finite difference %g", label, p.Name(), i, got[k][i], want)
+			}
 		}
 	}
 }

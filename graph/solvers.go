@@ -244,3 +244,87 @@ func (o *SGD) Reset() { o.st.reset() }
 func (o *SGD) String() string {
 	return fmt.Sprintf("sgd(lr=%g, tau=%g, kappa=%g)", def(o.LR, 0.01), def(o.Tau, 1), def(o.Kappa, 0.75))
 }
+
+// OptimizerState is a snapshot of an optimizer's internal state, for
+// checkpoints: the step count and its per-parameter buffers (for Adam, the first
+// and second moments), in the order of the parameters passed to Step.
+type OptimizerState struct {
+	Steps   int           `json:"steps"`
+	Buffers [][][]float64 `json:"-"` // Buffers[k][i]: buffer k of parameter i
+}
+
+// A Stateful optimizer can save and restore its state, so that a resumed run
+// continues exactly where it stopped. All of this package's optimizers are
+// Stateful.
+type Stateful interface {
+	Optimizer
+	// State returns a deep copy of the state (zero Steps and nil Buffers before
+	// the first Step).
+	State() OptimizerState
+	// SetState replaces the state with a deep copy of s. The sizes are checked
+	// against the parameters on the next Step.
+	SetState(s OptimizerState) error
+}
+
+func (s *state) snapshot() OptimizerState {
+	out := OptimizerState{Steps: s.t}
+	for _, buf := range s.bufs {
+		var cp [][]float64
+		for _, b := range buf {
+			cp = append(cp, append([]float64(nil), b...))
+		}
+		out.Buffers = append(out.Buffers, cp)
+	}
+	return out
+}
+
+func (s *state) restore(o OptimizerState, nbuf int) error {
+	if o.Steps < 0 {
+		return fmt.Errorf("graph: optimizer state has %d steps", o.Steps)
+	}
+	if nbuf == 0 || (o.Buffers == nil && o.Steps == 0) {
+		if len(o.Buffers) != 0 {
+			return fmt.Errorf("graph: optimizer state has %d buffers per parameter, want %d", len(o.Buffers), nbuf)
+		}
+		*s = state{t: o.Steps}
+		return nil
+	}
+	if len(o.Buffers) != nbuf {
+		return fmt.Errorf("graph: optimizer state has %d buffers per parameter, want %d", len(o.Buffers), nbuf)
+	}
+	var sizes []int
+	for i, b := range o.Buffers[0] {
+		sizes = append(sizes, len(b))
+		for k := 1; k < nbuf; k++ {
+			if len(o.Buffers[k]) != len(o.Buffers[0]) || len(o.Buffers[k][i]) != len(b) {
+				return errors.New("graph: optimizer state buffers disagree in size")
+			}
+		}
+	}
+	*s = state{t: o.Steps, sizes: sizes, bufs: (&state{bufs: o.Buffers}).snapshot().Buffers}
+	return nil
+}
+
+// State implements Stateful.
+func (o *Adam) State() OptimizerState { return o.st.snapshot() }
+
+// SetState implements Stateful.
+func (o *Adam) SetState(s OptimizerState) error { return o.st.restore(s, 2) }
+
+// State implements Stateful.
+func (o *RMSProp) State() OptimizerState { return o.st.snapshot() }
+
+// SetState implements Stateful.
+func (o *RMSProp) SetState(s OptimizerState) error { return o.st.restore(s, 1) }
+
+// State implements Stateful.
+func (o *AdaGrad) State() OptimizerState { return o.st.snapshot() }
+
+// SetState implements Stateful.
+func (o *AdaGrad) SetState(s OptimizerState) error { return o.st.restore(s, 1) }
+
+// State implements Stateful.
+func (o *SGD) State() OptimizerState { return o.st.snapshot() }
+
+// SetState implements Stateful.
+func (o *SGD) SetState(s OptimizerState) error { return o.st.restore(s, 0) }

@@ -29,6 +29,8 @@ type command struct {
 // run function must handle -h itself (print its usage to e.stderr, return 0).
 var commands = []command{
 	{name: "fit", summary: "fit a Bayesian linear or logistic regression to a CSV file", run: runFit},
+	{name: "vae", summary: "train, evaluate and sample a variational autoencoder on MNIST", run: runVAE},
+	{name: "data", summary: "fetch datasets (MNIST) into the data directory", run: runData},
 }
 
 func main() {

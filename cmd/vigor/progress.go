@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/vae"
 )
 
 // progressBar is a one-line terminal progress display, redrawn in place with a
@@ -60,5 +61,96 @@ func (b *progressBar) finish() {
 	if b.drawn {
 		fmt.Fprintln(b.w)
 		b.drawn = false
+	}
+}
+
+// drawLine redraws the bar's line in place.
+func (b *progressBar) drawLine(line string) {
+	pad := ""
+	if n := b.last - len(line); n > 0 {
+		pad = strings.Repeat(" ", n)
+	}
+	fmt.Fprintf(b.w, "\r%s%s", line, pad)
+	b.last = len(line)
+	b.drawn = true
+}
+
+// bar returns the bar's cells for a fraction done.
+func (b *progressBar) bar(frac float64) string {
+	frac = math.Max(0, math.Min(1, frac))
+	fill := int(frac * float64(b.cells))
+	s := strings.Repeat("=", fill)
+	if fill < b.cells {
+		s += ">" + strings.Repeat(" ", b.cells-fill-1)
+	}
+	return s
+}
+
+// epochBar shows the progress of a training epoch on a terminal:
+//
+//	epoch 3  200/469 [==========>             ] loss 104.21  5120 img/s  0:04 left
+//
+// It draws nothing when stderr is not a terminal or with quiet.
+type epochBar struct {
+	*progressBar
+	lastDraw time.Time
+}
+
+func newEpochBar(e *env, quiet bool) *epochBar {
+	if quiet || !e.isTTY {
+		return &epochBar{}
+	}
+	return &epochBar{progressBar: newProgressBar(e.stderr)}
+}
+
+// update is a vae.TrainSettings.Progress callback; it redraws at most ten
+// times a second, and always at the end of an epoch.
+func (b *epochBar) update(p vae.BatchProgress) {
+	if b.progressBar == nil {
+		return
+	}
+	if p.Batch < p.Of && time.Since(b.lastDraw) < 100*time.Millisecond {
+		return
+	}
+	b.lastDraw = time.Now()
+	w := len(fmt.Sprint(p.Of))
+	b.drawLine(fmt.Sprintf("epoch %d  %*d/%d [%s] loss %.2f  %.0f img/s  %s left", p.Epoch, w, p.Batch, p.Of,
+		b.bar(float64(p.Batch)/float64(p.Of)), p.Loss, p.ImagesPerSec, elapsed(p.Left)))
+}
+
+func (b *epochBar) finish() {
+	if b.progressBar != nil {
+		b.progressBar.finish()
+	}
+}
+
+// countBar shows the progress of a long evaluation on a terminal.
+type countBar struct {
+	*progressBar
+	label string
+}
+
+func newCountBar(e *env, quiet bool, label string) *countBar {
+	if quiet || !e.isTTY {
+		return &countBar{}
+	}
+	return &countBar{progressBar: newProgressBar(e.stderr), label: label}
+}
+
+// update is a vae.EvalSettings.Progress callback.
+func (b *countBar) update(done, total int, el time.Duration) {
+	if b.progressBar == nil || total == 0 {
+		return
+	}
+	left := time.Duration(0)
+	if done > 0 {
+		left = time.Duration(float64(el) * float64(total-done) / float64(done))
+	}
+	b.drawLine(fmt.Sprintf("%s  %d/%d [%s] %s left", b.label, done, total, b.bar(float64(done)/float64(total)), elapsed(left)))
+}
+
+func (b *countBar) finish() {
+	if b.progressBar != nil {
+		b.progressBar.finish()
 	}
 }

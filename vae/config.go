@@ -1,0 +1,202 @@
+package vae
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vigor-ml/vigor/graph"
+	"gorgonia.org/tensor"
+)
+
+// Likelihood is the decoder's observation model p(x | z).
+type Likelihood int
+
+const (
+	// Bernoulli is p(x_j | z) = Bernoulli(σ(logit_j)), the usual MNIST decoder.
+	// Targets in [0, 1] (not only 0/1) give the summed binary cross-entropy of the
+	// PyTorch example.
+	Bernoulli Likelihood = iota
+	// Gaussian is p(x_j | z) = N(mean_j, s_j²), with a linear mean and one learned
+	// log standard deviation per pixel.
+	Gaussian
+)
+
+// String returns "bernoulli" or "gaussian".
+func (l Likelihood) String() string {
+	switch l {
+	case Bernoulli:
+		return "bernoulli"
+	case Gaussian:
+		return "gaussian"
+	}
+	return fmt.Sprintf("Likelihood(%d)", int(l))
+}
+
+// ParseLikelihood parses "bernoulli" or "gaussian".
+func ParseLikelihood(s string) (Likelihood, error) {
+	switch strings.ToLower(s) {
+	case "bernoulli", "":
+		return Bernoulli, nil
+	case "gaussian", "normal":
+		return Gaussian, nil
+	}
+	return 0, fmt.Errorf("vae: unknown decoder %q (want bernoulli or gaussian)", s)
+}
+
+// Objective is the training objective.
+type Objective int
+
+const (
+	// ELBO is the evidence lower bound with the Gaussian KL in closed form
+	// (the default, as in Kingma & Welling 2014).
+	ELBO Objective = iota
+	// ELBOMC is the ELBO with the KL estimated by Monte Carlo:
+	// log q(z|x) - log p(z) at the reparameterized draws.
+	ELBOMC
+	// IWAE is the importance-weighted bound of Burda et al. (2015) with K
+	// samples: log (1/K) Σ_k p(x, z_k)/q(z_k | x). With K = 1 it is the
+	// Monte Carlo-KL ELBO.
+	IWAE
+)
+
+// String returns "elbo", "elbo-mc" or "iwae".
+func (o Objective) String() string {
+	switch o {
+	case ELBO:
+		return "elbo"
+	case ELBOMC:
+		return "elbo-mc"
+	case IWAE:
+		return "iwae"
+	}
+	return fmt.Sprintf("Objective(%d)", int(o))
+}
+
+// ParseObjective parses "elbo", "elbo-mc" or "iwae".
+func ParseObjective(s string) (Objective, error) {
+	switch strings.ToLower(s) {
+	case "elbo", "":
+		return ELBO, nil
+	case "elbo-mc", "elbomc", "mc":
+		return ELBOMC, nil
+	case "iwae":
+		return IWAE, nil
+	}
+	return 0, fmt.Errorf("vae: unknown objective %q (want elbo, elbo-mc or iwae)", s)
+}
+
+// Config is a VAE's architecture. The zero value is the model of the PyTorch
+// example: 784-400-20 with ReLU, a Bernoulli decoder and float32.
+type Config struct {
+	// Input is the number of values per example. 0 means 784 (28×28 MNIST).
+	Input int `json:"input"`
+	// Hidden are the encoder's hidden widths; the decoder uses them in reverse.
+	// nil means [400].
+	Hidden []int `json:"hidden"`
+	// Latent is the dimension of z. 0 means 20.
+	Latent int `json:"latent"`
+	// Activation is the hidden layers' nonlinearity. The zero value, ActLinear,
+	// means ReLU (a linear hidden layer is never wanted); use ParseActivation names.
+	Activation graph.Activation `json:"-"`
+	// Decoder is the observation model. The zero value is Bernoulli.
+	Decoder Likelihood `json:"-"`
+	// Float64 selects float64 arithmetic; the default is float32.
+	Float64 bool `json:"float64,omitempty"`
+}
+
+// WithDefaults returns c with its zero fields replaced by the defaults.
+func (c Config) WithDefaults() Config {
+	if c.Input == 0 {
+		c.Input = 784
+	}
+	if c.Hidden == nil {
+		c.Hidden = []int{400}
+	}
+	if c.Latent == 0 {
+		c.Latent = 20
+	}
+	if c.Activation == graph.ActLinear {
+		c.Activation = graph.ActReLU
+	}
+	c.Hidden = append([]int(nil), c.Hidden...)
+	return c
+}
+
+// Validate reports the first problem with a (defaulted) configuration.
+func (c Config) Validate() error {
+	if c.Input <= 0 {
+		return fmt.Errorf("vae: input width %d must be positive", c.Input)
+	}
+	if c.Latent <= 0 {
+		return fmt.Errorf("vae: latent size %d must be positive", c.Latent)
+	}
+	if len(c.Hidden) == 0 {
+		return errors.New("vae: at least one hidden layer is needed")
+	}
+	for _, h := range c.Hidden {
+		if h <= 0 {
+			return fmt.Errorf("vae: hidden width %d must be positive", h)
+		}
+	}
+	if _, err := graph.ParseActivation(c.Activation.String()); err != nil {
+		return fmt.Errorf("vae: %w", err)
+	}
+	if c.Decoder != Bernoulli && c.Decoder != Gaussian {
+		return fmt.Errorf("vae: unknown decoder %d", int(c.Decoder))
+	}
+	return nil
+}
+
+// Dtype returns the float type of the graph.
+func (c Config) Dtype() tensor.Dtype {
+	if c.Float64 {
+		return tensor.Float64
+	}
+	return tensor.Float32
+}
+
+// String describes the architecture, e.g. "784-400-20 relu bernoulli float32".
+func (c Config) String() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d", c.Input)
+	for _, h := range c.Hidden {
+		fmt.Fprintf(&sb, "-%d", h)
+	}
+	fmt.Fprintf(&sb, "-%d %s %s %s", c.Latent, c.Activation, c.Decoder, c.Dtype())
+	return sb.String()
+}
+
+// paramSpec names one parameter tensor of the network.
+type paramSpec struct {
+	name  string
+	shape []int
+	fanIn int // for the initialization
+}
+
+// specs lists the network's parameters in their fixed order: encoder layers,
+// the mean and log-variance heads, decoder layers, and (Gaussian decoder) the
+// per-pixel log standard deviations.
+func (c Config) specs() []paramSpec {
+	var ps []paramSpec
+	dense := func(name string, in, out int) {
+		ps = append(ps, paramSpec{name + ".W", []int{in, out}, in}, paramSpec{name + ".b", []int{out}, in})
+	}
+	in := c.Input
+	for i, h := range c.Hidden {
+		dense(fmt.Sprintf("enc.%d", i), in, h)
+		in = h
+	}
+	dense("enc.mu", in, c.Latent)
+	dense("enc.logvar", in, c.Latent)
+	in = c.Latent
+	for i := len(c.Hidden) - 1; i >= 0; i-- {
+		dense(fmt.Sprintf("dec.%d", len(c.Hidden)-1-i), in, c.Hidden[i])
+		in = c.Hidden[i]
+	}
+	dense("dec.out", in, c.Input)
+	if c.Decoder == Gaussian {
+		ps = append(ps, paramSpec{"dec.logsd", []int{c.Input}, 0})
+	}
+	return ps
+}

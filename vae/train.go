@@ -1,0 +1,276 @@
+package vae
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/vigor-ml/vigor/datasets"
+	"github.com/vigor-ml/vigor/graph"
+)
+
+// TrainSettings configure training. The zero value is the PyTorch example's
+// setup: batch 128, Adam with learning rate 1e-3, continuous targets, the ELBO
+// with the analytic KL and one sample.
+type TrainSettings struct {
+	// Batch is the minibatch size. 0 means 128. The last, smaller batch of an
+	// epoch is used too (its missing rows are masked out).
+	Batch int
+	// LR is Adam's learning rate. 0 means 1e-3.
+	LR float64
+	// Targets says how pixels become targets in [0, 1]. The zero value is
+	// continuous intensities.
+	Targets datasets.Targets
+	// Objective is the training objective. The zero value is ELBO.
+	Objective Objective
+	// K is the number of samples of z per image. 0 means 1.
+	K int
+	// Progress, if not nil, is called after every batch.
+	Progress func(BatchProgress)
+}
+
+// BatchProgress reports training progress after one batch.
+type BatchProgress struct {
+	Epoch         int     // the epoch being trained, from 1
+	Batch, Of     int     // batches done in this epoch, and per epoch
+	Images        int     // images done in this epoch
+	Loss          float64 // running mean loss per image over this epoch
+	ImagesPerSec  float64
+	Elapsed, Left time.Duration // in this epoch: time spent and estimated time left
+}
+
+func (s TrainSettings) withDefaults() TrainSettings {
+	if s.Batch == 0 {
+		s.Batch = 128
+	}
+	if s.LR == 0 {
+		s.LR = 1e-3
+	}
+	if s.K == 0 {
+		s.K = 1
+	}
+	return s
+}
+
+func (s TrainSettings) validate() error {
+	switch {
+	case s.Batch < 1:
+		return fmt.Errorf("vae: batch size %d must be positive", s.Batch)
+	case !(s.LR > 0) || math.IsInf(s.LR, 0):
+		return fmt.Errorf("vae: learning rate %g must be positive and finite", s.LR)
+	case s.K < 1:
+		return fmt.Errorf("vae: K = %d samples must be positive", s.K)
+	case s.Targets < datasets.Continuous || s.Targets > datasets.DynamicBinary:
+		return fmt.Errorf("vae: unknown targets %d", int(s.Targets))
+	case s.Objective < ELBO || s.Objective > IWAE:
+		return fmt.Errorf("vae: unknown objective %d", int(s.Objective))
+	}
+	return nil
+}
+
+// ErrNonFinite is the sentinel for training stopped by a NaN or an infinity; the
+// error returned is a *NonFiniteError, which matches it with errors.Is.
+var ErrNonFinite = errors.New("non-finite value")
+
+// NonFiniteError reports a NaN or Inf loss or gradient met in training. The
+// trainer's weights are those before the offending batch.
+type NonFiniteError struct {
+	Epoch, Batch int
+	What         string
+}
+
+func (e *NonFiniteError) Error() string {
+	if e.Epoch == 0 {
+		return fmt.Sprintf("vae: non-finite %s in evaluation", e.What)
+	}
+	return fmt.Sprintf("vae: non-finite %s in epoch %d, batch %d (the weights are kept from before that batch)", e.What, e.Epoch, e.Batch)
+}
+
+// Is makes errors.Is(err, ErrNonFinite) true.
+func (e *NonFiniteError) Is(target error) bool { return target == ErrNonFinite }
+
+// Trainer trains a Model with Adam. Its randomness (batch order, dynamic
+// binarization, the noise of the reparameterization) comes from one PCG source
+// whose state is saved in checkpoints, so a resumed run ends with exactly the
+// weights of an uninterrupted one.
+type Trainer struct {
+	set    TrainSettings
+	model  *Model
+	src    *rand.PCG
+	rng    *rand.Rand
+	opt    *graph.Adam
+	net    *net
+	epoch  int // completed epochs
+	steps  int // optimizer steps taken
+	xbuf   []float32
+	stale  bool // the model's weights lag the graph's
+	backup [][]float64
+}
+
+// NewTrainer prepares to train m (which it then owns and updates) with the given
+// settings, drawing randomness from src. src must not be shared.
+func NewTrainer(m *Model, set TrainSettings, src *rand.PCG) (*Trainer, error) {
+	if src == nil {
+		return nil, errors.New("vae: nil *rand.PCG (randomness must be explicit)")
+	}
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	set = set.withDefaults()
+	if err := set.validate(); err != nil {
+		return nil, err
+	}
+	n, err := newNet(m.Config, modeTrain, set.Objective, set.Batch, set.K)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.setWeights(m.Weights); err != nil {
+		n.close()
+		return nil, err
+	}
+	t := &Trainer{set: set, model: m, src: src, rng: rand.New(src), net: n,
+		opt:  &graph.Adam{LR: set.LR, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+		xbuf: make([]float32, set.Batch*m.Config.Input)}
+	return t, nil
+}
+
+// Close releases the trainer's compiled graph.
+func (t *Trainer) Close() { t.net.close() }
+
+// Epoch returns the number of completed epochs.
+func (t *Trainer) Epoch() int { return t.epoch }
+
+// Steps returns the number of optimizer steps taken.
+func (t *Trainer) Steps() int { return t.steps }
+
+// Settings returns the trainer's settings with defaults filled in.
+func (t *Trainer) Settings() TrainSettings { return t.set }
+
+// Model returns the model with its weights brought up to date.
+func (t *Trainer) Model() *Model {
+	if t.stale {
+		t.model.Weights = t.net.weights()
+		t.stale = false
+	}
+	return t.model
+}
+
+// TrainEpoch runs one pass over set in a shuffled order and returns the mean
+// loss per image (the negative bound, averaged over the epoch's batches as they
+// were trained). A non-finite loss or gradient stops it with a *NonFiniteError
+// and the weights from before the offending batch.
+func (t *Trainer) TrainEpoch(set *datasets.ImageSet) (float64, error) {
+	if set == nil || set.N == 0 {
+		return 0, errors.New("vae: empty training set")
+	}
+	if set.Dim() != t.model.Config.Input {
+		return 0, fmt.Errorf("vae: images have %d pixels, the model expects %d", set.Dim(), t.model.Config.Input)
+	}
+	n := t.net
+	B := t.set.Batch
+	batcher := datasets.NewBatcher(set, B, t.set.Targets, t.rng, false)
+	epoch := t.epoch + 1
+	start := time.Now()
+	var sum float64
+	images := 0
+	eps := n.eps.Value().Data()
+	mask := n.mask.Value().Data()
+	for bi := 1; ; bi++ {
+		rows, ok := batcher.Next(t.xbuf)
+		if !ok {
+			break
+		}
+		copyInto(n.x.Value().Data(), t.xbuf)
+		switch e := eps.(type) {
+		case []float32:
+			for i := range e {
+				e[i] = float32(t.rng.NormFloat64())
+			}
+		case []float64:
+			for i := range e {
+				e[i] = t.rng.NormFloat64()
+			}
+		}
+		setMask(mask, rows)
+		if err := n.run(); err != nil {
+			return 0, err
+		}
+		loss := graph.Scalar64(n.loss)
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "loss"}
+		}
+		for i, g := range n.grads {
+			if !finiteData(g.Value().Data()) {
+				return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "gradient of " + n.params[i].Name()}
+			}
+		}
+		if err := t.opt.Step(n.params, n.grads); err != nil {
+			return 0, err
+		}
+		t.steps++
+		t.stale = true
+		sum += loss
+		images += rows
+		if t.set.Progress != nil {
+			el := time.Since(start)
+			rate := float64(images) / el.Seconds()
+			left := time.Duration(float64(set.N-images) / rate * float64(time.Second))
+			t.set.Progress(BatchProgress{Epoch: epoch, Batch: bi, Of: batcher.Batches(), Images: images,
+				Loss: sum / float64(images), ImagesPerSec: rate, Elapsed: el, Left: left})
+		}
+	}
+	t.epoch++
+	return sum / float64(images), nil
+}
+
+// copyInto copies float32 src into a float32 or float64 tensor backing slice.
+func copyInto(dst any, src []float32) {
+	switch d := dst.(type) {
+	case []float32:
+		copy(d, src)
+	case []float64:
+		for i := range d {
+			d[i] = float64(src[i])
+		}
+	}
+}
+
+// setMask sets the first rows entries to 1 and the rest to 0.
+func setMask(mask any, rows int) {
+	switch m := mask.(type) {
+	case []float32:
+		for i := range m {
+			m[i] = 0
+			if i < rows {
+				m[i] = 1
+			}
+		}
+	case []float64:
+		for i := range m {
+			m[i] = 0
+			if i < rows {
+				m[i] = 1
+			}
+		}
+	}
+}
+
+func finiteData(d any) bool {
+	switch v := d.(type) {
+	case []float32:
+		for _, x := range v {
+			if x-x != 0 {
+				return false
+			}
+		}
+	case []float64:
+		for _, x := range v {
+			if x-x != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}

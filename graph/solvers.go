@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // Optimizer updates parameters in place from their gradients, to minimize a loss.
@@ -139,12 +141,33 @@ func (o *Adam) Step(params, grads []*Node) error {
 	c1 := 1 - math.Pow(b1, t)
 	c2 := 1 - math.Pow(b2, t)
 	m, v := o.st.bufs[0], o.st.bufs[1]
-	return update(params, grads, func(i, j int, g float64) float64 {
-		mm := b1*m[i][j] + (1-b1)*g
-		vv := b2*v[i][j] + (1-b2)*g*g
-		m[i][j], v[i][j] = mm, vv
-		return lr * (mm / c1) / (math.Sqrt(vv/c2) + eps)
-	})
+	// Per parameter: θ -= a·m̂/(√v̂ + ε) with a = lr/c1 folded in. Typed loops
+	// (no per-element closure) split across goroutines for large tensors; each
+	// element is independent, so the result does not depend on the split.
+	a, s2 := lr/c1, 1/math.Sqrt(c2)
+	for i, p := range params {
+		switch pd := p.Value().Data().(type) {
+		case []float64:
+			gd, ok := grads[i].Value().Data().([]float64)
+			if !ok {
+				return errors.New("graph: optimizer: gradient dtype differs from parameter")
+			}
+			parallelRange(len(pd), func(lo, hi int) {
+				adam64(pd[lo:hi], gd[lo:hi], m[i][lo:hi], v[i][lo:hi], b1, b2, a, s2, eps)
+			})
+		case []float32:
+			gd, ok := grads[i].Value().Data().([]float32)
+			if !ok {
+				return errors.New("graph: optimizer: gradient dtype differs from parameter")
+			}
+			parallelRange(len(pd), func(lo, hi int) {
+				adam32(pd[lo:hi], gd[lo:hi], m[i][lo:hi], v[i][lo:hi], b1, b2, a, s2, eps)
+			})
+		default:
+			return fmt.Errorf("graph: optimizer: parameter %d is not a float tensor", i)
+		}
+	}
+	return nil
 }
 
 // Reset implements Optimizer.
@@ -328,3 +351,50 @@ func (o *SGD) State() OptimizerState { return o.st.snapshot() }
 
 // SetState implements Stateful.
 func (o *SGD) SetState(s OptimizerState) error { return o.st.restore(s, 0) }
+
+// adam64 and adam32 apply one Adam update in place; the moments stay float64,
+// so they never become denormal in float32 training.
+func adam64(p, g, m, v []float64, b1, b2, a, s2, eps float64) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for j, gj := range g {
+		mm := b1*m[j] + (1-b1)*gj
+		vv := b2*v[j] + (1-b2)*gj*gj
+		m[j], v[j] = mm, vv
+		p[j] -= a * mm / (math.Sqrt(vv)*s2 + eps)
+	}
+}
+
+func adam32(p, g []float32, m, v []float64, b1, b2, a, s2, eps float64) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for j, g32 := range g {
+		gj := float64(g32)
+		mm := b1*m[j] + (1-b1)*gj
+		vv := b2*v[j] + (1-b2)*gj*gj
+		m[j], v[j] = mm, vv
+		p[j] -= float32(a * mm / (math.Sqrt(vv)*s2 + eps))
+	}
+}
+
+// parallelMin is the smallest range worth splitting across goroutines.
+const parallelMin = 1 << 15
+
+// parallelRange calls f on contiguous pieces of [0, n), concurrently on up to
+// GOMAXPROCS goroutines when n is large, and returns when all are done.
+func parallelRange(n int, f func(lo, hi int)) {
+	w := min(runtime.GOMAXPROCS(0), n/parallelMin)
+	if w <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}

@@ -126,3 +126,61 @@ func TestOptimizerStateByPosition(t *testing.T) {
 		t.Error("unknown optimizer accepted")
 	}
 }
+
+// TestOptimizerStateResumes: saving the state after 7 steps and restoring it
+// into a fresh optimizer continues exactly like the original.
+func TestOptimizerStateResumes(t *testing.T) {
+	mk := []func() Stateful{
+		func() Stateful { return &Adam{LR: 0.05} },
+		func() Stateful { return &RMSProp{LR: 0.01} },
+		func() Stateful { return &AdaGrad{LR: 0.5} },
+		func() Stateful { return &SGD{LR: 0.1} },
+	}
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		for _, newOpt := range mk {
+			steps := func(o Optimizer, m *Machine, p, g *Node, n int) {
+				for i := 0; i < n; i++ {
+					if err := m.Run(); err != nil {
+						t.Fatal(err)
+					}
+					if err := o.Step([]*Node{p}, []*Node{g}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			m, p, g := quadratic(t, dt, []float64{0.5, 0, -1})
+			ref := newOpt()
+			steps(ref, m, p, g, 12)
+			want := Values(p)
+
+			m2, p2, g2 := quadratic(t, dt, []float64{0.5, 0, -1})
+			first := newOpt()
+			steps(first, m2, p2, g2, 7)
+			st := first.State()
+			if st.Steps != 7 {
+				t.Errorf("%v: state has %d steps, want 7", first, st.Steps)
+			}
+			// The snapshot is a copy: stepping the first optimizer must not change it.
+			steps(first, m2, p2, g2, 1)
+			resumed := newOpt()
+			if err := resumed.SetState(st); err != nil {
+				t.Fatal(err)
+			}
+			// Replay the first 7 steps' parameters, then continue with the restored state.
+			m4, p4, g4 := quadratic(t, dt, []float64{0.5, 0, -1})
+			replay := newOpt()
+			steps(replay, m4, p4, g4, 7)
+			steps(resumed, m4, p4, g4, 5)
+			got := Values(p4)
+			for j := range want {
+				if got[j] != want[j] {
+					t.Errorf("%v %v: resumed parameters %v, uninterrupted %v", dt, ref, got, want)
+					break
+				}
+			}
+		}
+	}
+	if err := (&Adam{}).SetState(OptimizerState{Steps: 3, Buffers: [][][]float64{{{1}}}}); err == nil {
+		t.Error("Adam accepted a state with one buffer per parameter")
+	}
+}

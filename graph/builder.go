@@ -486,28 +486,28 @@ func (b *Builder) unary(name string, x *Node, f func(*Node) (*Node, error)) *Nod
 }
 
 // Neg returns -x.
-func (b *Builder) Neg(x *Node) *Node { return b.unary("Neg", x, G.Neg) }
+func (b *Builder) Neg(x *Node) *Node { return b.apply1(negOp, x) }
 
 // Exp returns exp(x).
-func (b *Builder) Exp(x *Node) *Node { return b.unary("Exp", x, G.Exp) }
+func (b *Builder) Exp(x *Node) *Node { return b.apply1(expOp, x) }
 
 // Log returns log(x).
-func (b *Builder) Log(x *Node) *Node { return b.unary("Log", x, G.Log) }
+func (b *Builder) Log(x *Node) *Node { return b.apply1(logOp, x) }
 
 // Log1p returns log(1 + x).
-func (b *Builder) Log1p(x *Node) *Node { return b.unary("Log1p", x, G.Log1p) }
+func (b *Builder) Log1p(x *Node) *Node { return b.apply1(log1pOp, x) }
 
 // Square returns x².
-func (b *Builder) Square(x *Node) *Node { return b.unary("Square", x, G.Square) }
+func (b *Builder) Square(x *Node) *Node { return b.apply1(squareOp, x) }
 
 // Sqrt returns √x.
-func (b *Builder) Sqrt(x *Node) *Node { return b.unary("Sqrt", x, G.Sqrt) }
+func (b *Builder) Sqrt(x *Node) *Node { return b.apply1(sqrtOp, x) }
 
 // Abs returns |x| (its gradient at 0 is taken as 0).
-func (b *Builder) Abs(x *Node) *Node { return b.unary("Abs", x, G.Abs) }
+func (b *Builder) Abs(x *Node) *Node { return b.apply1(absOp, x) }
 
 // Tanh returns tanh(x).
-func (b *Builder) Tanh(x *Node) *Node { return b.unary("Tanh", x, G.Tanh) }
+func (b *Builder) Tanh(x *Node) *Node { return b.apply1(tanhOp, x) }
 
 // ReLU returns max(x, 0).
 func (b *Builder) ReLU(x *Node) *Node { return b.apply1(reluOp, x) }

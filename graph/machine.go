@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // Grad adds to the graph the gradient of the scalar cost with respect to each of
@@ -31,36 +32,108 @@ func (b *Builder) Grad(cost *Node, wrt ...*Node) []*Node {
 }
 
 // Machine runs a compiled graph. Build it once with Compile; each Run evaluates
-// every node again from the current input values. It is not safe for concurrent use.
+// every node again from the current input values. It is not safe for
+// concurrent use.
+//
+// Machine is Vigor's own executor for Gorgonia graphs, used instead of
+// Gorgonia's TapeMachine: every operation node owns its output buffer, which is
+// allocated on the first run and reused in place afterwards (for every op that
+// can write into a preallocated value), so a step allocates next to nothing,
+// and no node's value is ever overwritten by another node's (the TapeMachine's
+// register allocator shares buffers between nodes and clears them all on every
+// Reset).
 type Machine struct {
-	vm G.VM
+	steps []execStep
 }
 
-// Compile compiles the builder's graph into a Machine. It returns the builder's
-// error if building failed, and turns Gorgonia's compile panics into errors.
+// execStep evaluates one operation node.
+type execStep struct {
+	node *Node
+	op   G.Op
+	kids []*Node
+	in   []G.Value
+	pre  G.UsePreallocDoer // nil if the op cannot write into a given buffer
+	buf  G.Value           // the node's own output buffer, once allocated
+}
+
+// Compile prepares the builder's graph for running. It returns the builder's
+// error if building failed.
 func (b *Builder) Compile() (*Machine, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	var vm G.VM
-	err := catch(func() error {
-		vm = G.NewTapeMachine(b.g)
+	m := &Machine{}
+	done := map[*Node]bool{}
+	var visit func(n *Node)
+	visit = func(n *Node) {
+		if done[n] {
+			return
+		}
+		done[n] = true
+		var kids []*Node
+		for it := b.g.From(n.ID()); it.Next(); {
+			kids = append(kids, it.Node().(*Node))
+		}
+		for _, k := range kids {
+			visit(k)
+		}
+		if n.Op() == nil || len(kids) == 0 {
+			return // an input, a parameter or a constant: its value is bound
+		}
+		s := execStep{node: n, op: n.Op(), kids: kids, in: make([]G.Value, len(kids))}
+		if pd, ok := n.Op().(G.UsePreallocDoer); ok && !n.IsScalar() {
+			s.pre = pd
+		}
+		m.steps = append(m.steps, s)
+	}
+	for _, n := range b.g.AllNodes() {
+		visit(n)
+	}
+	return m, nil
+}
+
+// Run evaluates the graph once: every operation node, in dependency order,
+// from the current values of the inputs and parameters.
+func (m *Machine) Run() error {
+	return catch(func() error {
+		for i := range m.steps {
+			s := &m.steps[i]
+			for j, k := range s.kids {
+				s.in[j] = k.Value()
+				if s.in[j] == nil {
+					return fmt.Errorf("graph: node %s has no value (an input that was never set?)", k.Name())
+				}
+			}
+			var v G.Value
+			var err error
+			if s.pre != nil && s.buf != nil {
+				v, err = s.pre.UsePreallocDo(s.buf, s.in...)
+			} else {
+				v, err = s.op.Do(s.in...)
+			}
+			if err != nil {
+				return fmt.Errorf("graph: running %v: %w", s.op, err)
+			}
+			if s.pre != nil && s.buf == nil {
+				if _, ok := v.(tensor.Tensor); ok {
+					s.buf = v
+				}
+			}
+			if v != s.node.Value() {
+				if err := G.UnsafeLet(s.node, v); err != nil {
+					return fmt.Errorf("graph: binding the value of %v: %w", s.op, err)
+				}
+			}
+		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("graph: compile: %w", err)
-	}
-	return &Machine{vm: vm}, nil
 }
 
-// Run evaluates the graph once.
-func (m *Machine) Run() error {
-	m.vm.Reset()
-	return catch(m.vm.RunAll)
+// Close releases the machine's resources. A closed Machine must not be run.
+func (m *Machine) Close() error {
+	m.steps = nil
+	return nil
 }
-
-// Close releases the machine's resources.
-func (m *Machine) Close() error { return m.vm.Close() }
 
 // catch runs f and turns a panic inside it into an error.
 func catch(f func() error) (err error) {

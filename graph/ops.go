@@ -75,18 +75,27 @@ func (op *ewOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error
 	return out, nil
 }
 
+// into applies the op elementwise, split across goroutines for large tensors.
 func (op *ewOp) into(out, in tensor.Tensor) error {
 	switch src := in.Data().(type) {
 	case []float64:
 		dst := out.Data().([]float64)
-		for i, x := range src {
-			dst[i] = op.f64(x)
-		}
+		parallelRange(len(src), func(lo, hi int) {
+			f := op.f64
+			d := dst[lo:hi]
+			for i, x := range src[lo:hi] {
+				d[i] = f(x)
+			}
+		})
 	case []float32:
 		dst := out.Data().([]float32)
-		for i, x := range src {
-			dst[i] = op.f32(x)
-		}
+		parallelRange(len(src), func(lo, hi int) {
+			f := op.f32
+			d := dst[lo:hi]
+			for i, x := range src[lo:hi] {
+				d[i] = f(x)
+			}
+		})
 	default:
 		return fmt.Errorf("%s: unsupported dtype %v", op.name, in.Dtype())
 	}
@@ -240,7 +249,81 @@ var (
 	}
 )
 
+// Elementwise ops that replace Gorgonia's (which allocate a fresh output on every
+// run and compute float32 exp, log and tanh through float64).
+var (
+	negOp = &ewOp{
+		name: "neg",
+		f64:  func(x float64) float64 { return -x },
+		f32:  func(x float32) float32 { return -x },
+	}
+	expOp = &ewOp{
+		name: "exp",
+		f64:  math.Exp,
+		f32:  math32.Exp,
+		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, y) },
+	}
+	logOp = &ewOp{
+		name: "log",
+		f64:  math.Log,
+		f32:  math32.Log,
+		grad: func(b *Builder, x, y, g *Node) *Node { return b.Div(g, x) },
+	}
+	log1pOp = &ewOp{
+		name: "log1p",
+		f64:  math.Log1p,
+		f32:  func(x float32) float32 { return float32(math.Log1p(float64(x))) },
+		grad: func(b *Builder, x, y, g *Node) *Node { return b.Div(g, b.Shift(x, 1)) },
+	}
+	squareOp = &ewOp{
+		name: "square",
+		f64:  func(x float64) float64 { return x * x },
+		f32:  func(x float32) float32 { return x * x },
+		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, b.Scale(x, 2)) },
+	}
+	sqrtOp = &ewOp{
+		name: "sqrt",
+		f64:  math.Sqrt,
+		f32:  math32.Sqrt,
+		grad: func(b *Builder, x, y, g *Node) *Node { return b.Div(b.Scale(g, 0.5), y) },
+	}
+	signOp = &ewOp{
+		name: "sign",
+		f64: func(x float64) float64 {
+			switch {
+			case x > 0:
+				return 1
+			case x < 0:
+				return -1
+			}
+			return 0
+		},
+		f32: func(x float32) float32 {
+			switch {
+			case x > 0:
+				return 1
+			case x < 0:
+				return -1
+			}
+			return 0
+		},
+	}
+	absOp = &ewOp{
+		name: "abs",
+		f64:  math.Abs,
+		f32:  math32.Abs,
+		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, b.apply1(signOp, x)) },
+	}
+	tanhOp = &ewOp{
+		name: "tanh",
+		f64:  math.Tanh,
+		f32:  func(x float32) float32 { return float32(math.Tanh(float64(x))) },
+		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, b.Shift(b.Neg(b.Square(y)), 1)) },
+	}
+)
+
 func init() {
+	negOp.grad = func(b *Builder, x, y, g *Node) *Node { return b.Neg(g) }
 	// sigmoid'(x) = sigmoid(x) sigmoid(-x); set here because the op refers to itself.
 	sigmoidOp.grad = func(b *Builder, x, y, g *Node) *Node {
 		return b.Mul(g, b.Mul(y, b.apply1(sigmoidOp, b.Neg(x))))

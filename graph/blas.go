@@ -1,0 +1,19 @@
+package graph
+
+import (
+	G "gorgonia.org/gorgonia"
+)
+
+// blasName names the BLAS that Gorgonia's matrix products use.
+var blasName = "gonum"
+
+// BLASName returns the name of the BLAS implementation in use for matrix
+// products: "gonum" (pure Go), "vigor-avx2" (Vigor's own pure-Go float32
+// kernels) or "openblas" (the cgo build with the openblas tag).
+func BLASName() string { return blasName }
+
+// useBLAS installs b for Gorgonia's matrix products.
+func useBLAS(name string, b G.BLAS) {
+	G.Use(b)
+	blasName = name
+}

@@ -140,9 +140,23 @@ func softplus64(x float64) float64 {
 
 func softplus32(x float32) float32 {
 	if x > 0 {
-		return x + math32.Log1p(math32.Exp(-x))
+		return x + log1p32(exp32(-x))
 	}
-	return math32.Log1p(math32.Exp(x))
+	return log1p32(exp32(x))
+}
+
+// log1p32 is log(1 + x) in float32 arithmetic (math32.Log1p goes through
+// float64). With u = fl(1 + x), log(u)·x/(u - 1) corrects the rounding of u
+// (Goldberg 1991, Theorem 4), to within a few ulps.
+func log1p32(x float32) float32 {
+	u := 1 + x
+	switch {
+	case u == 1:
+		return x
+	case u > math.MaxFloat32 || x-x != 0: // +Inf or NaN
+		return math32.Log(u)
+	}
+	return math32.Log(u) * x / (u - 1)
 }
 
 func sigmoid64(x float64) float64 {
@@ -155,9 +169,9 @@ func sigmoid64(x float64) float64 {
 
 func sigmoid32(x float32) float32 {
 	if x >= 0 {
-		return 1 / (1 + math32.Exp(-x))
+		return 1 / (1 + exp32(-x))
 	}
-	e := math32.Exp(x)
+	e := exp32(x)
 	return e / (1 + e)
 }
 
@@ -260,7 +274,7 @@ var (
 	expOp = &ewOp{
 		name: "exp",
 		f64:  math.Exp,
-		f32:  math32.Exp,
+		f32:  exp32,
 		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, y) },
 	}
 	logOp = &ewOp{
@@ -272,7 +286,7 @@ var (
 	log1pOp = &ewOp{
 		name: "log1p",
 		f64:  math.Log1p,
-		f32:  func(x float32) float32 { return float32(math.Log1p(float64(x))) },
+		f32:  log1p32,
 		grad: func(b *Builder, x, y, g *Node) *Node { return b.Div(g, b.Shift(x, 1)) },
 	}
 	squareOp = &ewOp{
@@ -317,7 +331,7 @@ var (
 	tanhOp = &ewOp{
 		name: "tanh",
 		f64:  math.Tanh,
-		f32:  func(x float32) float32 { return float32(math.Tanh(float64(x))) },
+		f32:  math32.Tanh,
 		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, b.Shift(b.Neg(b.Square(y)), 1)) },
 	}
 )
@@ -432,7 +446,7 @@ func lse32(src, dst []float32, outer, n, inner int) {
 			}
 			var s float32
 			for k := 0; k < n; k++ {
-				s += math32.Exp(src[(o*n+k)*inner+i] - m)
+				s += exp32(src[(o*n+k)*inner+i] - m)
 			}
 			dst[o*inner+i] = m + math32.Log(s)
 		}

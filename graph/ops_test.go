@@ -162,3 +162,78 @@ func TestTrigamma(t *testing.T) {
 		t.Errorf("trigamma(0.5) = %v", got)
 	}
 }
+
+// TestFloat32Kernels: the native float32 log1p, softplus and tanh agree with
+// float64 to a few float32 ulps over a wide range.
+func TestFloat32Kernels(t *testing.T) {
+	xs := []float64{-0.9999, -0.5, -1e-3, -1e-8, 0, 1e-9, 1e-4, 0.3, 1, 7.5, 100, 1e6}
+	for _, x := range xs {
+		x32 := float32(x)
+		want := math.Log1p(float64(x32))
+		if got := float64(log1p32(x32)); math.Abs(got-want) > 4e-7*math.Abs(want) {
+			t.Errorf("log1p32(%g) = %g, want %g", x32, got, want)
+		}
+	}
+	for x := -40.0; x <= 40; x += 0.37 {
+		x32 := float32(x)
+		want := softplus64(float64(x32))
+		if got := float64(softplus32(x32)); math.Abs(got-want) > 5e-7*math.Abs(want)+1e-30 {
+			t.Errorf("softplus32(%g) = %g, want %g", x32, got, want)
+		}
+		wt := math.Tanh(float64(x32))
+		if got := float64(tanhOp.f32(x32)); math.Abs(got-wt) > 3e-7*math.Abs(wt)+1e-7 {
+			t.Errorf("tanh32(%g) = %g, want %g", x32, got, wt)
+		}
+	}
+	if v := log1p32(float32(math.Inf(1))); !math.IsInf(float64(v), 1) {
+		t.Errorf("log1p32(+Inf) = %v", v)
+	}
+	if v := log1p32(-1); !math.IsInf(float64(v), -1) {
+		t.Errorf("log1p32(-1) = %v", v)
+	}
+}
+
+func TestExp32(t *testing.T) {
+	worst := 0.0
+	for x := -103.0; x < 88.7; x += 0.00731 {
+		x32 := float32(x)
+		want := math.Exp(float64(x32))
+		got := float64(exp32(x32))
+		tol := 3e-7 * want
+		if want < 1.2e-38 { // subnormal: absolute ulp
+			tol = 1.5e-45
+		}
+		if d := math.Abs(got - want); d > tol {
+			t.Fatalf("exp32(%g) = %g, want %g", x32, got, want)
+		} else if want > 1.2e-38 && d/want > worst {
+			worst = d / want
+		}
+	}
+	t.Logf("worst relative error %.3g", worst)
+	for _, c := range []struct{ x, want float32 }{{0, 1}, {89, float32(math.Inf(1))}, {-104, 0}} {
+		if got := exp32(c.x); got != c.want {
+			t.Errorf("exp32(%g) = %g, want %g", c.x, got, c.want)
+		}
+	}
+	if v := exp32(float32(math.NaN())); v == v {
+		t.Error("exp32(NaN) is not NaN")
+	}
+}
+
+// BenchmarkSoftplus32 times the float32 softplus kernel on 100,000 values.
+func BenchmarkSoftplus32(b *testing.B) {
+	xs := make([]float32, 100000)
+	for i := range xs {
+		xs[i] = float32(i%2000)/100 - 10
+	}
+	var s float32
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, x := range xs {
+			s += softplus32(x)
+		}
+	}
+	if s == 0 {
+		b.Log(s)
+	}
+}

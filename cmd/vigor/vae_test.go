@@ -184,3 +184,13 @@ func TestVAEResumeConflict(t *testing.T) {
 		t.Errorf("resume with epochs already done: exit %d, %q", code, stderr)
 	}
 }
+
+func TestDataFetch(t *testing.T) {
+	code, stdout, stderr := runCLI(t, false, "data", "fetch", "mnist")
+	if code != 0 {
+		t.Fatalf("data fetch mnist: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "60000 training and 10000 test images") {
+		t.Errorf("stdout %q", stdout)
+	}
+}

@@ -18,30 +18,71 @@ type Estimator interface {
 
 // Problem is what an Estimator builds from: the graph builder, the model, the
 // variational distribution and the input nodes the fit loop fills on each step.
+//
+// The continuous latents are fitted by Approx over their unconstrained vector ζ;
+// each discrete latent by its own mean-field q in Discrete.
 type Problem struct {
 	B       *graph.Builder
 	Model   Model
 	Latents []Latent
-	Approx  Approx
-	// Noise holds S rows of standard normal base noise, shape (S, dim).
+	// Approx is q over the continuous latents' unconstrained vector ζ; nil when
+	// the model has only discrete latents.
+	Approx Approx
+	// Noise holds S rows of standard normal base noise, shape (S, dim); nil when
+	// Approx is nil.
 	Noise *graph.Node
 	// Data holds the current minibatch, one node per data array.
 	Data Vars
 	// Scale is N/B, the factor that makes the minibatch likelihood unbiased.
 	Scale float64
+	// Discrete holds q for each discrete latent, in the model's order; empty when
+	// the model has none.
+	Discrete []*DiscreteBlock
+
+	after []func() error
 }
 
 // Draws returns the number of Monte Carlo draws S per step.
-func (p *Problem) Draws() int { return p.Noise.Shape()[0] }
+func (p *Problem) Draws() int {
+	if p.Noise != nil {
+		return p.Noise.Shape()[0]
+	}
+	if len(p.Discrete) > 0 && p.Discrete[0].Noise != nil {
+		return p.Discrete[0].Noise.Shape()[0]
+	}
+	return 0
+}
 
-// Constrain splits unconstrained draws ζ (S, dim) into the model's latents, maps
-// each onto its support and returns them with the summed log|det J| (S).
+// AfterStep registers f to be called by the fit loop after the run of every
+// optimizer step, before the update. Estimators that keep state between steps
+// (a running baseline) read the run's tapped values and refill their input
+// nodes there. A loop that drives a Problem's graph by hand calls FinishStep.
+func (p *Problem) AfterStep(f func() error) { p.after = append(p.after, f) }
+
+// FinishStep calls the functions registered with AfterStep, in order, and
+// returns the first error.
+func (p *Problem) FinishStep() error {
+	for _, f := range p.after {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Constrain splits unconstrained draws ζ (S, dim) into the model's continuous
+// latents, maps each onto its support and returns them with the summed
+// log|det J| (S), nil when every map is the identity. Discrete latents are
+// skipped (they are not part of ζ).
 func (p *Problem) Constrain(zeta *graph.Node) (Vars, *graph.Node) {
 	b := p.B
 	z := Vars{}
 	var logdet *graph.Node
 	off := 0
 	for _, l := range p.Latents {
+		if l.Support.Discrete() {
+			continue
+		}
 		n := l.size()
 		u := b.Cols(zeta, off, off+n)
 		off += n
@@ -62,22 +103,66 @@ func (p *Problem) Constrain(zeta *graph.Node) (Vars, *graph.Node) {
 }
 
 // LogJoint returns, per draw, log p(z) + (N/B)·Σ_batch log p(x_i | z) + log|det J|
-// at z = T(ζ): the log-joint in the unconstrained space, shape (S).
+// at z = T(ζ): the log-joint in the unconstrained space, shape (S). It is for
+// models without discrete latents; see LogJointParts.
 func (p *Problem) LogJoint(zeta *graph.Node) *graph.Node {
+	if len(p.Discrete) > 0 {
+		p.B.Failf("bbvi: the model has discrete latents: this estimator handles continuous latents only (use ScoreFunction)")
+		return nil
+	}
+	lj, _ := p.LogJointParts(zeta, nil)
+	return lj
+}
+
+// LogJointParts returns, per draw, the log-joint in the unconstrained space at
+// the continuous draws zeta (S, dim; nil when the model has no continuous
+// latents) and the discrete draws disc (by latent name),
+//
+//	joint = log p(z) + (N/B)·Σ_batch ℓ_i + log|det J|,   shape (S),
+//
+// and, for a PointwiseModel that splits, the row terms ℓ_i = log p(x_i, z_i | z),
+// shape (S, B) (nil otherwise; then the likelihood is LogLikelihood).
+func (p *Problem) LogJointParts(zeta *graph.Node, disc Vars) (joint, points *graph.Node) {
 	b := p.B
-	z, logdet := p.Constrain(zeta)
+	z := Vars{}
+	var logdet *graph.Node
+	if zeta != nil {
+		z, logdet = p.Constrain(zeta)
+	}
+	for name, v := range disc {
+		z[name] = v
+	}
+	if b.Err() != nil {
+		return nil, nil
+	}
 	lp := p.Model.LogPrior(b, z)
 	if b.Err() != nil {
-		return nil
+		return nil, nil
 	}
 	if lp == nil {
 		b.Failf("bbvi: model's LogPrior returned nil")
-		return nil
+		return nil, nil
 	}
 	if p.Data != nil {
-		ll := p.Model.LogLikelihood(b, z, p.Data)
+		var ll *graph.Node
+		if pm, ok := p.Model.(PointwiseModel); ok {
+			points = pm.PointLogLikelihood(b, z, p.Data)
+			if b.Err() != nil {
+				return nil, nil
+			}
+			if points != nil {
+				if points.Dims() != 2 || points.Shape()[0] != p.Draws() {
+					b.Failf("bbvi: the model's row terms have shape %v, want (%d, B): one value per draw and row", points.Shape(), p.Draws())
+					return nil, nil
+				}
+				ll = b.Sum(points, 1)
+			}
+		}
+		if points == nil {
+			ll = p.Model.LogLikelihood(b, z, p.Data)
+		}
 		if b.Err() != nil {
-			return nil
+			return nil, nil
 		}
 		if ll != nil {
 			lp = b.Add(lp, b.Scale(ll, p.Scale))
@@ -88,9 +173,9 @@ func (p *Problem) LogJoint(zeta *graph.Node) *graph.Node {
 	}
 	if b.Err() == nil && (lp.Dims() != 1 || lp.Shape()[0] != p.Draws()) {
 		b.Failf("bbvi: the model's log-density has shape %v, want (%d): one value per draw", lp.Shape(), p.Draws())
-		return nil
+		return nil, nil
 	}
-	return lp
+	return lp, points
 }
 
 // Reparam is the reparameterization (pathwise) gradient estimator of Kingma &
@@ -112,6 +197,10 @@ func (r Reparam) Name() string {
 // Objective implements Estimator.
 func (r Reparam) Objective(p *Problem) (loss, elbo *graph.Node) {
 	b := p.B
+	if len(p.Discrete) > 0 || p.Approx == nil {
+		b.Failf("bbvi: the reparameterization estimator needs continuous latents only: this model has discrete ones (use ScoreFunction{Pathwise: true})")
+		return nil, nil
+	}
 	zeta, logq := p.Approx.Sample(b, p.Noise)
 	lj := p.LogJoint(zeta)
 	if b.Err() != nil {

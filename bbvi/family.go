@@ -33,6 +33,27 @@ type Approx interface {
 	MeanScale() (mean, scale []float64)
 }
 
+// A LogProber gives log q(ζ; λ) at given draws, as a differentiable function of
+// the parameters λ. The score-function estimator needs it: it evaluates log q at
+// draws detached from λ (graph.StopGradient), so that the gradient of log q is
+// the score ∇λ log q(ζ; λ) rather than a pathwise derivative. Both families of
+// this package implement it.
+type LogProber interface {
+	// LogProb returns log q(ζ_s) for each row of zeta (S, dim), shape (S).
+	LogProb(b *graph.Builder, zeta *graph.Node) *graph.Node
+}
+
+// A Scorer gives the score of each draw, h(ζ) = ∇λ log q(ζ; λ), one value per
+// parameter component, which the optimal control variate needs (a*_j is
+// estimated from the per-draw h_j). Both families of this package implement it,
+// in closed form.
+type Scorer interface {
+	// Score returns, for each node of Params() in order, the gradient of
+	// log q(ζ_s) with respect to that node for every draw, shape (S, param
+	// shape...). Pass detached draws; the result is meant to be detached too.
+	Score(b *graph.Builder, zeta *graph.Node) []*graph.Node
+}
+
 // FamilyByName returns the family called name: "meanfield" (or "" ) or "fullrank".
 func FamilyByName(name string) (Family, error) {
 	switch strings.ToLower(name) {
@@ -87,6 +108,20 @@ func (a *meanField) Sample(b *graph.Builder, eps *graph.Node) (*graph.Node, *gra
 	// log q(ζ) = Σ_j [-ε_j²/2 - ω_j] - dim/2·log 2π
 	logq := b.Shift(b.Sub(b.Scale(b.Sum(b.Square(eps), 1), -0.5), b.Sum(a.omega)), -float64(a.dim)*halfLog2Pi)
 	return zeta, logq
+}
+
+// LogProb implements LogProber: with r = (ζ - μ) ⊙ exp(-ω),
+// log q(ζ) = Σ_j [-r_j²/2 - ω_j] - dim/2·log 2π.
+func (a *meanField) LogProb(b *graph.Builder, zeta *graph.Node) *graph.Node {
+	r := b.Mul(b.Sub(zeta, a.mu), b.Exp(b.Neg(a.omega)))
+	return b.Shift(b.Sub(b.Scale(b.Sum(b.Square(r), 1), -0.5), b.Sum(a.omega)), -float64(a.dim)*halfLog2Pi)
+}
+
+// Score implements Scorer: ∂/∂μ = r ⊙ exp(-ω), ∂/∂ω = r² - 1.
+func (a *meanField) Score(b *graph.Builder, zeta *graph.Node) []*graph.Node {
+	inv := b.Exp(b.Neg(a.omega))
+	r := b.Mul(b.Sub(zeta, a.mu), inv)
+	return []*graph.Node{b.Mul(r, inv), b.Shift(b.Square(r), -1)}
 }
 
 func (a *meanField) Entropy(b *graph.Builder) *graph.Node {
@@ -149,6 +184,28 @@ func (a *fullRank) Sample(b *graph.Builder, eps *graph.Node) (*graph.Node, *grap
 	zeta := b.Add(a.mu, b.MatMul(eps, b.T(a.l)))
 	logq := b.Shift(b.Sub(b.Scale(b.Sum(b.Square(eps), 1), -0.5), a.logDiagSum), -float64(a.dim)*halfLog2Pi)
 	return zeta, logq
+}
+
+// LogProb implements LogProber: with ε = L⁻¹(ζ - μ) (a triangular solve),
+// log q(ζ) = -|ε|²/2 - Σ_j log L_jj - dim/2·log 2π.
+func (a *fullRank) LogProb(b *graph.Builder, zeta *graph.Node) *graph.Node {
+	eps := b.SolveLower(a.l, b.Sub(zeta, a.mu))
+	return b.Shift(b.Sub(b.Scale(b.Sum(b.Square(eps), 1), -0.5), a.logDiagSum), -float64(a.dim)*halfLog2Pi)
+}
+
+// Score implements Scorer. With ε = L⁻¹(ζ - μ) and A = L⁻ᵀε,
+//
+//	∂/∂μ = A,   ∂/∂L_ij = A_i ε_j - δ_ij/L_jj  (i ≥ j),
+//
+// and through the diagonal's exp, ∂/∂raw_jj = L_jj A_j ε_j - 1; the unused upper
+// entries get 0.
+func (a *fullRank) Score(b *graph.Builder, zeta *graph.Node) []*graph.Node {
+	s, d := zeta.Shape()[0], a.dim
+	eps := b.SolveLower(a.l, b.Sub(zeta, a.mu))
+	am := b.SolveLowerT(a.l, eps)
+	outer := b.Mul(b.Reshape(am, s, d, 1), b.Reshape(eps, s, 1, d)) // (S, d, d)
+	hraw := b.Sub(b.Mul(outer, b.Add(a.low, b.Mul(a.eye, a.l))), a.eye)
+	return []*graph.Node{am, hraw}
 }
 
 func (a *fullRank) Entropy(b *graph.Builder) *graph.Node {

@@ -51,8 +51,14 @@ type Settings struct {
 	// Dtype is the float type of the graph: tensor.Float64 (the zero value means
 	// Float64) or tensor.Float32.
 	Dtype tensor.Dtype
-	// InitMean is the initial mean of q in the unconstrained space; nil means zeros.
+	// InitMean is the initial mean of q in the unconstrained space of the
+	// continuous latents; nil means zeros.
 	InitMean []float64
+	// InitLogits gives the initial logits of the discrete latents' q, by latent
+	// name: n values for a binary latent of n components, n·K (row-major) for a
+	// categorical one; a local latent has one component per data row. A latent
+	// that is missing starts at zero logits (uniform).
+	InitLogits map[string][]float64
 	// Progress, if not nil, is called after every ELBO evaluation.
 	Progress func(Progress)
 }
@@ -150,7 +156,10 @@ type fitter struct {
 	set     Settings
 	model   Model
 	latents []Latent
+	cont    []Latent // the continuous latents, fitted by approx
 	dim     int
+	blocks  []*DiscreteBlock
+	prob    *Problem
 	data    Data
 	n, bsz  int
 	approx  Approx
@@ -187,23 +196,47 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		return nil, err
 	}
 	f := &fitter{set: set, model: m, latents: latents, data: data, rng: rng}
+	local := false
 	for _, l := range latents {
+		if l.Support.Discrete() {
+			local = local || l.Local
+			continue
+		}
 		f.dim += l.size()
+		f.cont = append(f.cont, l)
 	}
 	f.n = data.N()
 	f.bsz = f.n
 	if set.BatchSize > 0 && set.BatchSize < f.n {
 		f.bsz = set.BatchSize
 	}
+	if local && f.n == 0 {
+		return nil, errors.New("bbvi: the model has local latents but no data")
+	}
+	if local && f.bsz < f.n {
+		return nil, fmt.Errorf("bbvi: the model has local latents: minibatches are not supported (BatchSize %d < N = %d)", set.BatchSize, f.n)
+	}
 	b := graph.NewBuilder(set.Dtype)
-	approx, err := set.Family.Build(b, f.dim, set.InitMean)
+	if f.dim > 0 {
+		approx, err := set.Family.Build(b, f.dim, set.InitMean)
+		if err != nil {
+			return nil, err
+		}
+		f.approx = approx
+		f.params = approx.Params()
+		f.noise = b.Input("noise", set.Draws, f.dim)
+		f.noiseF = make([]float64, set.Draws*f.dim)
+	} else if len(set.InitMean) > 0 {
+		return nil, fmt.Errorf("bbvi: InitMean has %d values but the model has no continuous latents", len(set.InitMean))
+	}
+	blocks, err := buildDiscrete(b, latents, f.n, set.Draws, set.InitLogits)
 	if err != nil {
 		return nil, err
 	}
-	f.approx = approx
-	f.params = approx.Params()
-	f.noise = b.Input("noise", set.Draws, f.dim)
-	f.noiseF = make([]float64, set.Draws*f.dim)
+	f.blocks = blocks
+	for _, blk := range blocks {
+		f.params = append(f.params, blk.Approx.Params()...)
+	}
 	var x Vars
 	if len(data) > 0 {
 		x = Vars{}
@@ -223,12 +256,16 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if f.n > 0 {
 		scale = float64(f.n) / float64(f.bsz)
 	}
-	p := &Problem{B: b, Model: m, Latents: latents, Approx: approx, Noise: f.noise, Data: x, Scale: scale}
+	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks}
+	f.prob = p
 	f.loss, f.elbo = set.Estimator.Objective(p)
 	if b.Err() != nil {
 		return nil, fmt.Errorf("bbvi: building the model graph: %w", b.Err())
 	}
 	f.grads = b.Grad(f.loss, f.params...)
+	if b.Err() != nil {
+		return nil, fmt.Errorf("bbvi: differentiating the %s objective: %w", set.Estimator.Name(), b.Err())
+	}
 	f.m, err = b.Compile()
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: %w", err)
@@ -254,11 +291,18 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 // load draws fresh noise and, with minibatches, the next batch (sampled without
 // replacement within an epoch, reshuffled every epoch).
 func (f *fitter) load() error {
-	for i := range f.noiseF {
-		f.noiseF[i] = f.rng.NormFloat64()
+	if f.noise != nil {
+		for i := range f.noiseF {
+			f.noiseF[i] = f.rng.NormFloat64()
+		}
+		if err := graph.Set(f.noise, f.noiseF); err != nil {
+			return err
+		}
 	}
-	if err := graph.Set(f.noise, f.noiseF); err != nil {
-		return err
+	for _, blk := range f.blocks {
+		if err := blk.Fill(f.rng); err != nil {
+			return err
+		}
 	}
 	if f.perm == nil {
 		return nil
@@ -332,6 +376,9 @@ func (f *fitter) step(t int) error {
 			return &NonFiniteError{Step: t, What: "gradient of " + f.params[i].Name()}
 		}
 	}
+	if err := f.prob.FinishStep(); err != nil {
+		return fmt.Errorf("bbvi: %s estimator: %w", f.set.Estimator.Name(), err)
+	}
 	for i, p := range f.params {
 		f.backup[i] = graph.Values(p)
 	}
@@ -368,7 +415,25 @@ func (f *fitter) restore(vals [][]float64) {
 // Randomness comes only from rng: the same seed gives identical results, bit for
 // bit. If a NaN or Inf appears, Fit stops and returns the posterior at the last
 // finite parameters together with a *NonFiniteError (errors.Is(err, ErrNonFinite)).
+// Models with discrete latents are fitted by FitMixed; Fit returns an error for
+// them.
 func Fit(m Model, data Data, s *Settings, rng *rand.Rand) (*Posterior, error) {
+	if m != nil {
+		for _, l := range m.Latents() {
+			if l.Support.Discrete() {
+				return nil, fmt.Errorf("bbvi: latent %q is discrete: fit the model with FitMixed", l.Name)
+			}
+		}
+	}
+	mp, err := fitModel(m, data, s, rng)
+	if mp == nil {
+		return nil, err
+	}
+	return mp.Continuous, err
+}
+
+// fitModel runs the fit loop on any model and reports both parts of q.
+func fitModel(m Model, data Data, s *Settings, rng *rand.Rand) (*MixedPosterior, error) {
 	set := s.withDefaults()
 	start := time.Now()
 	f, err := newFitter(m, data, set, rng)
@@ -487,18 +552,34 @@ func Fit(m Model, data Data, s *Settings, rng *rand.Rand) (*Posterior, error) {
 	} else if nf == nil {
 		return nil, fitErr
 	}
-	mu, scale := f.approx.MeanScale()
-	post, err := newPosterior(f.latents, mu, scale)
-	if err != nil {
-		return nil, err
+	mp := &MixedPosterior{
+		Probs:     map[string][]float64{},
+		Estimator: set.Estimator.Name(),
+		Trace:     trace,
+		Steps:     steps,
+		Converged: converged && fitErr == nil,
 	}
-	post.Family = set.Family.Name()
-	post.Estimator = set.Estimator.Name()
-	post.Trace = trace
-	post.Steps = steps
-	post.Converged = converged && fitErr == nil
-	post.Seconds = time.Since(start).Seconds()
-	return post, fitErr
+	for _, blk := range f.blocks {
+		mp.Probs[blk.Latent.Name] = blk.Approx.Probs()
+	}
+	if f.approx != nil {
+		mu, scale := f.approx.MeanScale()
+		post, err := newPosterior(f.cont, mu, scale)
+		if err != nil {
+			return nil, err
+		}
+		post.Family = set.Family.Name()
+		post.Estimator = mp.Estimator
+		post.Trace = trace
+		post.Steps = steps
+		post.Converged = mp.Converged
+		mp.Continuous = post
+	}
+	mp.Seconds = time.Since(start).Seconds()
+	if mp.Continuous != nil {
+		mp.Continuous.Seconds = mp.Seconds
+	}
+	return mp, fitErr
 }
 
 func mean(xs []float64) float64 {

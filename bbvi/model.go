@@ -18,6 +18,12 @@ const (
 	PositiveReals
 	// IntervalSupport is (Lower, Upper), reached through a scaled sigmoid.
 	IntervalSupport
+	// BinarySupport is {0, 1}: a discrete latent, fitted with a mean-field
+	// Bernoulli q and the score-function estimator.
+	BinarySupport
+	// CategoricalSupport is {1, ..., K}, seen one-hot: a discrete latent, fitted
+	// with a mean-field categorical q and the score-function estimator.
+	CategoricalSupport
 )
 
 // Support is the set of values a latent variable may take. The zero value is the
@@ -25,6 +31,7 @@ const (
 type Support struct {
 	Kind         SupportKind
 	Lower, Upper float64 // bounds of an IntervalSupport
+	K            int     // number of categories of a CategoricalSupport
 }
 
 // Real returns the support (-∞, ∞).
@@ -38,8 +45,22 @@ func Interval(lower, upper float64) Support {
 	return Support{Kind: IntervalSupport, Lower: lower, Upper: upper}
 }
 
+// Binary returns the discrete support {0, 1}. In the graph such a latent of
+// Size n is a node of shape (S, n) holding 0s and 1s.
+func Binary() Support { return Support{Kind: BinarySupport} }
+
+// Categorical returns the discrete support {1, ..., k}, k ≥ 2. In the graph such
+// a latent of Size n is a one-hot node of shape (S, n, k).
+func Categorical(k int) Support { return Support{Kind: CategoricalSupport, K: k} }
+
+// Discrete reports whether the support is discrete (binary or categorical).
+func (s Support) Discrete() bool {
+	return s.Kind == BinarySupport || s.Kind == CategoricalSupport
+}
+
 // Bijector returns the map from the unconstrained real line onto the support, as
-// in ADVI: identity, exp, or a scaled sigmoid.
+// in ADVI: identity, exp, or a scaled sigmoid. Discrete supports are not
+// transformed: their Bijector is the identity and is not used.
 func (s Support) Bijector() graph.Bijector {
 	switch s.Kind {
 	case PositiveReals:
@@ -56,13 +77,22 @@ func (s Support) String() string {
 		return "positive"
 	case IntervalSupport:
 		return fmt.Sprintf("interval(%g, %g)", s.Lower, s.Upper)
+	case BinarySupport:
+		return "binary"
+	case CategoricalSupport:
+		return fmt.Sprintf("categorical(%d)", s.K)
 	}
 	return "real"
 }
 
 func (s Support) validate() error {
 	switch s.Kind {
-	case RealLine, PositiveReals:
+	case RealLine, PositiveReals, BinarySupport:
+		return nil
+	case CategoricalSupport:
+		if s.K < 2 {
+			return fmt.Errorf("categorical support with %d categories (want at least 2)", s.K)
+		}
 		return nil
 	case IntervalSupport:
 		if !(s.Lower < s.Upper) || math.IsInf(s.Lower, 0) || math.IsInf(s.Upper, 0) || math.IsNaN(s.Lower) || math.IsNaN(s.Upper) {
@@ -75,12 +105,20 @@ func (s Support) validate() error {
 
 // Latent declares one latent variable of a model: a block of Size components that
 // share a support. In the graph it appears as a node of shape (S, Size): one row
-// per Monte Carlo draw.
+// per Monte Carlo draw; a categorical latent is one-hot, (S, Size, K).
+//
+// A Local latent has one component per data row (z_i for row i, as the
+// assignments of a mixture model): its Size must be 0 and in the graph it has
+// shape (S, B), or (S, B, K) if categorical, with B the rows of the batch. Only
+// discrete latents may be local; a model with local latents is fitted on all
+// its data at every step (no minibatches). With a PointwiseModel the
+// score-function estimator Rao-Blackwellizes the local latents.
 type Latent struct {
 	Name    string
-	Size    int      // number of components; 0 means 1
+	Size    int      // number of components; 0 means 1 (0 for a Local latent)
 	Support Support  // zero value: the real line
 	Labels  []string // optional component names for reports; nil means Name[i] (or Name when Size is 1)
+	Local   bool     // one component per data row (discrete latents only)
 }
 
 func (l Latent) size() int {
@@ -125,12 +163,34 @@ type Model interface {
 	LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node
 }
 
+// A PointwiseModel is a Model whose likelihood splits over the data rows, given
+// the global latents:
+//
+//	log p(x, z) = log p(z_global) + Σ_i ℓ_i,   ℓ_i = log p(x_i, z_i | z_global),
+//
+// where z_i are the row's local latents (if any) and ℓ_i includes their prior
+// log p(z_i | z_global). The score-function estimator uses the row terms to
+// Rao-Blackwellize: the learning signal of a local z_i is ℓ_i - log q(z_i)
+// instead of the whole joint, which drops the noise of every term that does not
+// depend on z_i (Pyro's TraceGraph_ELBO does the same).
+type PointwiseModel interface {
+	Model
+	// PointLogLikelihood returns ℓ_i for every draw and row of the batch, shape
+	// (S, B); LogLikelihood must equal its sum over the rows. nil means the model
+	// cannot split (the estimators then use LogLikelihood).
+	PointLogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node
+}
+
 // FuncModel adapts plain functions to a Model, for models written in a few lines.
-// A nil Likelihood means a model without data.
+// A nil Likelihood means a model without data, unless Points is set: then the
+// likelihood is the sum over rows of Points, and the model is a PointwiseModel.
 type FuncModel struct {
 	Vars       []Latent
 	Prior      func(b *graph.Builder, z Vars) *graph.Node
 	Likelihood func(b *graph.Builder, z Vars, x Vars) *graph.Node
+	// Points, if not nil, returns the per-row log-likelihood terms, shape (S, B)
+	// (see PointwiseModel).
+	Points func(b *graph.Builder, z Vars, x Vars) *graph.Node
 }
 
 // Latents implements Model.
@@ -139,12 +199,24 @@ func (m FuncModel) Latents() []Latent { return m.Vars }
 // LogPrior implements Model.
 func (m FuncModel) LogPrior(b *graph.Builder, z Vars) *graph.Node { return m.Prior(b, z) }
 
-// LogLikelihood implements Model; it returns nil when Likelihood is nil.
+// LogLikelihood implements Model: Likelihood, or else the row sum of Points; nil
+// when both are nil.
 func (m FuncModel) LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
 	if m.Likelihood == nil {
+		if m.Points != nil {
+			return b.Sum(m.Points(b, z, x), 1)
+		}
 		return nil
 	}
 	return m.Likelihood(b, z, x)
+}
+
+// PointLogLikelihood implements PointwiseModel; it returns nil when Points is nil.
+func (m FuncModel) PointLogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
+	if m.Points == nil {
+		return nil
+	}
+	return m.Points(b, z, x)
 }
 
 // Array is one named data array with one row per data point.
@@ -219,6 +291,12 @@ func validateLatents(ls []Latent) error {
 		seen[l.Name] = true
 		if l.Size < 0 {
 			return fmt.Errorf("bbvi: latent %q: negative size", l.Name)
+		}
+		if l.Local && l.Size != 0 {
+			return fmt.Errorf("bbvi: local latent %q: Size %d (a local latent has one component per data row: leave Size 0)", l.Name, l.Size)
+		}
+		if l.Local && !l.Support.Discrete() {
+			return fmt.Errorf("bbvi: local latent %q: only discrete latents may be local", l.Name)
 		}
 		if err := l.Support.validate(); err != nil {
 			return fmt.Errorf("bbvi: latent %q: %w", l.Name, err)

@@ -33,6 +33,7 @@ type fitOptions struct {
 	features    []string // nil: every column but the target
 	noIntercept bool
 	family      bbvi.Family
+	estimator   bbvi.Estimator
 	priorScale  float64
 	noiseSD     float64
 	samples     int
@@ -47,6 +48,7 @@ type fitOptions struct {
 	draws       int
 	drawsOut    string
 	float32     bool
+	gmm         *gmmOptions // --model gmm only; see gmm.go
 }
 
 // usageError is a problem with the command line or the input data: exit code 2.
@@ -60,12 +62,16 @@ func badf(format string, args ...any) error {
 }
 
 const fitUsageHead = `usage: vigor fit --model linear|logistic --data FILE.csv --target COL [flags]
+       vigor fit --model gmm --k K --data FILE.csv [--method bbvi-marginal|bbvi|em] [flags]
 
 Fit fits a Bayesian linear or logistic regression to the numeric CSV file FILE.csv
 (with a header row) by black-box variational inference, and writes the fitted
 posterior as JSON to stdout or --out. The coefficients are named after their
 columns; "intercept" comes first, and "sigma" (the noise sd) last when it is
-learned. See "go doc github.com/vigor-ml/vigor/cmd/vigor" for the JSON fields.
+learned. With --model gmm it fits a mixture of K diagonal Gaussians to the
+--columns of FILE.csv instead, by BBVI or EM (--method), and writes the
+components sorted by their means; --assignments writes each row's component
+probabilities. See "go doc github.com/vigor-ml/vigor/cmd/vigor" for the JSON fields.
 
 Progress goes to stderr: a progress bar on a terminal, else one summary line at
 the end (none with --quiet). Exit status: 0 on success, 1 if the fit or the
@@ -79,12 +85,13 @@ func newFitFlags() (*flag.FlagSet, *rawFitFlags) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	r := &rawFitFlags{}
-	fs.StringVar(&r.model, "model", "", "the `model`: linear or logistic (required)")
+	fs.StringVar(&r.model, "model", "", "the `model`: linear, logistic or gmm (required)")
 	fs.StringVar(&r.data, "data", "", "the CSV `file` with a header row (required)")
 	fs.StringVar(&r.target, "target", "", "the `column` to predict (required); 0/1 for logistic")
 	fs.StringVar(&r.features, "features", "", "comma-separated feature `columns` (default every column but the target, in file order)")
 	fs.BoolVar(&r.noIntercept, "no-intercept", false, "fit no intercept")
 	fs.StringVar(&r.family, "family", "meanfield", "the variational `family`: meanfield or fullrank")
+	fs.StringVar(&r.estimator, "estimator", "reparam", "the gradient `estimator`: reparam, reparam-mcentropy, or score[-rb][-decay|-loo|-optimal]")
 	fs.Float64Var(&r.priorScale, "prior-scale", 10, "prior sd `S` of the coefficients, Normal(0, S²)")
 	fs.Float64Var(&r.noiseSD, "noise-sd", 0, "known noise sd `SIGMA` (linear only); 0 learns sigma with a HalfNormal(10) prior")
 	fs.IntVar(&r.samples, "samples", 8, "Monte Carlo `draws` per gradient step")
@@ -99,6 +106,7 @@ func newFitFlags() (*flag.FlagSet, *rawFitFlags) {
 	fs.IntVar(&r.draws, "draws", 0, "number `N` of joint posterior draws to write to --draws-out")
 	fs.StringVar(&r.drawsOut, "draws-out", "", "CSV `file` for the --draws posterior draws (header: the names)")
 	fs.BoolVar(&r.float32, "float32", false, "compute in float32 instead of float64")
+	addGMMFlags(fs, &r.gmm)
 	return fs, r
 }
 
@@ -109,6 +117,8 @@ type rawFitFlags struct {
 	priorScale, noiseSD, lr, tol                                    float64
 	samples, batch, steps, draws                                    int
 	seed                                                            uint64
+	estimator                                                       string
+	gmm                                                             rawGMMFlags // see gmm.go
 }
 
 func fitUsage(w io.Writer) {
@@ -141,12 +151,17 @@ func parseFitFlags(args []string) (*fitOptions, error) {
 	}
 	switch {
 	case o.model == "":
-		return nil, badf("--model is required (linear or logistic)")
-	case o.model != "linear" && o.model != "logistic":
-		return nil, badf("unknown model %q (want linear or logistic)", o.model)
+		return nil, badf("--model is required (linear, logistic or gmm)")
+	case o.model != "linear" && o.model != "logistic" && o.model != "gmm":
+		return nil, badf("unknown model %q (want linear, logistic or gmm)", o.model)
 	case o.data == "":
 		return nil, badf("--data is required")
-	case o.target == "":
+	}
+	if err := checkGMMFlags(o, &r.gmm, set); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.target == "" && o.model != "gmm":
 		return nil, badf("--target is required")
 	}
 	fam, err := bbvi.FamilyByName(r.family)
@@ -154,6 +169,9 @@ func parseFitFlags(args []string) (*fitOptions, error) {
 		return nil, badf("unknown family %q (want meanfield or fullrank)", r.family)
 	}
 	o.family = fam
+	if o.estimator, err = bbvi.EstimatorByName(r.estimator); err != nil {
+		return nil, badf("unknown estimator %q (want reparam, reparam-mcentropy or score[-rb][-decay|-loo|-optimal])", r.estimator)
+	}
 	if set["features"] {
 		o.features = strings.Split(r.features, ",")
 		for i, f := range o.features {
@@ -300,6 +318,7 @@ type quantiles struct {
 type fitReport struct {
 	Model             string           `json:"model"`
 	Family            string           `json:"family"`
+	Estimator         string           `json:"estimator"`
 	Names             []string         `json:"names"`
 	Mean              []float64        `json:"mean"`
 	SD                []float64        `json:"sd"`
@@ -336,6 +355,9 @@ func runFit(args []string, e *env) int {
 	if err != nil {
 		return fitFail(e, err)
 	}
+	if o.model == "gmm" {
+		return runGMM(o, e)
+	}
 	for _, path := range []string{o.out, o.drawsOut} {
 		if err := checkWritable(path); err != nil {
 			return fitFail(e, err)
@@ -351,6 +373,7 @@ func runFit(args []string, e *env) int {
 	}
 	set := &bbvi.Settings{
 		Family:    o.family,
+		Estimator: o.estimator,
 		Draws:     o.samples,
 		BatchSize: o.batch,
 		Optimizer: opt,
@@ -461,6 +484,7 @@ func report(o *fitOptions, p *problem, post *bbvi.Posterior, optSettings string)
 	rep := &fitReport{
 		Model:             o.model,
 		Family:            post.Family,
+		Estimator:         post.Estimator,
 		Names:             post.Names,
 		Mean:              post.Mean(),
 		SD:                sd,

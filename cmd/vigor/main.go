@@ -31,6 +31,7 @@ var commands = []command{
 	{name: "fit", summary: "fit a Bayesian linear or logistic regression to a CSV file", run: runFit},
 	{name: "vae", summary: "train, evaluate and sample a variational autoencoder on MNIST", run: runVAE},
 	{name: "data", summary: "fetch datasets (MNIST) into the data directory", run: runData},
+	{name: "study", summary: "run an empirical study (variance: the ELBO gradient estimators compared)", run: runStudy},
 }
 
 func main() {

@@ -1,0 +1,120 @@
+package bbvi
+
+import (
+	"math"
+	"testing"
+)
+
+// TestToyExactGradient checks the quadrature gradient of the toy problem: it has
+// converged (100 and 150 nodes agree to 1e-10) and matches central differences
+// of the ELBO computed by the same quadrature.
+func TestToyExactGradient(t *testing.T) {
+	gm, gw := ToyExactGradient(toyX, toyY, toyMu, toyOmega, 100)
+	gm2, gw2 := ToyExactGradient(toyX, toyY, toyMu, toyOmega, 150)
+	if math.Abs(gm-gm2) > 1e-10 || math.Abs(gw-gw2) > 1e-10 {
+		t.Errorf("100 nodes (%.15g, %.15g), 150 nodes (%.15g, %.15g)", gm, gw, gm2, gw2)
+	}
+	elbo := func(p []float64) float64 {
+		mu, om := p[0], p[1]
+		sd := math.Exp(om)
+		var e float64
+		for i, x := range gh1x { // 64-point rule for a standard normal
+			z := mu + sd*x
+			eta := toyX * z
+			e += gh1w[i] * (toyY*eta - softplus(eta) - z*z/2 - halfLog2Pi)
+		}
+		return e + om + 0.5 + halfLog2Pi
+	}
+	fd := centralDiff(elbo, []float64{toyMu, toyOmega})
+	if math.Abs(fd[0]-gm) > 1e-6 || math.Abs(fd[1]-gw) > 1e-6 {
+		t.Errorf("quadrature gradient (%.8f, %.8f), finite differences (%.8f, %.8f)", gm, gw, fd[0], fd[1])
+	}
+}
+
+func softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// TestVarianceStudyUnbiased checks that every estimator of the study is
+// unbiased on both problems: the mean of the estimates is within four
+// standard errors (its own and the exact gradient's) of the exact gradient.
+func TestVarianceStudyUnbiased(t *testing.T) {
+	cases := []struct {
+		problem string
+		reps    int
+		draws   []int
+	}{
+		{"toy", 1500, []int{1, 2, 16}},
+		{"logistic10", 300, []int{1, 16}},
+	}
+	for _, c := range cases {
+		rows, err := RunVarianceStudy(&VarianceStudy{Problems: []string{c.problem}, Draws: c.draws, Reps: c.reps,
+			Burn: 20, ExactDraws: 1 << 16, Seed: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(studyEstimators) * len(c.draws); len(rows)%want != 0 {
+			t.Fatalf("%s: %d rows for %d cells", c.problem, len(rows), want)
+		}
+		for _, r := range rows {
+			if r.Param == "total" {
+				continue
+			}
+			tol := 4 * math.Hypot(r.SE, r.ExactSE)
+			if math.Abs(r.Error) > tol+1e-12 {
+				t.Errorf("%s/%s S=%d %s: mean %.5f, exact %.5f (error %.3g, tolerance %.3g)",
+					r.Problem, r.Estimator, r.Draws, r.Param, r.Mean, r.Exact, r.Error, tol)
+			}
+			if rel := r.MSE / (r.Variance + r.Error*r.Error); math.Abs(rel-1) > 0.05 {
+				t.Errorf("%s/%s S=%d %s: MSE %.4g, variance + error² %.4g", r.Problem, r.Estimator, r.Draws, r.Param, r.MSE, r.Variance+r.Error*r.Error)
+			}
+		}
+	}
+}
+
+// TestVarianceOrdering checks on the toy problem that, at every S from 1 to
+// 256 and for both components, the pathwise estimator has a lower variance
+// than the score function with the optimal control variate, which has a lower
+// variance than the plain score function.
+func TestVarianceOrdering(t *testing.T) {
+	rows, err := RunVarianceStudy(&VarianceStudy{Problems: []string{"toy"}, Reps: 600, Seed: 3,
+		Estimators: []string{"pathwise", "score-optimal", "score"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := map[string]map[int]map[string]float64{}
+	for _, r := range rows {
+		if v[r.Estimator] == nil {
+			v[r.Estimator] = map[int]map[string]float64{}
+		}
+		if v[r.Estimator][r.Draws] == nil {
+			v[r.Estimator][r.Draws] = map[string]float64{}
+		}
+		v[r.Estimator][r.Draws][r.Param] = r.Variance
+	}
+	for s := 1; s <= 256; s *= 2 {
+		for _, param := range []string{"mu", "logsd", "total"} {
+			pw, opt, sc := v["pathwise"][s][param], v["score-optimal"][s][param], v["score"][s][param]
+			if !(pw < opt && opt < sc) {
+				t.Errorf("S=%d %s: variances pathwise %.4g, score-optimal %.4g, score %.4g: want increasing", s, param, pw, opt, sc)
+			}
+		}
+	}
+}
+
+func TestVarianceStudyErrors(t *testing.T) {
+	for _, c := range []VarianceStudy{
+		{Reps: 1},
+		{Draws: []int{0}},
+		{Problems: []string{"nope"}, Reps: 2},
+		{Estimators: []string{"nope"}},
+		{Draws: []int{}},
+	} {
+		if _, err := RunVarianceStudy(&c); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}

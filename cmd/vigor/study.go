@@ -77,7 +77,7 @@ type studyOptions struct {
 
 func parseStudyVariance(args []string, e *env) (*studyOptions, error) {
 	fs := flag.NewFlagSet("vigor study variance", flag.ContinueOnError)
-	out := fs.String("out", ".", "output `directory` (it must exist)")
+	out := fs.String("out", ".", "output `directory` (created if missing)")
 	reps := fs.Int("reps", 1000, "gradient estimates per estimator and `S`")
 	burn := fs.Int("burn", 50, "estimates dropped first in each cell, while the control variates warm up (`N`)")
 	draws := fs.String("draws", "1,2,4,8,16,32,64,128,256", "comma-separated numbers of draws `S`")
@@ -133,6 +133,10 @@ func parseStudyVariance(args []string, e *env) (*studyOptions, error) {
 	}
 	fi, err := os.Stat(o.out)
 	switch {
+	case os.IsNotExist(err):
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return nil, badf("--out %s: cannot create it: %v", o.out, errors.Unwrap(err))
+		}
 	case err != nil:
 		return nil, badf("--out %s: %v", o.out, errors.Unwrap(err))
 	case !fi.IsDir():

@@ -79,7 +79,7 @@ func TestStudyBadInput(t *testing.T) {
 		{"study", "variance", "--draws", "1,x", "--out", dir},
 		{"study", "variance", "--problems", "toy,nope", "--out", dir},
 		{"study", "variance", "--estimators", "reinforce", "--out", dir},
-		{"study", "variance", "--out", filepath.Join(dir, "missing")},
+		{"study", "variance", "--out", filepath.Join(file, "sub")},
 		{"study", "variance", "--out", file},
 		{"study", "variance", "--out", dir, "extra"},
 		{"study", "variance", "--nope"},

@@ -26,6 +26,35 @@
 // Every estimator builds one scalar loss node whose gradient is the estimate, so
 // the fit loop is the same for all of them.
 //
+// # The score-function gradient, control variates and Rao-Blackwellization
+//
+// When the model is not differentiable in z or the family cannot be
+// reparameterized (discrete latents), ScoreFunction uses the log-derivative
+// trick (Ranganath et al. 2014, arXiv:1401.0118; Williams 1992):
+//
+//	∇λ ELBO = E_q[(log p(x, z) - log q(z; λ) - b) ∇λ log q(z; λ)],
+//
+// built as one surrogate node whose gradient is the estimate (the learning
+// signal is detached with graph.StopGradient). The control variate b lowers the
+// variance without bias: a decaying average of past signals (DecayingBaseline),
+// the mean of the other S-1 draws (LeaveOneOut), or the per-component optimal
+// scaling a*_j = Cov(f h_j, h_j)/Var(h_j), h = ∇ log q (Optimal). With local
+// latents (a model that gives per-datapoint terms, PointwiseModel) each z_i's
+// signal is only its own term log p(x_i, z_i | β) - log q(z_i): Rao-Blackwellized,
+// as Pyro's TraceGraph_ELBO. BernoulliFamily and CategoricalFamily are mean-field
+// discrete families with logits; FitMixed mixes pathwise gradients for continuous
+// latents with score-function gradients for discrete ones. RunVarianceStudy
+// measures the variance of every estimator against an exact gradient.
+//
+// # The Gaussian mixture and EM
+//
+// GaussianMixture is fitted three ways: FitEM, expectation–maximization, the
+// special case of variational inference where q(z) is the exact posterior
+// p(z | x, θ) and θ a point estimate (its log-likelihood never decreases);
+// FitMarginal, BBVI over the global parameters with the assignments summed out;
+// and FitScore, BBVI with discrete assignments and Rao-Blackwellized score
+// gradients.
+//
 // # Minibatches
 //
 // With B of N data rows per step, the likelihood is scaled by N/B:

@@ -53,4 +53,24 @@
 // Adam, RMSProp, AdaGrad and SGD with Robbins–Monro steps ρ_t = η (t + τ)^-κ
 // update parameters in place, keep their state in float64 by position, and do
 // exactly what their fields say (Gorgonia's solvers ignore some options).
+// Adam's step is a typed loop split across cores; State and SetState save and
+// restore an optimizer exactly, for checkpoints.
+//
+// # Gradient plumbing
+//
+// StopGradient detaches a value (Gorgonia has no stop-gradient of its own), the
+// zero-gradient samplers BernoulliSample and CategoricalSample turn noise into
+// discrete draws inside the graph, SolveLower and SolveLowerT are triangular
+// solves with gradients (the full-rank Gaussian's log-density at any point), and
+// StickBreaking maps R^(K-1) onto the simplex.
+//
+// # Running
+//
+// Compile returns a Machine, Vigor's own executor for the graph: each operation
+// node owns its output buffer, allocated on the first Run and reused in place
+// afterwards, so a training step allocates next to nothing, and no node's value is
+// overwritten by another's (Gorgonia's TapeMachine shares buffers between nodes
+// and drops them all on every Reset). Matrix products go through Gorgonia's BLAS:
+// gonum's pure Go by default, or OpenBLAS with the openblas build tag (cgo,
+// libopenblas-dev); BLASName says which.
 package graph

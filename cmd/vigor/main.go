@@ -28,7 +28,7 @@ type command struct {
 // commands is the dispatch table. To add a subcommand, append an entry; its
 // run function must handle -h itself (print its usage to e.stderr, return 0).
 var commands = []command{
-	{name: "fit", summary: "fit a Bayesian linear or logistic regression to a CSV file", run: runFit},
+	{name: "fit", summary: "fit a Bayesian linear or logistic regression, or a Gaussian mixture, to a CSV file", run: runFit},
 	{name: "vae", summary: "train, evaluate and sample a variational autoencoder on MNIST", run: runVAE},
 	{name: "data", summary: "fetch datasets (MNIST) into the data directory", run: runData},
 	{name: "study", summary: "run an empirical study (variance: the ELBO gradient estimators compared)", run: runStudy},

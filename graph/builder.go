@@ -364,7 +364,11 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 	}
 	xs, ys := x.Shape(), y.Shape()
 	if x.IsScalar() || y.IsScalar() || sameShape(xs, ys) {
-		n, err := plain(x, y)
+		fn := plain
+		if x.IsScalar() != y.IsScalar() {
+			fn = gorgoniaBinary[name] // a scalar and a tensor
+		}
+		n, err := fn(x, y)
 		return b.keep(name, n, err)
 	}
 	r := max(len(xs), len(ys))
@@ -408,6 +412,9 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 	return b.keep(name, n, err)
 }
 
+// gorgoniaBinary are Gorgonia's ops, used for a scalar with a tensor.
+var gorgoniaBinary = map[string]plainFn{"Add": G.Add, "Sub": G.Sub, "Mul": G.HadamardProd, "Div": G.HadamardDiv}
+
 // sameShape compares shapes axis by axis (tensor.Shape.Eq treats (n) and (n, 1) as equal).
 func sameShape(s tensor.Shape, t []int) bool {
 	if len(s) != len(t) {
@@ -431,19 +438,19 @@ func padShape(s tensor.Shape, r int) []int {
 }
 
 // Add returns x + y elementwise (broadcasting).
-func (b *Builder) Add(x, y *Node) *Node { return b.binary("Add", x, y, G.Add) }
+func (b *Builder) Add(x, y *Node) *Node { return b.binary("Add", x, y, applyBin(addOp)) }
 
 // Sub returns x - y elementwise (broadcasting).
-func (b *Builder) Sub(x, y *Node) *Node { return b.binary("Sub", x, y, G.Sub) }
+func (b *Builder) Sub(x, y *Node) *Node { return b.binary("Sub", x, y, applyBin(subOp)) }
 
 // Mul returns x * y elementwise (broadcasting). For the matrix product use MatMul.
 func (b *Builder) Mul(x, y *Node) *Node {
-	return b.binary("Mul", x, y, G.HadamardProd)
+	return b.binary("Mul", x, y, applyBin(mulOp))
 }
 
 // Div returns x / y elementwise (broadcasting).
 func (b *Builder) Div(x, y *Node) *Node {
-	return b.binary("Div", x, y, G.HadamardDiv)
+	return b.binary("Div", x, y, applyBin(divOp))
 }
 
 // AddN returns the sum of several nodes of broadcast-compatible shapes.
@@ -464,7 +471,7 @@ func (b *Builder) Scale(x *Node, c float64) *Node {
 	if c == 1 {
 		return x
 	}
-	return b.Mul(x, b.Scalar(c))
+	return b.apply1(affine(c, 0), x)
 }
 
 // Shift returns x + c for a constant c.
@@ -472,7 +479,7 @@ func (b *Builder) Shift(x *Node, c float64) *Node {
 	if c == 0 {
 		return x
 	}
-	return b.Add(x, b.Scalar(c))
+	return b.apply1(affine(1, c), x)
 }
 
 // ---- elementwise unary ops ----

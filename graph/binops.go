@@ -1,0 +1,169 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// binOp is an elementwise binary op on two tensors of the same shape (the
+// Builder broadcasts first), computed natively in float64 or float32, written
+// into a reused output buffer and split across cores for large tensors. It
+// replaces Gorgonia's arithmetic ops, whose gradients allocate on every run.
+type binOp struct {
+	name string
+	f64  func(x, y float64) float64
+	f32  func(x, y float32) float32
+	// grad returns dL/dx and dL/dy given the inputs, the output and the
+	// incoming gradient g.
+	grad func(b *Builder, x, y, out, g *Node) (gx, gy *Node)
+}
+
+var (
+	addOp = &binOp{name: "add",
+		f64: func(x, y float64) float64 { return x + y },
+		f32: func(x, y float32) float32 { return x + y },
+	}
+	subOp = &binOp{name: "sub",
+		f64: func(x, y float64) float64 { return x - y },
+		f32: func(x, y float32) float32 { return x - y },
+	}
+	mulOp = &binOp{name: "mul",
+		f64: func(x, y float64) float64 { return x * y },
+		f32: func(x, y float32) float32 { return x * y },
+	}
+	divOp = &binOp{name: "div",
+		f64: func(x, y float64) float64 { return x / y },
+		f32: func(x, y float32) float32 { return x / y },
+	}
+)
+
+// The gradients refer to the Builder methods that use the ops: set them here.
+func init() {
+	addOp.grad = func(b *Builder, x, y, out, g *Node) (*Node, *Node) { return g, g }
+	subOp.grad = func(b *Builder, x, y, out, g *Node) (*Node, *Node) { return g, b.Neg(g) }
+	mulOp.grad = func(b *Builder, x, y, out, g *Node) (*Node, *Node) { return b.Mul(g, y), b.Mul(g, x) }
+	divOp.grad = func(b *Builder, x, y, out, g *Node) (*Node, *Node) {
+		return b.Div(g, y), b.Neg(b.Mul(g, b.Div(out, y)))
+	}
+}
+
+func (op *binOp) Arity() int { return 2 }
+func (op *binOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(a, a, a)
+}
+func (op *binOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("%s: input shape is %T", op.name, in[0])
+	}
+	return s.Clone(), nil
+}
+
+func (op *binOp) Do(vals ...G.Value) (G.Value, error) {
+	switch x := vals[0].(type) {
+	case *G.F64:
+		if y, ok := vals[1].(*G.F64); ok {
+			return G.NewF64(op.f64(float64(*x), float64(*y))), nil
+		}
+	case *G.F32:
+		if y, ok := vals[1].(*G.F32); ok {
+			return G.NewF32(op.f32(float32(*x), float32(*y))), nil
+		}
+	case tensor.Tensor:
+		out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape().Clone()...))
+		if err := op.into(out, x, vals[1]); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s: unsupported values %T, %T", op.name, vals[0], vals[1])
+}
+
+// UsePreallocDo writes into the node's own buffer.
+func (op *binOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	out, ok := prealloc.(tensor.Tensor)
+	x, ok2 := vals[0].(tensor.Tensor)
+	if !ok || !ok2 || !out.Shape().Eq(x.Shape()) || out.Dtype() != x.Dtype() {
+		return op.Do(vals...)
+	}
+	if err := op.into(out, x, vals[1]); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (op *binOp) into(out, x tensor.Tensor, yv G.Value) error {
+	y, ok := yv.(tensor.Tensor)
+	if !ok || y.Shape().TotalSize() != x.Shape().TotalSize() || y.Dtype() != x.Dtype() {
+		return fmt.Errorf("%s: operands %v and %v differ", op.name, x.Shape(), yv.Shape())
+	}
+	switch a := x.Data().(type) {
+	case []float64:
+		bb, dst := y.Data().([]float64), out.Data().([]float64)
+		parallelRange(len(a), func(lo, hi int) {
+			f, d, bs := op.f64, dst[lo:hi], bb[lo:hi]
+			for i, v := range a[lo:hi] {
+				d[i] = f(v, bs[i])
+			}
+		})
+	case []float32:
+		bb, dst := y.Data().([]float32), out.Data().([]float32)
+		parallelRange(len(a), func(lo, hi int) {
+			f, d, bs := op.f32, dst[lo:hi], bb[lo:hi]
+			for i, v := range a[lo:hi] {
+				d[i] = f(v, bs[i])
+			}
+		})
+	default:
+		return fmt.Errorf("%s: unsupported dtype %v", op.name, x.Dtype())
+	}
+	return nil
+}
+
+func (op *binOp) ReturnsPtr() bool      { return false }
+func (op *binOp) CallsExtern() bool     { return false }
+func (op *binOp) OverwritesInput() int  { return -1 }
+func (op *binOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "vigor.%s", op.name) }
+func (op *binOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+func (op *binOp) String() string       { return op.name }
+func (op *binOp) DiffWRT(n int) []bool { return []bool{true, true} }
+func (op *binOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	b := builderFor(in[0])
+	gx, gy := op.grad(b, in[0], in[1], out, grad)
+	if b.err != nil {
+		return nil, b.err
+	}
+	return G.Nodes{gx, gy}, nil
+}
+
+// applyBin applies a binOp to two nodes of the same shape, or two scalars.
+func applyBin(op *binOp) plainFn {
+	return func(x, y *Node) (*Node, error) {
+		if x.IsScalar() != y.IsScalar() {
+			return nil, fmt.Errorf("graph: %s of a scalar and a tensor", op.name)
+		}
+		return G.ApplyOp(op, x, y)
+	}
+}
+
+// affine returns the elementwise op x ↦ a·x + c for constants a and c.
+func affine(a, c float64) *ewOp {
+	a32, c32 := float32(a), float32(c)
+	op := &ewOp{
+		name: fmt.Sprintf("affine(%g,%g)", a, c),
+		f64:  func(x float64) float64 { return a*x + c },
+		f32:  func(x float32) float32 { return a32*x + c32 },
+	}
+	op.grad = func(b *Builder, x, y, g *Node) *Node { return b.Scale(g, a) }
+	return op
+}

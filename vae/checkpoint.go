@@ -112,7 +112,9 @@ type paramHeader struct {
 	Shape []int  `json:"shape"`
 }
 
-func targetsName(t datasets.Targets) string {
+// FormatTargets returns the short name of t that ParseTargets reads back:
+// "continuous", "static" or "dynamic".
+func FormatTargets(t datasets.Targets) string {
 	switch t {
 	case datasets.StaticBinary:
 		return "static"
@@ -146,7 +148,7 @@ func (c *Checkpoint) Encode(w io.Writer) error {
 	}
 	h := header{Input: m.Config.Input, Hidden: m.Config.Hidden, Latent: m.Config.Latent,
 		Activation: m.Config.Activation.String(), Decoder: m.Config.Decoder.String(), Float64: m.Config.Float64,
-		Batch: c.Train.Batch, LR: c.Train.LR, Targets: targetsName(c.Train.Targets), Objective: c.Train.Objective.String(),
+		Batch: c.Train.Batch, LR: c.Train.LR, Targets: FormatTargets(c.Train.Targets), Objective: c.Train.Objective.String(),
 		K: c.Train.K, Epoch: c.Epoch, Steps: c.Steps, RNG: c.RNG, OptT: c.Optimizer.Steps, OptBuf: len(c.Optimizer.Buffers)}
 	for i, s := range m.Config.specs() {
 		h.Params = append(h.Params, paramHeader{Name: s.name, Shape: s.shape})

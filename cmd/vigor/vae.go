@@ -306,7 +306,7 @@ func runVAETrain(args []string, e *env) int {
 	if !o.quiet {
 		m := tr.Model()
 		fmt.Fprintf(e.stderr, "%s: %s, %d weights, batch %d, %s, %s targets, %d train / %d test images -> %s\n",
-			name, m.Config, m.NumParams(), set.Batch, set.Objective, targetsName(set.Targets), train.N, test.N, o.out)
+			name, m.Config, m.NumParams(), set.Batch, set.Objective, vae.FormatTargets(set.Targets), train.N, test.N, o.out)
 		if tr.Epoch() >= o.epochs {
 			fmt.Fprintf(e.stderr, "%s: the checkpoint already has %d epochs (--epochs %d): nothing to train\n", name, tr.Epoch(), o.epochs)
 		}
@@ -350,16 +350,6 @@ func runVAETrain(args []string, e *env) int {
 	return 0
 }
 
-func targetsName(t datasets.Targets) string {
-	switch t {
-	case datasets.StaticBinary:
-		return "static"
-	case datasets.DynamicBinary:
-		return "dynamic"
-	}
-	return "continuous"
-}
-
 // checkResumeFlags rejects flags given with --resume that contradict the
 // checkpoint: the architecture and training settings come from the checkpoint.
 func checkResumeFlags(o *vaeTrainOpts, c *vae.Checkpoint) error {
@@ -377,7 +367,7 @@ func checkResumeFlags(o *vaeTrainOpts, c *vae.Checkpoint) error {
 		{"float64", o.cfg.Float64 == cfg.Float64, fmt.Sprint(cfg.Float64)},
 		{"batch", o.train.Batch == tr.Batch, fmt.Sprint(tr.Batch)},
 		{"lr", o.train.LR == tr.LR, fmt.Sprint(tr.LR)},
-		{"targets", o.train.Targets == tr.Targets, targetsName(tr.Targets)},
+		{"targets", o.train.Targets == tr.Targets, vae.FormatTargets(tr.Targets)},
 		{"objective", o.train.Objective == tr.Objective, tr.Objective.String()},
 		{"k", o.train.K == tr.K, fmt.Sprint(tr.K)},
 	}
@@ -591,7 +581,7 @@ func runVAEEval(args []string, e *env) int {
 	if err != nil {
 		return cmdFail(e, name, err)
 	}
-	rep := evalReport{Checkpoint: *ckptPath, Model: c.Model.Config.String(), Epoch: c.Epoch, Targets: targetsName(targets),
+	rep := evalReport{Checkpoint: *ckptPath, Model: c.Model.Config.String(), Epoch: c.Epoch, Targets: vae.FormatTargets(targets),
 		Images: test.N, ELBO: elbo, LogLikelihood: ll, K: *k, Seed: *seed, Seconds: time.Since(start).Seconds()}
 	if *asJSON {
 		doc, _ := json.MarshalIndent(rep, "", "  ")

@@ -124,27 +124,43 @@ func (b *epochBar) finish() {
 	}
 }
 
-// countBar shows the progress of a long evaluation on a terminal.
+// countBar shows the progress of a long evaluation: a bar on a terminal, else
+// a line at every tenth of the work (for logs).
 type countBar struct {
 	*progressBar
 	label string
+	log   io.Writer // non-terminal stderr, or nil
+	tenth int       // tenths already logged
 }
 
 func newCountBar(e *env, quiet bool, label string) *countBar {
-	if quiet || !e.isTTY {
+	switch {
+	case quiet:
 		return &countBar{}
+	case !e.isTTY:
+		return &countBar{log: e.stderr, label: label}
 	}
 	return &countBar{progressBar: newProgressBar(e.stderr), label: label}
 }
 
 // update is a vae.EvalSettings.Progress callback.
 func (b *countBar) update(done, total int, el time.Duration) {
-	if b.progressBar == nil || total == 0 {
+	if total == 0 {
 		return
 	}
 	left := time.Duration(0)
 	if done > 0 {
 		left = time.Duration(float64(el) * float64(total-done) / float64(done))
+	}
+	if b.log != nil {
+		if t := done * 10 / total; t > b.tenth && done < total {
+			b.tenth = t
+			fmt.Fprintf(b.log, "%s: %d/%d images, %s left\n", b.label, done, total, elapsed(left))
+		}
+		return
+	}
+	if b.progressBar == nil {
+		return
 	}
 	b.drawLine(fmt.Sprintf("%s  %d/%d [%s] %s left", b.label, done, total, b.bar(float64(done)/float64(total)), elapsed(left)))
 }

@@ -56,10 +56,13 @@ func (m mixtureScoreModel) LogLikelihood(b *graph.Builder, z Vars, x Vars) *grap
 	return b.Sum(m.PointLogLikelihood(b, z, x), 1)
 }
 
-// initLogits returns the initial logits of q(z): the log assignment
+// initLogits returns the initial logits of q(z): the log of the assignment
 // probabilities at the parameters of the unconstrained initial mean init
-// (means, log sds, stick-breaking values), floored at -30; nil if init does not
-// have the right length.
+// (means, log sds, stick-breaking values), tempered halfway towards uniform,
+// p = (resp + 1/K)/2, so that no assignment starts nearly certain (the
+// score-function gradient of a logit is proportional to p(1-p): near-certain
+// starts barely move and can trap the fit in a poor optimum); nil if init does
+// not have the right length.
 func (m mixtureScoreModel) initLogits(md *mixtureData, init []float64) []float64 {
 	k, d := m.k, m.d
 	kd := k * d
@@ -81,7 +84,7 @@ func (m mixtureScoreModel) initLogits(md *mixtureData, init []float64) []float64
 	out := make([]float64, 0, md.n*k)
 	for _, row := range resp {
 		for _, p := range row {
-			out = append(out, math.Max(math.Log(p), -30))
+			out = append(out, math.Log(0.5*p+0.5/float64(k)))
 		}
 	}
 	return out
@@ -105,8 +108,8 @@ func (m mixtureScoreModel) initLogits(md *mixtureData, init []float64) []float64
 // true, Control: LeaveOneOut{}}). Every step uses all the data (local latents
 // rule out minibatches: a BatchSize below N is an error). InitMean nil means
 // the k-means++ start of FitMarginal; the logits of q(z) start, unless
-// InitLogits gives them, at the log assignment probabilities under the
-// initial parameters (an E-step), and the Gaussian q starts with sd 0.1 as in
+// InitLogits gives them, at the assignment probabilities under the initial
+// parameters (an E-step) tempered halfway towards uniform, and the Gaussian q starts with sd 0.1 as in
 // FitMarginal. set is not modified.
 //
 // The result has Method "bbvi" and is reported as FitMarginal's: posterior

@@ -8,8 +8,9 @@ import (
 var blasName = "gonum"
 
 // BLASName returns the name of the BLAS implementation in use for matrix
-// products: "gonum" (pure Go), "vigor-avx2" (Vigor's own pure-Go float32
-// kernels) or "openblas" (the cgo build with the openblas tag).
+// products: "vigor-blas32 (avx2)" (the default: Vigor's own pure-Go float32
+// kernels with AVX2/FMA assembly, gonum for float64), "vigor-blas32 (portable)"
+// (the same without AVX2) or "openblas" (the cgo build with the openblas tag).
 func BLASName() string { return blasName }
 
 // useBLAS installs b for Gorgonia's matrix products.

@@ -94,24 +94,49 @@ func shapeKernel[T float32 | float64](op *shapeOp, dst, src []T) {
 	case "bcast", "sumto":
 		big := []int(op.out)
 		small := []int(op.in)
-		if op.kind == "sumto" {
+		sum := op.kind == "sumto"
+		if sum {
 			big, small = small, big
 			clear(dst)
 		}
 		st := strides(small, big)
-		idx := make([]int, len(big))
-		for k := 0; ; k++ {
+		n := len(big)
+		last, lastStride := big[n-1], st[n-1]
+		var idxBuf [8]int
+		idx := idxBuf[:n-1]
+		if n-1 > len(idxBuf) {
+			idx = make([]int, n-1)
+		}
+		// Walk the rows of big (all axes but the last); each row is a
+		// contiguous run in big and either a contiguous run or a single
+		// (broadcast) value in small.
+		for k := 0; ; k += last {
 			off := 0
 			for i, v := range idx {
 				off += v * st[i]
 			}
-			if op.kind == "bcast" {
-				dst[k] = src[off]
-			} else {
-				dst[off] += src[k]
+			switch {
+			case !sum && lastStride != 0:
+				copy(dst[k:k+last], src[off:off+last])
+			case !sum:
+				v := src[off]
+				row := dst[k : k+last]
+				for j := range row {
+					row[j] = v
+				}
+			case lastStride != 0:
+				row, acc := src[k:k+last], dst[off:off+last]
+				for j, v := range row {
+					acc[j] += v
+				}
+			default:
+				var t T
+				for _, v := range src[k : k+last] {
+					t += v
+				}
+				dst[off] += t
 			}
-			// advance the multi-index over big
-			i := len(big) - 1
+			i := n - 2
 			for ; i >= 0; i-- {
 				idx[i]++
 				if idx[i] < big[i] {

@@ -82,21 +82,30 @@ func (n *net) decode(z *graph.Node) *graph.Node {
 	return n.layer(h, off+2*nh, graph.ActLinear)
 }
 
-// logLik returns log p(x | z) summed over pixels, for x (B, Input) and decoder
-// outputs (K·B, Input): shape (K, B).
-func (n *net) logLik(x, out *graph.Node) *graph.Node {
+// tile repeats x (B, w) k times along the rows: row k·B+i is row i of x. For
+// k = 1 it is x itself (no copy).
+func (n *net) tile(x *graph.Node, k int) *graph.Node {
+	if k == 1 {
+		return x
+	}
 	b := n.b
-	B, K, D := n.batch, n.k, n.cfg.Input
-	out3 := b.Reshape(out, K, B, D)
+	B, w := x.Shape()[0], x.Shape()[1]
+	return b.Reshape(b.Add(b.Reshape(x, 1, B, w), b.Constant("zeros", nil, k, 1, 1)), k*B, w)
+}
+
+// logLik returns log p(x | z) summed over pixels, one value per row of the
+// decoder outputs out (R, Input) against the targets xs of the same shape: (R).
+func (n *net) logLik(xs, out *graph.Node) *graph.Node {
+	b := n.b
 	var lp *graph.Node
 	switch n.cfg.Decoder {
 	case Gaussian:
 		logsd := n.params[len(n.params)-1]
-		lp = b.NormalLogProb(x, out3, b.Exp(logsd))
+		lp = b.NormalLogProb(xs, out, b.Exp(logsd))
 	default:
-		lp = b.BernoulliLogitsLogProb(x, out3)
+		lp = b.BernoulliLogitsLogProb(xs, out)
 	}
-	return b.Sum(lp, 2)
+	return b.Sum(lp, 1)
 }
 
 func newNet(cfg Config, mode netMode, obj Objective, batch, k int) (*net, error) {
@@ -125,20 +134,27 @@ func newNet(cfg Config, mode netMode, obj Objective, batch, k int) (*net, error)
 		n.x = b.Input("x", batch, D)
 		n.eps = b.Input("eps", k*batch, L)
 		mu, lv := n.encode(n.x)
-		// z_k = mu + exp(lv/2)·eps_k, for all K draws at once.
-		eps3 := b.Reshape(n.eps, k, batch, L)
-		z3 := b.Add(mu, b.Mul(b.Exp(b.Scale(lv, 0.5)), eps3))
-		z := b.Reshape(z3, k*batch, L)
-		ll := n.logLik(n.x, n.decode(z)) // (K, B)
-		if mode == modeTrain || mode == modeBound {
-			if obj == ELBO {
-				kl := b.Sum(b.KLStdNormalLogVar(mu, lv), 1) // (B)
-				n.bound = b.Sub(b.Mean(ll, 0), kl)
-			} else {
-				n.bound = n.boundFromWeights(n.logWeights(ll, eps3, z3, lv), obj)
+		// z = mu + exp(lv/2)·eps for all K draws at once, row k·B+i for draw k
+		// of image i; with K = 1 nothing is copied.
+		lvK := n.tile(lv, k)
+		z := b.Add(n.tile(mu, k), b.Mul(b.Exp(b.Scale(lvK, 0.5)), n.eps))
+		ll := n.logLik(n.tile(n.x, k), n.decode(z)) // (K·B)
+		if (mode == modeTrain || mode == modeBound) && obj == ELBO {
+			kl := b.Sum(b.KLStdNormalLogVar(mu, lv), 1) // (B)
+			if k > 1 {
+				ll = b.Mean(b.Reshape(ll, k, batch), 0)
 			}
+			n.bound = b.Sub(ll, kl)
 		} else {
-			n.logw = n.logWeights(ll, eps3, z3, lv)
+			// log w = log p(x|z) + log p(z) - log q(z|x); the log 2π terms cancel.
+			logpz := b.Scale(b.Sum(b.Square(z), 1), -0.5)
+			logq := b.Sub(b.Scale(b.Sum(b.Square(n.eps), 1), -0.5), b.Scale(b.Sum(lvK, 1), 0.5))
+			logw := b.Reshape(b.Sub(b.Add(ll, logpz), logq), k, batch) // (K, B)
+			if mode == modeWeights {
+				n.logw = logw
+			} else {
+				n.bound = n.boundFromWeights(logw, obj)
+			}
 		}
 	}
 	if mode == modeTrain {
@@ -155,15 +171,6 @@ func newNet(cfg Config, mode netMode, obj Objective, batch, k int) (*net, error)
 	}
 	n.m = m
 	return n, nil
-}
-
-// logWeights returns log p(x|z_k) + log p(z_k) - log q(z_k|x), shape (K, B). The
-// log 2π terms of p(z) and q(z|x) cancel and are left out.
-func (n *net) logWeights(ll, eps3, z3, lv *graph.Node) *graph.Node {
-	b := n.b
-	logpz := b.Scale(b.Sum(b.Square(z3), 2), -0.5)                                     // (K, B)
-	logq := b.Sub(b.Scale(b.Sum(b.Square(eps3), 2), -0.5), b.Scale(b.Sum(lv, 1), 0.5)) // (K, B)
-	return b.Sub(b.Add(ll, logpz), logq)
 }
 
 // boundFromWeights turns log weights (K, B) into a per-image bound (B): their

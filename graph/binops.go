@@ -42,11 +42,22 @@ var (
 	}
 )
 
+// bernoulliLogitsOp is y·l - softplus(l) in one pass (the Bernoulli
+// log-likelihood of y given logits l); its gradients are l (for y) and
+// y - σ(l) (for l).
+var bernoulliLogitsOp = &binOp{name: "bernoulli-logits",
+	f64: func(y, l float64) float64 { return y*l - softplus64(l) },
+	f32: func(y, l float32) float32 { return y*l - softplus32(l) },
+}
+
 // The gradients refer to the Builder methods that use the ops: set them here.
 func init() {
 	addOp.grad = func(b *Builder, x, y, out, g *Node) (*Node, *Node) { return g, g }
 	subOp.grad = func(b *Builder, x, y, out, g *Node) (*Node, *Node) { return g, b.Neg(g) }
 	mulOp.grad = func(b *Builder, x, y, out, g *Node) (*Node, *Node) { return b.Mul(g, y), b.Mul(g, x) }
+	bernoulliLogitsOp.grad = func(b *Builder, y, l, out, g *Node) (*Node, *Node) {
+		return b.Mul(g, l), b.Mul(g, b.Sub(y, b.Sigmoid(l)))
+	}
 	divOp.grad = func(b *Builder, x, y, out, g *Node) (*Node, *Node) {
 		return b.Div(g, y), b.Neg(b.Mul(g, b.Div(out, y)))
 	}

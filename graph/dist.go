@@ -148,7 +148,10 @@ func (b *Builder) BernoulliLogitsLogProb(y, logits *Node) *Node {
 		return nil
 	}
 	y, logits = ns[0], ns[1]
-	return b.Sub(b.Mul(y, logits), b.Softplus(logits))
+	if y.IsScalar() || logits.IsScalar() {
+		return b.Sub(b.Mul(y, logits), b.Softplus(logits))
+	}
+	return b.binary("BernoulliLogitsLogProb", y, logits, applyBin(bernoulliLogitsOp))
 }
 
 // CategoricalLogitsLogProb returns the log-probability of a one-hot (or any

@@ -237,3 +237,39 @@ func BenchmarkSoftplus32(b *testing.B) {
 		b.Log(s)
 	}
 }
+
+// TestFusedOpGradients checks the native arithmetic ops, the affine Scale and
+// Shift and the fused Bernoulli log-likelihood against finite differences,
+// for both arguments, with broadcasting.
+func TestFusedOpGradients(t *testing.T) {
+	other := []float64{0.3, -1.2, 2.5, 0.9, -0.4, 1.7}
+	for _, tc := range []struct {
+		name string
+		f    func(b *Builder, p, q *Node) *Node
+	}{
+		{"add", func(b *Builder, p, q *Node) *Node { return b.Add(p, q) }},
+		{"sub", func(b *Builder, p, q *Node) *Node { return b.Sub(p, q) }},
+		{"mul", func(b *Builder, p, q *Node) *Node { return b.Mul(p, q) }},
+		{"div", func(b *Builder, p, q *Node) *Node { return b.Div(p, b.Shift(b.Square(q), 0.5)) }},
+		{"affine", func(b *Builder, p, q *Node) *Node { return b.Mul(b.Shift(b.Scale(p, -1.5), 2), q) }},
+		{"bernoulli", func(b *Builder, p, q *Node) *Node { return b.BernoulliLogitsLogProb(b.Sigmoid(p), q) }},
+		{"bernoulli-bcast", func(b *Builder, p, q *Node) *Node {
+			return b.BernoulliLogitsLogProb(b.Sigmoid(b.Cols(p, 0, 3)), b.Reshape(q, 2, 1, 3))
+		}},
+	} {
+		b := NewBuilder(tensor.Float64)
+		p := b.Param("p", []float64{0.5, -0.7, 1.1, -2.0, 0.2, 0.8}, 2, 3)
+		q := b.Param("q", other, 2, 3)
+		cost := b.Sum(b.Square(tc.f(b, p, q)))
+		gs := b.Grad(cost, p, q)
+		m, err := b.Compile()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if err := m.Run(); err != nil {
+			t.Fatal(err)
+		}
+		got := [][]float64{Values(gs[0]), Values(gs[1])}
+		checkFiniteDiff(t, m, cost, []*Node{p, q}, got, 1e-6, tc.name)
+	}
+}

@@ -109,8 +109,8 @@ func (m mixtureScoreModel) initLogits(md *mixtureData, init []float64) []float64
 // rule out minibatches: a BatchSize below N is an error). InitMean nil means
 // the k-means++ start of FitMarginal; the logits of q(z) start, unless
 // InitLogits gives them, at the assignment probabilities under the initial
-// parameters (an E-step) tempered halfway towards uniform, and the Gaussian q starts with sd 0.1 as in
-// FitMarginal. set is not modified.
+// parameters (an E-step) tempered halfway towards uniform, and the Gaussian q
+// starts with sd 0.1 as in FitMarginal. set is not modified.
 //
 // The result has Method "bbvi" and is reported as FitMarginal's: posterior
 // means of the means, sds and weights in the data's units, Resp and LogLik at

@@ -87,6 +87,7 @@ type NonFiniteError struct {
 	What string // "ELBO" or "gradient of <param>"
 }
 
+// Error implements error.
 func (e *NonFiniteError) Error() string {
 	return fmt.Sprintf("bbvi: non-finite %s at step %d (the posterior keeps the last finite parameters)", e.What, e.Step)
 }

@@ -71,6 +71,8 @@ func (s Support) Bijector() graph.Bijector {
 	return graph.Identity{}
 }
 
+// String names the support: "real", "positive", "interval(lo, hi)",
+// "binary" or "categorical(k)".
 func (s Support) String() string {
 	switch s.Kind {
 	case PositiveReals:

@@ -173,6 +173,7 @@ func (o *Adam) Step(params, grads []*Node) error {
 // Reset implements Optimizer.
 func (o *Adam) Reset() { o.st.reset() }
 
+// String names the optimizer and its settings (defaults filled in).
 func (o *Adam) String() string {
 	return fmt.Sprintf("adam(lr=%g, beta1=%g, beta2=%g)", def(o.LR, 0.01), def(o.Beta1, 0.9), def(o.Beta2, 0.999))
 }
@@ -205,6 +206,7 @@ func (o *RMSProp) Step(params, grads []*Node) error {
 // Reset implements Optimizer.
 func (o *RMSProp) Reset() { o.st.reset() }
 
+// String names the optimizer and its settings (defaults filled in).
 func (o *RMSProp) String() string {
 	return fmt.Sprintf("rmsprop(lr=%g, decay=%g)", def(o.LR, 0.01), def(o.Decay, 0.9))
 }
@@ -232,6 +234,7 @@ func (o *AdaGrad) Step(params, grads []*Node) error {
 // Reset implements Optimizer.
 func (o *AdaGrad) Reset() { o.st.reset() }
 
+// String names the optimizer and its settings (defaults filled in).
 func (o *AdaGrad) String() string { return fmt.Sprintf("adagrad(lr=%g)", def(o.LR, 0.1)) }
 
 // SGD is stochastic gradient descent with the Robbins–Monro step sizes
@@ -264,6 +267,7 @@ func (o *SGD) Step(params, grads []*Node) error {
 // Reset implements Optimizer.
 func (o *SGD) Reset() { o.st.reset() }
 
+// String names the optimizer and its settings (defaults filled in).
 func (o *SGD) String() string {
 	return fmt.Sprintf("sgd(lr=%g, tau=%g, kappa=%g)", def(o.LR, 0.01), def(o.Tau, 1), def(o.Kappa, 0.75))
 }

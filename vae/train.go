@@ -81,6 +81,7 @@ type NonFiniteError struct {
 	What         string
 }
 
+// Error implements error.
 func (e *NonFiniteError) Error() string {
 	if e.Epoch == 0 {
 		return fmt.Sprintf("vae: non-finite %s in evaluation", e.What)

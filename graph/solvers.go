@@ -380,7 +380,7 @@ func adam32(p, g []float32, m, v []float64, b1, b2, a, s2, eps float64) {
 }
 
 // parallelMin is the smallest range worth splitting across goroutines.
-const parallelMin = 1 << 15
+const parallelMin = 1 << 14
 
 // parallelRange calls f on contiguous pieces of [0, n), concurrently on up to
 // GOMAXPROCS goroutines when n is large, and returns when all are done.

@@ -139,10 +139,24 @@ func softplus64(x float64) float64 {
 }
 
 func softplus32(x float32) float32 {
-	if x > 0 {
-		return x + log1p32(exp32(-x))
+	// softplus(x) = max(x, 0) + log1p(t), t = exp(-|x|) ∈ (0, 1], with
+	// log1p(t) = 2 atanh(s) = 2 (s + s³/3 + s⁵/5 + ...), s = t/(2+t) ≤ 1/3:
+	// nine terms reach float32 precision, with no call to log.
+	ax := x
+	if ax < 0 {
+		ax = -ax
 	}
-	return log1p32(exp32(x))
+	if ax != ax { // NaN
+		return x
+	}
+	t := exp32(-ax)
+	sv := t / (2 + t)
+	s2 := sv * sv
+	p := 2 * sv * (1 + s2*(1.0/3+s2*(1.0/5+s2*(1.0/7+s2*(1.0/9+s2*(1.0/11+s2*(1.0/13+s2*(1.0/15+s2*(1.0/17)))))))))
+	if x > 0 {
+		return x + p
+	}
+	return p
 }
 
 // log1p32 is log(1 + x) in float32 arithmetic (math32.Log1p goes through

@@ -273,3 +273,21 @@ func TestFusedOpGradients(t *testing.T) {
 		checkFiniteDiff(t, m, cost, []*Node{p, q}, got, 1e-6, tc.name)
 	}
 }
+
+// BenchmarkExp32 times the float32 exp kernel on 100,000 values.
+func BenchmarkExp32(b *testing.B) {
+	xs := make([]float32, 100000)
+	for i := range xs {
+		xs[i] = float32(i%2000)/100 - 10
+	}
+	var s float32
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, x := range xs {
+			s += exp32(x)
+		}
+	}
+	if s == 0 {
+		b.Log(s)
+	}
+}

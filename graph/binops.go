@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 
 	"github.com/chewxy/hm"
+	"github.com/vigor-ml/vigor/internal/vmath"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -18,6 +19,8 @@ type binOp struct {
 	name string
 	f64  func(x, y float64) float64
 	f32  func(x, y float32) float32
+	// vec32, if not nil, is f32 over slices (dst, x, y), the same bits faster.
+	vec32 func(dst, x, y []float32)
 	// grad returns dL/dx and dL/dy given the inputs, the output and the
 	// incoming gradient g.
 	grad func(b *Builder, x, y, out, g *Node) (gx, gy *Node)
@@ -46,8 +49,9 @@ var (
 // log-likelihood of y given logits l); its gradients are l (for y) and
 // y - σ(l) (for l).
 var bernoulliLogitsOp = &binOp{name: "bernoulli-logits",
-	f64: func(y, l float64) float64 { return y*l - softplus64(l) },
-	f32: func(y, l float32) float32 { return y*l - softplus32(l) },
+	f64:   func(y, l float64) float64 { return y*l - softplus64(l) },
+	f32:   func(y, l float32) float32 { return float32(y*l) - softplus32(l) },
+	vec32: vmath.BernoulliLogits,
 }
 
 // The gradients refer to the Builder methods that use the ops: set them here.
@@ -125,6 +129,10 @@ func (op *binOp) into(out, x tensor.Tensor, yv G.Value) error {
 		})
 	case []float32:
 		bb, dst := y.Data().([]float32), out.Data().([]float32)
+		if op.vec32 != nil {
+			parallelRange(len(a), func(lo, hi int) { op.vec32(dst[lo:hi], a[lo:hi], bb[lo:hi]) })
+			break
+		}
 		parallelRange(len(a), func(lo, hi int) {
 			f, d, bs := op.f32, dst[lo:hi], bb[lo:hi]
 			for i, v := range a[lo:hi] {

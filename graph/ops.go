@@ -9,6 +9,7 @@ import (
 
 	"github.com/chewxy/hm"
 	"github.com/chewxy/math32"
+	"github.com/vigor-ml/vigor/internal/vmath"
 	"gonum.org/v1/gonum/mathext"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -21,6 +22,8 @@ type ewOp struct {
 	name string
 	f64  func(float64) float64
 	f32  func(float32) float32
+	// vec32, if not nil, is f32 over a slice (dst, src), the same bits faster.
+	vec32 func(dst, src []float32)
 	// grad returns dL/dx given the input x, the output y and the incoming gradient g.
 	// nil means the op is not differentiable.
 	grad func(b *Builder, x, y, g *Node) *Node
@@ -89,6 +92,10 @@ func (op *ewOp) into(out, in tensor.Tensor) error {
 		})
 	case []float32:
 		dst := out.Data().([]float32)
+		if op.vec32 != nil {
+			parallelRange(len(src), func(lo, hi int) { op.vec32(dst[lo:hi], src[lo:hi]) })
+			break
+		}
 		parallelRange(len(src), func(lo, hi int) {
 			f := op.f32
 			d := dst[lo:hi]
@@ -138,27 +145,6 @@ func softplus64(x float64) float64 {
 	return math.Log1p(math.Exp(x))
 }
 
-func softplus32(x float32) float32 {
-	// softplus(x) = max(x, 0) + log1p(t), t = exp(-|x|) ∈ (0, 1], with
-	// log1p(t) = 2 atanh(s) = 2 (s + s³/3 + s⁵/5 + ...), s = t/(2+t) ≤ 1/3:
-	// nine terms reach float32 precision, with no call to log.
-	ax := x
-	if ax < 0 {
-		ax = -ax
-	}
-	if ax != ax { // NaN
-		return x
-	}
-	t := exp32(-ax)
-	sv := t / (2 + t)
-	s2 := sv * sv
-	p := 2 * sv * (1 + s2*(1.0/3+s2*(1.0/5+s2*(1.0/7+s2*(1.0/9+s2*(1.0/11+s2*(1.0/13+s2*(1.0/15+s2*(1.0/17)))))))))
-	if x > 0 {
-		return x + p
-	}
-	return p
-}
-
 // log1p32 is log(1 + x) in float32 arithmetic (math32.Log1p goes through
 // float64). With u = fl(1 + x), log(u)·x/(u - 1) corrects the rounding of u
 // (Goldberg 1991, Theorem 4), to within a few ulps.
@@ -178,14 +164,6 @@ func sigmoid64(x float64) float64 {
 		return 1 / (1 + math.Exp(-x))
 	}
 	e := math.Exp(x)
-	return e / (1 + e)
-}
-
-func sigmoid32(x float32) float32 {
-	if x >= 0 {
-		return 1 / (1 + exp32(-x))
-	}
-	e := exp32(x)
 	return e / (1 + e)
 }
 
@@ -242,15 +220,17 @@ var (
 		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, b.apply1(stepOp, x)) },
 	}
 	sigmoidOp = &ewOp{
-		name: "sigmoid",
-		f64:  sigmoid64,
-		f32:  sigmoid32,
+		name:  "sigmoid",
+		f64:   sigmoid64,
+		f32:   sigmoid32,
+		vec32: vmath.Sigmoid,
 	}
 	softplusOp = &ewOp{
-		name: "softplus",
-		f64:  softplus64,
-		f32:  softplus32,
-		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, b.apply1(sigmoidOp, x)) },
+		name:  "softplus",
+		f64:   softplus64,
+		f32:   softplus32,
+		vec32: vmath.Softplus,
+		grad:  func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, b.apply1(sigmoidOp, x)) },
 	}
 	logSigmoidOp = &ewOp{
 		name: "logsigmoid",
@@ -286,10 +266,11 @@ var (
 		f32:  func(x float32) float32 { return -x },
 	}
 	expOp = &ewOp{
-		name: "exp",
-		f64:  math.Exp,
-		f32:  exp32,
-		grad: func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, y) },
+		name:  "exp",
+		f64:   math.Exp,
+		f32:   exp32,
+		vec32: vmath.Exp,
+		grad:  func(b *Builder, x, y, g *Node) *Node { return b.Mul(g, y) },
 	}
 	logOp = &ewOp{
 		name: "log",

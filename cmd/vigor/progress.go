@@ -124,23 +124,31 @@ func (b *epochBar) finish() {
 	}
 }
 
-// countBar shows the progress of a long evaluation: a bar on a terminal, else
-// a line at every tenth of the work (for logs).
+// countBar shows the progress of a long computation: a bar on a terminal;
+// elsewhere nothing, or, if made by newCountLog, a line at every tenth of the
+// work (for logs of runs that take many minutes).
 type countBar struct {
 	*progressBar
 	label string
+	unit  string    // what is counted, in the log lines
 	log   io.Writer // non-terminal stderr, or nil
 	tenth int       // tenths already logged
 }
 
 func newCountBar(e *env, quiet bool, label string) *countBar {
-	switch {
-	case quiet:
+	if quiet || !e.isTTY {
 		return &countBar{}
-	case !e.isTTY:
-		return &countBar{log: e.stderr, label: label}
 	}
 	return &countBar{progressBar: newProgressBar(e.stderr), label: label}
+}
+
+// newCountLog is newCountBar that also logs progress lines ("label: 3000/10000
+// unit, 5m0s left") when stderr is not a terminal.
+func newCountLog(e *env, quiet bool, label, unit string) *countBar {
+	if !quiet && !e.isTTY {
+		return &countBar{log: e.stderr, label: label, unit: unit}
+	}
+	return newCountBar(e, quiet, label)
 }
 
 // update is a vae.EvalSettings.Progress callback.
@@ -155,7 +163,7 @@ func (b *countBar) update(done, total int, el time.Duration) {
 	if b.log != nil {
 		if t := done * 10 / total; t > b.tenth && done < total {
 			b.tenth = t
-			fmt.Fprintf(b.log, "%s: %d/%d images, %s left\n", b.label, done, total, elapsed(left))
+			fmt.Fprintf(b.log, "%s: %d/%d %s, %s left\n", b.label, done, total, b.unit, elapsed(left))
 		}
 		return
 	}

@@ -574,7 +574,7 @@ func runVAEEval(args []string, e *env) int {
 	if err != nil {
 		return cmdFail(e, name, err)
 	}
-	bar := newCountBar(e, *quiet, fmt.Sprintf("log p(x), K=%d", *k))
+	bar := newCountLog(e, *quiet, fmt.Sprintf("log p(x), K=%d", *k), "images")
 	_, ll, err := vae.LogLikelihood(c.Model, test, vae.EvalSettings{Targets: targets, K: *k, Progress: bar.update},
 		rand.New(rand.NewPCG(*seed, vaeSampleStream)))
 	bar.finish()

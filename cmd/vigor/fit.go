@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/datasets"
+	"github.com/vigor-ml/vigor/graph"
 	"gorgonia.org/tensor"
 )
 
@@ -367,26 +368,11 @@ func runFit(args []string, e *env) int {
 	if err != nil {
 		return fitFail(e, err)
 	}
-	opt, err := bbvi.NewOptimizer(o.optName, o.lr)
+	set, opt, err := fitSettings(o)
 	if err != nil {
-		return fitFail(e, usageError{err})
+		return fitFail(e, err)
 	}
-	set := &bbvi.Settings{
-		Family:    o.family,
-		Estimator: o.estimator,
-		Draws:     o.samples,
-		BatchSize: o.batch,
-		Optimizer: opt,
-		MaxSteps:  o.steps,
-		Tol:       o.tol,
-		Dtype:     tensor.Float64,
-	}
-	if o.tol <= 0 {
-		set.Tol = -1 // bbvi reads 0 as "the default"; here it means "never stop early"
-	}
-	if o.float32 {
-		set.Dtype = tensor.Float32
-	}
+	set.Estimator = o.estimator
 	var bar *progressBar
 	if e.isTTY && !o.quiet {
 		bar = newProgressBar(e.stderr)
@@ -432,6 +418,31 @@ func runFit(args []string, e *env) int {
 		fmt.Fprintln(e.stderr, summary(post))
 	}
 	return 0
+}
+
+// fitSettings turns the shared BBVI flags into Settings (without an
+// Estimator) and returns the optimizer with them.
+func fitSettings(o *fitOptions) (*bbvi.Settings, graph.Optimizer, error) {
+	opt, err := bbvi.NewOptimizer(o.optName, o.lr)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	set := &bbvi.Settings{
+		Family:    o.family,
+		Draws:     o.samples,
+		BatchSize: o.batch,
+		Optimizer: opt,
+		MaxSteps:  o.steps,
+		Tol:       o.tol,
+		Dtype:     tensor.Float64,
+	}
+	if o.tol <= 0 {
+		set.Tol = -1 // bbvi reads 0 as "the default"; here it means "never stop early"
+	}
+	if o.float32 {
+		set.Dtype = tensor.Float32
+	}
+	return set, opt, nil
 }
 
 // checkWritable rejects, before a possibly long fit, an output path that cannot

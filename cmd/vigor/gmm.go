@@ -15,7 +15,6 @@ import (
 
 	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/datasets"
-	"gorgonia.org/tensor"
 )
 
 // This file holds `vigor fit --model gmm`: a Gaussian mixture fitted by BBVI
@@ -211,24 +210,9 @@ func runGMM(o *fitOptions, e *env) int {
 	if g.method == "bbvi" && o.batch > 0 && o.batch < len(x) {
 		return fitFail(e, badf("--batch %d: --method bbvi uses all %d rows at every step (the assignments are local latents); use bbvi-marginal for minibatches", o.batch, len(x)))
 	}
-	opt, err := bbvi.NewOptimizer(o.optName, o.lr)
+	set, opt, err := fitSettings(o)
 	if err != nil {
-		return fitFail(e, usageError{err})
-	}
-	set := &bbvi.Settings{
-		Family:    o.family,
-		Draws:     o.samples,
-		BatchSize: o.batch,
-		Optimizer: opt,
-		MaxSteps:  o.steps,
-		Tol:       o.tol,
-		Dtype:     tensor.Float64,
-	}
-	if o.tol <= 0 {
-		set.Tol = -1 // bbvi reads 0 as "the default"; here it means "never stop early"
-	}
-	if o.float32 {
-		set.Dtype = tensor.Float32
+		return fitFail(e, err)
 	}
 	em := &bbvi.EMSettings{}
 	if g.stepsSet {

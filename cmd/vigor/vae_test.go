@@ -58,6 +58,12 @@ func TestVAEOnMNIST(t *testing.T) {
 		t.Errorf("importance-weighted log-likelihood %g below the ELBO %g", rep.LogLikelihood, rep.ELBO)
 	}
 
+	// Without --quiet and without a terminal, a long evaluation logs its progress.
+	code, _, stderr = runCLI(t, false, "vae", "eval", "--ckpt", filepath.Join(run1, "model.ckpt"), "--k", "50", "--limit", "20")
+	if code != 0 || !strings.Contains(stderr, "log p(x), K=50: 10/20 images") {
+		t.Errorf("vae eval progress: exit %d, stderr %q", code, stderr)
+	}
+
 	out := filepath.Join(dir, "s.png")
 	code, _, stderr = runCLI(t, false, "vae", "sample", "--ckpt", filepath.Join(run1, "model.ckpt"), "--n", "10", "--out", out)
 	if code != 0 {

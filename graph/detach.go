@@ -217,10 +217,12 @@ func GumbelNoise(dst []float64, uniform func() float64) {
 
 // ---- Tap ----
 
-// A Tap records the value of a node on every run of the machine, into a buffer
-// that it owns, so that the caller can read an intermediate value after Run.
-// (Reading an intermediate node's own value after a run is unsafe: Gorgonia's
-// register allocator may have reused its buffer for a later node.)
+// A Tap records the value of a node on every run of the machine, converted to
+// float64, into a buffer that it owns, so that the caller can read an
+// intermediate value after Run without allocating. (With graph.Machine an
+// intermediate node's own value is also safe to read until the next Run: every
+// node owns its buffer. Under Gorgonia's TapeMachine it was not: its register
+// allocator reused buffers for later nodes.)
 type Tap struct {
 	op *tapOp
 }

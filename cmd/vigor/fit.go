@@ -404,14 +404,7 @@ func runFit(args []string, e *env) int {
 			return fitFail(e, err)
 		}
 	}
-	if o.out == "" {
-		if _, err := e.stdout.Write(doc); err != nil {
-			return fitFail(e, fmt.Errorf("writing the result: %w", err))
-		}
-	} else if err := datasets.WriteFileAtomic(o.out, func(w io.Writer) error {
-		_, err := w.Write(doc)
-		return err
-	}); err != nil {
+	if err := writeResult(e, o.out, doc); err != nil {
 		return fitFail(e, err)
 	}
 	if !o.quiet {
@@ -443,6 +436,20 @@ func fitSettings(o *fitOptions) (*bbvi.Settings, graph.Optimizer, error) {
 		set.Dtype = tensor.Float32
 	}
 	return set, opt, nil
+}
+
+// writeResult writes doc to stdout, or atomically to path when it is set.
+func writeResult(e *env, path string, doc []byte) error {
+	if path == "" {
+		if _, err := e.stdout.Write(doc); err != nil {
+			return fmt.Errorf("writing the result: %w", err)
+		}
+		return nil
+	}
+	return datasets.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(doc)
+		return err
+	})
 }
 
 // checkWritable rejects, before a possibly long fit, an output path that cannot

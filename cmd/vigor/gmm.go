@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -256,14 +255,7 @@ func runGMM(o *fitOptions, e *env) int {
 			return fitFail(e, err)
 		}
 	}
-	if o.out == "" {
-		if _, err := e.stdout.Write(doc); err != nil {
-			return fitFail(e, fmt.Errorf("writing the result: %w", err))
-		}
-	} else if err := datasets.WriteFileAtomic(o.out, func(w io.Writer) error {
-		_, err := w.Write(doc)
-		return err
-	}); err != nil {
+	if err := writeResult(e, o.out, doc); err != nil {
 		return fitFail(e, err)
 	}
 	if !o.quiet {

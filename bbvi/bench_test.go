@@ -5,13 +5,14 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/vigor-ml/vigor/graph"
+
 	"github.com/vigor-ml/vigor/datasets"
-	"gorgonia.org/tensor"
 )
 
 // benchLogistic measures one BBVI step (reparameterized ELBO, Adam) on a logistic
 // regression with N = 10,000 rows, D = 20 features and S = 8 draws.
-func benchLogistic(b *testing.B, dt tensor.Dtype) {
+func benchLogistic(b *testing.B, dt graph.Dtype) {
 	const n, d = 10000, 20
 	rng := rand.New(rand.NewPCG(1, 1))
 	beta := make([]float64, d)
@@ -43,5 +44,5 @@ func benchLogistic(b *testing.B, dt tensor.Dtype) {
 	}
 }
 
-func BenchmarkStepLogistic64(b *testing.B) { benchLogistic(b, tensor.Float64) }
-func BenchmarkStepLogistic32(b *testing.B) { benchLogistic(b, tensor.Float32) }
+func BenchmarkStepLogistic64(b *testing.B) { benchLogistic(b, graph.Float64) }
+func BenchmarkStepLogistic32(b *testing.B) { benchLogistic(b, graph.Float32) }

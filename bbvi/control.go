@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/vigor-ml/vigor/graph"
-	"gorgonia.org/tensor"
 )
 
 // A ControlVariate reduces the variance of the score-function estimator
@@ -190,7 +189,7 @@ func (c Optimal) surrogate(t *scoreTerm) *graph.Node {
 	memory := c.Decay >= 0
 	s := t.draws
 	floor := 1e-8
-	if b.Dtype() == tensor.Float32 {
+	if b.Dtype() == graph.Float32 {
 		floor = 1e-3
 	}
 	fs := t.f.Shape()

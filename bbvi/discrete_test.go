@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/vigor-ml/vigor/graph"
-	"gorgonia.org/tensor"
 )
 
 // binaryModel is p(z) ∝ exp(Σ_j a_j z_j + Σ_{j<k} c_jk z_j z_k) over z ∈ {0,1}³.
@@ -293,7 +292,7 @@ func logits(p []float64) []float64 {
 // TestDiscreteFamilies checks the Bernoulli and categorical entropies, log
 // probabilities and reported probabilities against enumeration.
 func TestDiscreteFamilies(t *testing.T) {
-	b := graph.NewBuilder(tensor.Float64)
+	b := graph.NewBuilder(graph.Float64)
 	bl := []float64{-1, 0.5}
 	cl := []float64{0.2, -1, 1.5}
 	bern, err := BernoulliFamily{}.Build(b, "b", 2, bl)

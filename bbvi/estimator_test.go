@@ -7,7 +7,6 @@ import (
 
 	"github.com/vigor-ml/vigor/graph"
 	"gonum.org/v1/gonum/mat"
-	"gorgonia.org/tensor"
 )
 
 // gaussTarget is p(z) = N(m0, P⁻¹) in d dimensions, written as a graph.
@@ -63,7 +62,7 @@ func TestReparamGradientFullRank(t *testing.T) {
 	for _, mc := range []bool{false, true} {
 		const d, S, reps = 3, 500, 40
 		g := gaussTarget{m0: []float64{0.5, -1, 2}, p: []float64{2, 0.6, 0.2, 0.6, 1.5, -0.4, 0.2, -0.4, 1}}
-		b := graph.NewBuilder(tensor.Float64)
+		b := graph.NewBuilder(graph.Float64)
 		approx, err := FullRank{}.Build(b, d, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +155,7 @@ func TestMinibatchGradientUnbiased(t *testing.T) {
 		eps[i] = rng.NormFloat64()
 	}
 	gradFor := func(bsz int, rows []int) []float64 {
-		b := graph.NewBuilder(tensor.Float64)
+		b := graph.NewBuilder(graph.Float64)
 		approx, _ := MeanField{}.Build(b, 4, []float64{0.1, -0.2, 0.3, 0.4})
 		noise := b.Input("eps", S, 4)
 		xin := b.Input("X", bsz, 2)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/graph"
-	"gorgonia.org/tensor"
 )
 
 // Settings configure a fit. The zero value (or a nil *Settings) gives good
@@ -48,9 +47,9 @@ type Settings struct {
 	// max(1000, a quarter of the steps taken before convergence); a negative value
 	// turns averaging off (the last iterate is reported).
 	AverageSteps int
-	// Dtype is the float type of the graph: tensor.Float64 (the zero value means
-	// Float64) or tensor.Float32.
-	Dtype tensor.Dtype
+	// Dtype is the float type of the graph: graph.Float64 (the zero value means
+	// Float64) or graph.Float32.
+	Dtype graph.Dtype
 	// InitMean is the initial mean of q in the unconstrained space of the
 	// continuous latents; nil means zeros.
 	InitMean []float64
@@ -127,8 +126,8 @@ func (s *Settings) withDefaults() Settings {
 	if c.Window == 0 {
 		c.Window = min(10, max(2, c.MaxSteps/c.EvalEvery/10))
 	}
-	if c.Dtype == (tensor.Dtype{}) {
-		c.Dtype = tensor.Float64
+	if c.Dtype == (graph.Dtype{}) {
+		c.Dtype = graph.Float64
 	}
 	return c
 }
@@ -143,7 +142,7 @@ func (c *Settings) check() error {
 		return fmt.Errorf("bbvi: MaxSteps %d < 0", c.MaxSteps)
 	case c.EvalEvery < 0 || c.EvalDraws < 0 || c.Window < 0:
 		return errors.New("bbvi: EvalEvery, EvalDraws and Window must not be negative")
-	case c.Dtype != tensor.Float64 && c.Dtype != tensor.Float32:
+	case c.Dtype != graph.Float64 && c.Dtype != graph.Float32:
 		return fmt.Errorf("bbvi: Dtype %v (want Float64 or Float32)", c.Dtype)
 	case math.IsNaN(c.Tol):
 		return errors.New("bbvi: Tol is NaN")

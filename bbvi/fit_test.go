@@ -9,7 +9,6 @@ import (
 
 	"github.com/vigor-ml/vigor/graph"
 	"github.com/vigor-ml/vigor/internal/refprob"
-	"gorgonia.org/tensor"
 )
 
 func linearModel(ref *refprob.Linear) (*LinearRegression, Data) {
@@ -113,14 +112,14 @@ func TestSameSeedSameNumbers(t *testing.T) {
 	ref := refprob.NewLinear(9, 60, 3)
 	m, data := linearModel(ref)
 	m.NoiseSD = 0 // learn sigma too: exercises the constrained path
-	fit := func(seed uint64, dt tensor.Dtype) *Posterior {
+	fit := func(seed uint64, dt graph.Dtype) *Posterior {
 		p, err := Fit(m, data, &Settings{MaxSteps: 600, BatchSize: 20, Dtype: dt}, rand.New(rand.NewPCG(seed, 1)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []graph.Dtype{graph.Float64, graph.Float32} {
 		a, b, c := fit(1, dt), fit(1, dt), fit(2, dt)
 		if !reflect.DeepEqual(a.UMean, b.UMean) || !reflect.DeepEqual(a.UCov, b.UCov) || !reflect.DeepEqual(a.Trace, b.Trace) {
 			t.Errorf("%v: same seed gave different fits", dt)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
-	"gorgonia.org/tensor"
 )
 
 // mixtureProblem is a data set drawn from a known diagonal Gaussian mixture,
@@ -443,7 +442,7 @@ func TestMixtureModelGraph(t *testing.T) {
 		}
 		// Values: Gorgonia may reuse an intermediate node's buffer for a later
 		// op, so the two outputs are read from a graph where nothing follows them.
-		b := graph.NewBuilder(tensor.Float64)
+		b := graph.NewBuilder(graph.Float64)
 		ll, lp, _ := build(b)
 		mach, err := b.Compile()
 		if err != nil {
@@ -491,7 +490,7 @@ func TestMixtureModelGraph(t *testing.T) {
 		}
 		mach.Close()
 		// Gradients of the log-joint against central differences.
-		b = graph.NewBuilder(tensor.Float64)
+		b = graph.NewBuilder(graph.Float64)
 		ll, lp, params := build(b)
 		cost := b.Sum(b.Add(ll, lp))
 		grads := b.Grad(cost, params...)
@@ -598,7 +597,7 @@ func TestFitMarginalSmall(t *testing.T) {
 	}
 
 	set := func() *Settings {
-		return &Settings{MaxSteps: 300, AverageSteps: 100, Family: FullRank{}, BatchSize: 40, Dtype: tensor.Float32}
+		return &Settings{MaxSteps: 300, AverageSteps: 100, Family: FullRank{}, BatchSize: 40, Dtype: graph.Float32}
 	}
 	a, err := GaussianMixture{K: 3}.FitMarginal(p.x, set(), rand.New(rand.NewPCG(4, 4)))
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/vigor-ml/vigor/graph"
-	"gorgonia.org/tensor"
 )
 
 // gradSampler is the fit loop's machinery for one problem at fixed parameters:
@@ -257,7 +256,7 @@ func TestScoreFloat32(t *testing.T) {
 		return g.elbo64(x[:2], []float64{x[2], 0, 0, x[3]})
 	}, []float64{mu[0], mu[1], om[0], om[1]})
 	for _, est := range []Estimator{ScoreFunction{Control: Optimal{}}, ScoreFunction{Control: DecayingBaseline{}}} {
-		gs := newGradSampler(t, g.model(), nil, Settings{Estimator: est, Draws: 16, Dtype: tensor.Float32}, [][]float64{mu, om}, 4)
+		gs := newGradSampler(t, g.model(), nil, Settings{Estimator: est, Draws: 16, Dtype: graph.Float32}, [][]float64{mu, om}, 4)
 		checkUnbiased(t, "float32/"+est.Name(), gs, 1500, want)
 		gs.close()
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
 	"gonum.org/v1/gonum/integrate/quad"
-	"gorgonia.org/tensor"
 )
 
 // VarianceStudy configures RunVarianceStudy, which compares the gradient
@@ -356,7 +355,7 @@ func RunVarianceStudy(cfg *VarianceStudy) ([]VarianceRow, error) {
 
 // run computes one cell of the study.
 func (p *studyProblem) run(est Estimator, label string, draws, reps, burn int, rng *rand.Rand) ([]VarianceRow, error) {
-	set := (&Settings{Estimator: est, Draws: draws, Dtype: tensor.Float64}).withDefaults()
+	set := (&Settings{Estimator: est, Draws: draws, Dtype: graph.Float64}).withDefaults()
 	f, err := newFitter(p.model, p.data, set, rng)
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: variance study %s/%s: %w", p.name, label, err)

@@ -13,6 +13,9 @@ import (
 // a Builder can be passed to any Gorgonia function and back.
 type Node = G.Node
 
+// Dtype is the float type of a graph: Float64 or Float32.
+type Dtype = tensor.Dtype
+
 // Float64 and Float32 are the two float types a Builder supports.
 var (
 	Float64 = tensor.Float64

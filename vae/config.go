@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/vigor-ml/vigor/graph"
-	"gorgonia.org/tensor"
 )
 
 // Likelihood is the decoder's observation model p(x | z).
@@ -149,11 +148,11 @@ func (c Config) Validate() error {
 }
 
 // Dtype returns the float type of the graph.
-func (c Config) Dtype() tensor.Dtype {
+func (c Config) Dtype() graph.Dtype {
 	if c.Float64 {
-		return tensor.Float64
+		return graph.Float64
 	}
-	return tensor.Float32
+	return graph.Float32
 }
 
 // String describes the architecture, e.g. "784-400-20 relu bernoulli float32".

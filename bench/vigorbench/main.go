@@ -13,7 +13,6 @@ import (
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
 	"github.com/vigor-ml/vigor/vae"
-	"gorgonia.org/tensor"
 )
 
 func main() {
@@ -86,9 +85,9 @@ func benchBBVI(args []string) error {
 	warmup := fs.Int("warmup", 100, "untimed steps first")
 	dtype := fs.String("dtype", "float32", "float32 or float64")
 	fs.Parse(args)
-	dt := tensor.Float32
+	dt := graph.Float32
 	if *dtype == "float64" {
-		dt = tensor.Float64
+		dt = graph.Float64
 	} else if *dtype != "float32" {
 		return fmt.Errorf("--dtype %q", *dtype)
 	}

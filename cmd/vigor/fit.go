@@ -16,7 +16,6 @@ import (
 	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
-	"gorgonia.org/tensor"
 )
 
 // Seeds of the two random streams derived from --seed: one for the fit, one
@@ -427,13 +426,13 @@ func fitSettings(o *fitOptions) (*bbvi.Settings, graph.Optimizer, error) {
 		Optimizer: opt,
 		MaxSteps:  o.steps,
 		Tol:       o.tol,
-		Dtype:     tensor.Float64,
+		Dtype:     graph.Float64,
 	}
 	if o.tol <= 0 {
 		set.Tol = -1 // bbvi reads 0 as "the default"; here it means "never stop early"
 	}
 	if o.float32 {
-		set.Dtype = tensor.Float32
+		set.Dtype = graph.Float32
 	}
 	return set, opt, nil
 }

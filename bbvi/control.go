@@ -13,41 +13,54 @@ import (
 //
 // by subtracting a baseline b_s from the learning signal. Because E_q[h] = 0, any
 // b_s that does not depend on draw s leaves the estimator unbiased. The
-// implementations are DecayingBaseline, LeaveOneOut and Optimal; a nil
-// ControlVariate means b = 0.
+// implementations here are DecayingBaseline, LeaveOneOut and Optimal; a nil
+// ControlVariate means b = 0. A control variate written outside this package
+// implements the same two methods: Surrogate builds its part of the loss from
+// the ScoreTerm, and keeps any state it carries between steps in
+// Problem.State slices and Problem.StateNode inputs, so that a fit saved with
+// SVI.State resumes exactly.
 type ControlVariate interface {
 	// Name is the control variate's short name ("decay", "loo", "optimal").
 	Name() string
-	// surrogate returns the loss term of one block of score terms: a scalar whose
-	// gradient is minus the block's estimate.
-	surrogate(t *scoreTerm) *graph.Node
+	// Surrogate returns the loss term of one block of score terms: a scalar
+	// whose gradient with respect to the block's Params is minus the block's
+	// estimate of ∇λ ELBO. On a building error it records the error on the
+	// builder (Problem.B.Fail) and returns nil.
+	Surrogate(t *ScoreTerm) *graph.Node
 }
 
-// scoreTerm is one block of the score-function surrogate: learning signals f
-// and log q terms of the same shape, (S) for a global block or (S, n) for a
-// Rao-Blackwellized local block (one signal per component), and the
-// parameters of that part of q.
-type scoreTerm struct {
-	p      *Problem
-	draws  int
-	f      *graph.Node   // detached signals
-	logq   *graph.Node   // log q terms, differentiable in params
-	params []*graph.Node // q's parameters for this block
-	// score returns the per-draw scores of params, shape (S, param shape...), or
-	// nil if the family gives none.
-	score func() []*graph.Node
+// ScoreTerm is one block of the score-function surrogate: the learning
+// signals and the log q terms of the same shape, (S) for a global block or
+// (S, n) for a Rao-Blackwellized local block (one signal per component), and
+// the parameters of that part of q.
+type ScoreTerm struct {
+	// Problem is the problem being built; its builder is Problem.B.
+	Problem *Problem
+	// Draws is the number S of draws per step.
+	Draws int
+	// Signal holds the learning signals f, detached from the parameters.
+	Signal *graph.Node
+	// LogQ holds the log q terms, differentiable in Params.
+	LogQ *graph.Node
+	// Params are q's parameters for this block.
+	Params []*graph.Node
+	// Score returns the per-draw scores of Params, shape (S, param shape...);
+	// nil if the family gives none (it implements no Scorer).
+	Score func() []*graph.Node
 }
 
-// plainSurrogate is -(1/S) Σ w ⊙ log q for detached weights w.
-func (t *scoreTerm) plainSurrogate(w *graph.Node) *graph.Node {
-	b := t.p.B
-	return b.Scale(b.Sum(b.Mul(w, t.logq)), -1/float64(t.draws))
+// Plain returns the surrogate -(1/S) Σ w ⊙ log q for detached weights w of
+// Signal's shape: with w = f - b for a baseline b, its gradient is minus the
+// estimate of ∇λ ELBO.
+func (t *ScoreTerm) Plain(w *graph.Node) *graph.Node {
+	b := t.Problem.B
+	return b.Scale(b.Sum(b.Mul(w, t.LogQ)), -1/float64(t.Draws))
 }
 
-// stateShape is the shape of one draw's signals: (1) for signals of shape (S),
+// SignalShape is the shape of one draw's signals: (1) for signals of shape (S),
 // (n) for (S, n).
-func (t *scoreTerm) stateShape() []int {
-	s := t.f.Shape()
+func (t *ScoreTerm) SignalShape() []int {
+	s := t.Signal.Shape()
 	if len(s) == 1 {
 		return []int{1}
 	}
@@ -81,15 +94,15 @@ type LeaveOneOut struct{}
 // Name implements ControlVariate.
 func (LeaveOneOut) Name() string { return "loo" }
 
-func (LeaveOneOut) surrogate(t *scoreTerm) *graph.Node {
-	if t.draws == 1 {
-		return t.plainSurrogate(t.f)
+func (LeaveOneOut) Surrogate(t *ScoreTerm) *graph.Node {
+	if t.Draws == 1 {
+		return t.Plain(t.Signal)
 	}
-	b := t.p.B
-	s := float64(t.draws)
+	b := t.Problem.B
+	s := float64(t.Draws)
 	// f_s - b_s = (S f_s - Σ f) / (S - 1)
-	w := b.Scale(b.Sub(b.Scale(t.f, s), b.Sum(t.f, 0)), 1/(s-1))
-	return t.plainSurrogate(w)
+	w := b.Scale(b.Sub(b.Scale(t.Signal, s), b.Sum(t.Signal, 0)), 1/(s-1))
+	return t.Plain(w)
 }
 
 // DecayingBaseline is a running average of the learning signal over the
@@ -109,32 +122,34 @@ type DecayingBaseline struct {
 // Name implements ControlVariate.
 func (DecayingBaseline) Name() string { return "decay" }
 
-func (c DecayingBaseline) surrogate(t *scoreTerm) *graph.Node {
-	b := t.p.B
+func (c DecayingBaseline) Surrogate(t *ScoreTerm) *graph.Node {
+	b := t.Problem.B
 	d := decayOrDefault(c.Decay)
 	if err := checkDecay("decaying-baseline", c.Decay); err != nil {
 		b.Fail(err)
 		return nil
 	}
-	shape := t.stateShape()
+	shape := t.SignalShape()
+	p := t.Problem
 	base := b.Input("cv.baseline", shape...)
-	tap := b.Tap(b.Mean(t.f, 0))
+	tap := b.Tap(b.Mean(t.Signal, 0))
 	if b.Err() != nil {
 		return nil
 	}
-	avg := make([]float64, len(graph.Values(base)))
+	p.StateNode(base)
+	avg := p.State(len(graph.Values(base)))
+	steps := p.State(1)
 	next := make([]float64, len(avg))
-	steps := 0
-	t.p.AfterStep(func() error {
-		steps++
-		corr := 1 - math.Pow(d, float64(steps))
+	p.AfterStep(func() error {
+		steps[0]++
+		corr := 1 - math.Pow(d, steps[0])
 		for i, v := range tap.Values() {
 			avg[i] = d*avg[i] + (1-d)*v
 			next[i] = avg[i] / corr
 		}
 		return graph.Set(base, next)
 	})
-	return t.plainSurrogate(b.Sub(t.f, base))
+	return t.Plain(b.Sub(t.Signal, base))
 }
 
 // Optimal is the optimal control variate of Ranganath et al. (2014,
@@ -167,42 +182,44 @@ type Optimal struct {
 // Name implements ControlVariate.
 func (Optimal) Name() string { return "optimal" }
 
-func (c Optimal) surrogate(t *scoreTerm) *graph.Node {
-	b := t.p.B
+func (c Optimal) Surrogate(t *ScoreTerm) *graph.Node {
+	b := t.Problem.B
 	if err := checkDecay("optimal", c.Decay); err != nil {
 		b.Fail(err)
 		return nil
 	}
-	if t.score == nil {
+	if t.Score == nil {
 		b.Failf("bbvi: optimal control variate: the variational family gives no per-draw score (it must implement Scorer)")
 		return nil
 	}
-	scores := t.score()
+	scores := t.Score()
 	if b.Err() != nil {
 		return nil
 	}
-	if len(scores) != len(t.params) {
-		b.Failf("bbvi: optimal control variate: %d scores for %d parameters", len(scores), len(t.params))
+	if len(scores) != len(t.Params) {
+		b.Failf("bbvi: optimal control variate: %d scores for %d parameters", len(scores), len(t.Params))
 		return nil
 	}
 	d := decayOrDefault(c.Decay)
 	memory := c.Decay >= 0
-	s := t.draws
+	s := t.Draws
 	floor := 1e-8
 	if b.Dtype() == graph.Float32 {
 		floor = 1e-3
 	}
-	fs := t.f.Shape()
-	loss := b.Sum(b.Mul(t.f, t.logq))
+	fs := t.Signal.Shape()
+	loss := b.Sum(b.Mul(t.Signal, t.LogQ))
 	// inv = 1/max(n, 1) with n = count + S - 1 the (decayed) number of draws the
 	// leave-one-out moments of a draw average over.
+	p := t.Problem
 	inv := b.Input("cv.inv", 1)
-	count := 0.0
+	count := p.State(1)
 	invVal := []float64{1 / math.Max(float64(s-1), 1)}
 	if err := graph.Set(inv, invVal); err != nil {
 		b.Fail(err)
 		return nil
 	}
+	p.StateNode(inv)
 	type moments struct {
 		state []*graph.Node // h, hh, fh, fhh: decayed sums of earlier steps
 		taps  []*graph.Tap  // the same sums over this step's draws
@@ -210,7 +227,7 @@ func (c Optimal) surrogate(t *scoreTerm) *graph.Node {
 	}
 	var mom []*moments
 	for i, h := range scores {
-		prm := t.params[i]
+		prm := t.Params[i]
 		h = b.StopGradient(h)
 		if b.Err() != nil || h == nil {
 			return nil
@@ -231,7 +248,7 @@ func (c Optimal) surrogate(t *scoreTerm) *graph.Node {
 				fShape[k] = fs[k]
 			}
 		}
-		f := b.Reshape(t.f, fShape...)
+		f := b.Reshape(t.Signal, fShape...)
 		fh := b.Mul(f, h)
 		xs := []*graph.Node{h, b.Mul(h, h), fh, b.Mul(fh, h)}
 		m := &moments{}
@@ -240,6 +257,7 @@ func (c Optimal) surrogate(t *scoreTerm) *graph.Node {
 			sum := b.Sum(x, 0) // param shape
 			if memory {
 				st := b.Input("cv.moment", prm.Shape()...)
+				p.StateNode(st)
 				m.state = append(m.state, st)
 				m.taps = append(m.taps, b.Tap(sum))
 				sum = b.Add(sum, st)
@@ -266,12 +284,12 @@ func (c Optimal) surrogate(t *scoreTerm) *graph.Node {
 	if memory {
 		for _, m := range mom {
 			for _, st := range m.state {
-				m.vals = append(m.vals, make([]float64, len(graph.Values(st))))
+				m.vals = append(m.vals, p.State(len(graph.Values(st))))
 			}
 		}
-		t.p.AfterStep(func() error {
-			count = d*count + float64(s)
-			invVal[0] = 1 / math.Max(count+float64(s-1), 1)
+		t.Problem.AfterStep(func() error {
+			count[0] = d*count[0] + float64(s)
+			invVal[0] = 1 / math.Max(count[0]+float64(s-1), 1)
 			if err := graph.Set(inv, invVal); err != nil {
 				return err
 			}

@@ -12,26 +12,29 @@ import (
 // of n components, built into a graph, with logits as parameters. Draws are
 // base noise pushed through a piecewise-constant map, so no gradient flows
 // through them: the score-function estimator differentiates log q(z) instead.
+// Its Sample returns z, shape (S, n) of 0s and 1s for a binary latent or
+// (S, n, K) one-hot for a categorical one, with log q(z_j) for every draw and
+// component, shape (S, n).
 type DiscreteApprox interface {
-	// Params returns the learnable nodes (the logits), always in the same order.
-	Params() []*graph.Node
-	// NoiseShape returns the shape of the base noise for S draws.
-	NoiseShape(draws int) []int
-	// FillNoise fills dst, of NoiseShape's size, with base noise from rng.
-	FillNoise(dst []float64, rng *rand.Rand)
-	// Sample maps base noise to draws z, shape (S, n) of 0s and 1s for a binary
-	// latent or (S, n, K) one-hot for a categorical one, and returns them with
-	// log q(z_j) for every draw and component, shape (S, n), differentiable in
-	// the logits.
-	Sample(b *graph.Builder, noise *graph.Node) (z, logq *graph.Node)
+	Approx
 	// Scorer gives the per-draw score ∇λ log q(z), for the optimal control variate.
 	Scorer
-	// Entropy returns the closed-form entropy of q, a scalar.
-	Entropy(b *graph.Builder) *graph.Node
 	// Probs returns q's probabilities at the parameters' current values: P(z_j = 1)
 	// per component for a binary latent, the K probabilities of each component
 	// (n×K, row-major) for a categorical one.
 	Probs() []float64
+}
+
+// discreteLogits checks a discrete block and returns its parameter name prefix.
+func discreteLogits(family string, blk Block, per int) (string, error) {
+	name := blk.prefix("q")
+	if blk.Size <= 0 || per < 1 {
+		return "", fmt.Errorf("bbvi: %s %q: %d components", family, name, blk.Size)
+	}
+	if blk.Init != nil && len(blk.Init) != blk.Size*per {
+		return "", fmt.Errorf("bbvi: %s %q: %d initial logits for %d components", family, name, len(blk.Init), blk.Size*per)
+	}
+	return name, nil
 }
 
 // BernoulliFamily is the mean-field Bernoulli family with logits, for a binary
@@ -44,16 +47,18 @@ type DiscreteApprox interface {
 // Σ_j softplus(l_j) - l_j sigmoid(l_j).
 type BernoulliFamily struct{}
 
-// Build adds the logits, named "q.<name>.logits", shape (n), to the graph,
-// initialised at logits (nil means zeros: probability 1/2).
-func (BernoulliFamily) Build(b *graph.Builder, name string, n int, logits []float64) (DiscreteApprox, error) {
-	if n <= 0 {
-		return nil, fmt.Errorf("bbvi: bernoulli %q: %d components", name, n)
+// Name implements Family.
+func (BernoulliFamily) Name() string { return "bernoulli" }
+
+// Build implements Family: it adds the logits, named "<blk.Name>.logits",
+// shape (n) with n = blk.Size, to the graph, initialised at blk.Init (nil means
+// zeros: probability 1/2). The Approx is a DiscreteApprox.
+func (BernoulliFamily) Build(b *graph.Builder, blk Block) (Approx, error) {
+	name, err := discreteLogits("bernoulli", blk, 1)
+	if err != nil {
+		return nil, err
 	}
-	if logits != nil && len(logits) != n {
-		return nil, fmt.Errorf("bbvi: bernoulli %q: %d initial logits for %d components", name, len(logits), n)
-	}
-	a := &bernoulli{n: n, l: b.Param("q."+name+".logits", logits, n)}
+	a := &bernoulli{n: blk.Size, l: b.Param(name+".logits", blk.Init, blk.Size)}
 	return a, b.Err()
 }
 
@@ -110,16 +115,23 @@ type CategoricalFamily struct {
 	K int // number of categories, at least 2
 }
 
-// Build adds the logits, named "q.<name>.logits", shape (n, K), to the graph,
-// initialised at logits (n·K values, row-major; nil means zeros: uniform).
-func (c CategoricalFamily) Build(b *graph.Builder, name string, n int, logits []float64) (DiscreteApprox, error) {
-	if n <= 0 || c.K < 2 {
-		return nil, fmt.Errorf("bbvi: categorical %q: %d components of %d categories", name, n, c.K)
+// Name implements Family.
+func (CategoricalFamily) Name() string { return "categorical" }
+
+// Build implements Family: it adds the logits, named "<blk.Name>.logits",
+// shape (n, K) with n = blk.Size, to the graph, initialised at blk.Init (n·K
+// values, row-major; nil means zeros: uniform). The Approx is a
+// DiscreteApprox.
+func (c CategoricalFamily) Build(b *graph.Builder, blk Block) (Approx, error) {
+	if c.K < 2 {
+		return nil, fmt.Errorf("bbvi: categorical %q: %d categories (want at least 2)", blk.prefix("q"), c.K)
 	}
-	if logits != nil && len(logits) != n*c.K {
-		return nil, fmt.Errorf("bbvi: categorical %q: %d initial logits for %d components of %d categories", name, len(logits), n, c.K)
+	name, err := discreteLogits("categorical", blk, c.K)
+	if err != nil {
+		return nil, err
 	}
-	a := &categorical{n: n, k: c.K, l: b.Param("q."+name+".logits", logits, n, c.K)}
+	n := blk.Size
+	a := &categorical{n: n, k: c.K, l: b.Param(name+".logits", blk.Init, n, c.K)}
 	return a, b.Err()
 }
 
@@ -197,20 +209,17 @@ func (d *DiscreteBlock) Fill(rng *rand.Rand) error {
 // at logits (nil means zeros), and its noise input for S draws. The fit loop
 // calls it for every discrete latent; it is exported for hand-written loops.
 func NewDiscreteBlock(b *graph.Builder, l Latent, n, draws int, logits []float64) (*DiscreteBlock, error) {
-	var (
-		a   DiscreteApprox
-		err error
-	)
-	switch l.Support.Kind {
-	case BinarySupport:
-		a, err = BernoulliFamily{}.Build(b, l.Name, n, logits)
-	case CategoricalSupport:
-		a, err = CategoricalFamily{K: l.Support.K}.Build(b, l.Name, n, logits)
-	default:
+	fam := l.Support.family()
+	if fam == nil {
 		return nil, fmt.Errorf("bbvi: latent %q is not discrete (support %v)", l.Name, l.Support)
 	}
+	q, err := fam.Build(b, Block{Name: "q." + l.Name, Size: n, Init: logits})
 	if err != nil {
 		return nil, err
+	}
+	a, ok := q.(DiscreteApprox)
+	if !ok {
+		return nil, fmt.Errorf("bbvi: latent %q: family %s gives no DiscreteApprox", l.Name, fam.Name())
 	}
 	shape := a.NoiseShape(draws)
 	size := 1
@@ -263,7 +272,8 @@ type MixedPosterior struct {
 	Estimator string      // the gradient estimator's name
 	Trace     []ELBOPoint // ELBO evaluations; the last is at the reported parameters
 	Steps     int         // optimizer steps taken
-	Converged bool        // whether the relative-tolerance test was met before MaxSteps
+	Status    Status      // how the fit ended: Converged, StepLimit, NonFinite or Stopped
+	Reason    string      // why, in a sentence
 	Seconds   float64     // wall time of the fit
 }
 

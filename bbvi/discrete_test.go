@@ -295,11 +295,11 @@ func TestDiscreteFamilies(t *testing.T) {
 	b := graph.NewBuilder(graph.Float64)
 	bl := []float64{-1, 0.5}
 	cl := []float64{0.2, -1, 1.5}
-	bern, err := BernoulliFamily{}.Build(b, "b", 2, bl)
+	bern, err := buildDiscreteFamily(b, BernoulliFamily{}, "b", 2, bl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := CategoricalFamily{K: 3}.Build(b, "c", 1, cl)
+	cat, err := buildDiscreteFamily(b, CategoricalFamily{K: 3}, "c", 1, cl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,10 +331,10 @@ func TestDiscreteFamilies(t *testing.T) {
 	if got := graph.Scalar64(hc); math.Abs(got-want) > 1e-12 || math.Abs(sum-1) > 1e-12 {
 		t.Errorf("categorical entropy %g, want %g (probabilities sum to %g)", got, want, sum)
 	}
-	if _, err := (CategoricalFamily{K: 1}).Build(b, "x", 1, nil); err == nil {
+	if _, err := buildDiscreteFamily(b, (CategoricalFamily{K: 1}), "x", 1, nil); err == nil {
 		t.Error("one category accepted")
 	}
-	if _, err := (BernoulliFamily{}).Build(b, "x", 2, []float64{1}); err == nil {
+	if _, err := buildDiscreteFamily(b, BernoulliFamily{}, "x", 2, []float64{1}); err == nil {
 		t.Error("wrong number of logits accepted")
 	}
 }
@@ -381,4 +381,14 @@ func TestDiscreteErrors(t *testing.T) {
 			t.Errorf("%s: non-finite error", c.name)
 		}
 	}
+}
+
+// buildDiscreteFamily builds a discrete family for a latent called name with n
+// components.
+func buildDiscreteFamily(b *graph.Builder, f Family, name string, n int, logits []float64) (DiscreteApprox, error) {
+	q, err := f.Build(b, Block{Name: "q." + name, Size: n, Init: logits})
+	if err != nil {
+		return nil, err
+	}
+	return q.(DiscreteApprox), nil
 }

@@ -2,6 +2,7 @@ package bbvi
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vigor-ml/vigor/graph"
 )
@@ -28,8 +29,8 @@ type Problem struct {
 	// Approx is q over the continuous latents' unconstrained vector ζ; nil when
 	// the model has only discrete latents.
 	Approx Approx
-	// Noise holds S rows of standard normal base noise, shape (S, dim); nil when
-	// Approx is nil.
+	// Noise holds Approx's base noise for S draws, shape Approx.NoiseShape(S),
+	// refilled on every step; nil when Approx is nil.
 	Noise *graph.Node
 	// Data holds the current minibatch, one node per data array.
 	Data Vars
@@ -39,8 +40,25 @@ type Problem struct {
 	// the model has none.
 	Discrete []*DiscreteBlock
 
-	after []func() error
+	after      []func() error
+	state      [][]float64
+	stateNodes []*graph.Node
 }
+
+// State returns a new slice of n zeros that belongs to the fit's state: the
+// SVI saves and restores it with the parameters (SVI.State, SVI.Restore).
+// An estimator or control variate keeps every value it carries from one step
+// to the next in such slices (updated in place, typically in an AfterStep
+// function) or in input nodes registered with StateNode.
+func (p *Problem) State(n int) []float64 {
+	s := make([]float64, n)
+	p.state = append(p.state, s)
+	return s
+}
+
+// StateNode registers an input node whose value carries state between steps
+// (a running baseline, say), so that the SVI saves and restores it.
+func (p *Problem) StateNode(n *graph.Node) { p.stateNodes = append(p.stateNodes, n) }
 
 // Draws returns the number of Monte Carlo draws S per step.
 func (p *Problem) Draws() int {
@@ -219,3 +237,36 @@ func (r Reparam) Objective(p *Problem) (loss, elbo *graph.Node) {
 	}
 	return loss, elbo
 }
+
+// estimators is the registry behind EstimatorByName.
+var estimators = registry[Estimator]{kind: "estimator"}
+
+// RegisterEstimator makes an estimator available by name (and by its aliases)
+// to EstimatorByName, and so to the vigor command's --estimator flag and to
+// the variance study. It panics if a name is taken (a programmer error); call
+// it from an init function. The built-in names are
+//
+//	reparam (pathwise), reparam-mcentropy   Reparam (closed-form or Monte Carlo entropy)
+//	score[-rb][-decay|-loo|-optimal]        ScoreFunction for every latent
+//	mixed[-rb][-decay|-loo|-optimal]        ScoreFunction with Pathwise: pathwise for
+//	                                        continuous latents, score for discrete ones
+//
+// where -rb sets RaoBlackwell and the last part picks the control variate
+// (DecayingBaseline, LeaveOneOut or Optimal, with default settings).
+func RegisterEstimator(name string, f func() Estimator, aliases ...string) {
+	estimators.add(name, f, aliases)
+}
+
+// EstimatorByName returns a new estimator registered under name (see
+// RegisterEstimator for the built-in names); "" means "reparam". Names are
+// case-insensitive.
+func EstimatorByName(name string) (Estimator, error) {
+	if strings.TrimSpace(name) == "" {
+		name = "reparam"
+	}
+	return estimators.get(name)
+}
+
+// EstimatorNames returns the registered estimator names (without aliases), in
+// the order they were registered.
+func EstimatorNames() []string { return estimators.names() }

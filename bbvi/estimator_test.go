@@ -63,7 +63,7 @@ func TestReparamGradientFullRank(t *testing.T) {
 		const d, S, reps = 3, 500, 40
 		g := gaussTarget{m0: []float64{0.5, -1, 2}, p: []float64{2, 0.6, 0.2, 0.6, 1.5, -0.4, 0.2, -0.4, 1}}
 		b := graph.NewBuilder(graph.Float64)
-		approx, err := FullRank{}.Build(b, d, nil)
+		approx, err := FullRank{}.Build(b, Block{Size: d})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +156,7 @@ func TestMinibatchGradientUnbiased(t *testing.T) {
 	}
 	gradFor := func(bsz int, rows []int) []float64 {
 		b := graph.NewBuilder(graph.Float64)
-		approx, _ := MeanField{}.Build(b, 4, []float64{0.1, -0.2, 0.3, 0.4})
+		approx, _ := MeanField{}.Build(b, Block{Size: 4, Init: []float64{0.1, -0.2, 0.3, 0.4}})
 		noise := b.Input("eps", S, 4)
 		xin := b.Input("X", bsz, 2)
 		yin := b.Input("y", bsz)

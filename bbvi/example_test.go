@@ -47,11 +47,11 @@ func Example_poissonRegression() {
 	for i, name := range post.Names {
 		fmt.Printf("%s = %.1f ± %.2f\n", name, mean[i], sd[i])
 	}
-	fmt.Println("converged:", post.Converged)
+	fmt.Println("status:", post.Status)
 	// Output:
 	// a = 0.4 ± 0.06
 	// b = 0.9 ± 0.05
-	// converged: true
+	// status: converged
 }
 
 // poisson draws from Poisson(lambda) by inversion (small lambda).

@@ -3,31 +3,71 @@ package bbvi
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/vigor-ml/vigor/graph"
 )
 
-// A Family is a variational family over the unconstrained latent vector ζ ∈ R^dim:
-// a fixed base noise ε ~ N(0, I) pushed through a transform with learnable
-// parameters, ζ = T(ε; λ).
+// A Family is a variational family: a fixed base noise pushed through a
+// transform with learnable parameters. Build adds one instance of q to a graph
+// for a block of latent components; everything the fit loop needs to know about
+// the family (its parameters, the shape of its base noise, how to draw that
+// noise) comes from the Approx it returns, so a new family is one type in one
+// file, with no type switch anywhere else.
+//
+// The continuous families (MeanField, FullRank) are built once per fit, over
+// the unconstrained vector ζ ∈ R^dim of all the continuous latents; the
+// discrete families (BernoulliFamily, CategoricalFamily) once per discrete
+// latent.
 type Family interface {
-	// Name is the family's short name ("meanfield", "fullrank").
+	// Name is the family's short name ("meanfield", "fullrank", "bernoulli").
 	Name() string
-	// Build adds the family's parameters to the graph for a dim-dimensional
-	// latent vector, initialised at the given mean (nil means zeros) and unit scale.
-	Build(b *graph.Builder, dim int, mean []float64) (Approx, error)
+	// Build adds q's parameters to the graph for the given block and returns q.
+	Build(b *graph.Builder, blk Block) (Approx, error)
 }
 
-// An Approx is a family's distribution q(ζ; λ) built into a graph.
+// Block describes what a Family is built for.
+type Block struct {
+	// Name prefixes the names of q's parameter nodes: "q" for the block of
+	// continuous latents ("q.mu", "q.logsd"), "q.<latent>" for a discrete latent
+	// ("q.z.logits").
+	Name string
+	// Size is the number of components: the dimension of ζ for a continuous
+	// block, the number of variables n of a discrete latent.
+	Size int
+	// Init is q's starting point: the mean of ζ (Size values) for a continuous
+	// family, the logits for a discrete one (see BernoulliFamily and
+	// CategoricalFamily). nil means the family's default: zeros.
+	Init []float64
+	// InitSD is the starting standard deviation of a continuous q in every
+	// direction of ζ; 0 means 1. Discrete families ignore it.
+	InitSD float64
+}
+
+// An Approx is a family's distribution q(z; λ) built into a graph: its
+// parameters λ, its base noise and the map from noise to draws.
 type Approx interface {
 	// Params returns the learnable parameter nodes, always in the same order.
 	Params() []*graph.Node
-	// Sample maps base noise eps (S, dim) to draws ζ (S, dim) and returns them with
-	// log q(ζ) per draw (S).
-	Sample(b *graph.Builder, eps *graph.Node) (zeta, logq *graph.Node)
+	// NoiseShape returns the shape of the base noise for S draws, with S first.
+	NoiseShape(draws int) []int
+	// FillNoise fills dst, of NoiseShape's size (row-major), with fresh base
+	// noise drawn from rng.
+	FillNoise(dst []float64, rng *rand.Rand)
+	// Sample maps base noise (NoiseShape) to draws and returns them with log q.
+	// A continuous family returns ζ, shape (S, dim), and log q(ζ) per draw, (S);
+	// a discrete one returns z, shape (S, n) of 0s and 1s or (S, n, K) one-hot,
+	// and log q(z_j) per draw and component, (S, n), differentiable in the logits.
+	Sample(b *graph.Builder, noise *graph.Node) (z, logq *graph.Node)
 	// Entropy returns the closed-form entropy of q, a scalar.
 	Entropy(b *graph.Builder) *graph.Node
+}
+
+// A Gaussian is an Approx over ζ that is a normal distribution, N(μ, LLᵀ). The
+// Posterior of a fit is built from it.
+type Gaussian interface {
+	Approx
 	// MeanScale returns the mean (dim) and a lower-triangular scale factor L
 	// (dim×dim, row-major, covariance LLᵀ) of q at the parameters' current values.
 	MeanScale() (mean, scale []float64)
@@ -36,8 +76,8 @@ type Approx interface {
 // A LogProber gives log q(ζ; λ) at given draws, as a differentiable function of
 // the parameters λ. The score-function estimator needs it: it evaluates log q at
 // draws detached from λ (graph.StopGradient), so that the gradient of log q is
-// the score ∇λ log q(ζ; λ) rather than a pathwise derivative. Both families of
-// this package implement it.
+// the score ∇λ log q(ζ; λ) rather than a pathwise derivative. Both continuous
+// families of this package implement it.
 type LogProber interface {
 	// LogProb returns log q(ζ_s) for each row of zeta (S, dim), shape (S).
 	LogProb(b *graph.Builder, zeta *graph.Node) *graph.Node
@@ -45,8 +85,8 @@ type LogProber interface {
 
 // A Scorer gives the score of each draw, h(ζ) = ∇λ log q(ζ; λ), one value per
 // parameter component, which the optimal control variate needs (a*_j is
-// estimated from the per-draw h_j). Both families of this package implement it,
-// in closed form.
+// estimated from the per-draw h_j). Every family of this package implements
+// it, in closed form.
 type Scorer interface {
 	// Score returns, for each node of Params() in order, the gradient of
 	// log q(ζ_s) with respect to that node for every draw, shape (S, param
@@ -54,28 +94,83 @@ type Scorer interface {
 	Score(b *graph.Builder, zeta *graph.Node) []*graph.Node
 }
 
-// FamilyByName returns the family called name: "meanfield" (or "" ) or "fullrank".
-func FamilyByName(name string) (Family, error) {
-	switch strings.ToLower(name) {
-	case "meanfield", "mean-field", "":
-		return MeanField{}, nil
-	case "fullrank", "full-rank":
-		return FullRank{}, nil
-	}
-	return nil, fmt.Errorf("bbvi: unknown family %q (want meanfield or fullrank)", name)
+// families is the registry behind FamilyByName: a name and its aliases map to
+// a constructor.
+var families = registry[Family]{kind: "family"}
+
+func init() {
+	RegisterFamily("meanfield", func() Family { return MeanField{} }, "mean-field")
+	RegisterFamily("fullrank", func() Family { return FullRank{} }, "full-rank")
 }
+
+// RegisterFamily makes a continuous family available by name (and by its
+// aliases) to FamilyByName and so to the vigor command's --family flag. It
+// panics if the name is taken (a programmer error); call it from an init
+// function.
+func RegisterFamily(name string, f func() Family, aliases ...string) {
+	families.add(name, f, aliases)
+}
+
+// FamilyByName returns the continuous family called name ("" means
+// "meanfield"); FamilyNames lists the names.
+func FamilyByName(name string) (Family, error) {
+	if strings.TrimSpace(name) == "" {
+		name = "meanfield"
+	}
+	return families.get(name)
+}
+
+// FamilyNames returns the registered continuous family names, in the order
+// they were registered.
+func FamilyNames() []string { return families.names() }
 
 var halfLog2Pi = 0.5 * math.Log(2*math.Pi)
 
-// checkBuild validates the arguments of a Family's Build.
-func checkBuild(family string, dim int, mean []float64) error {
-	if dim <= 0 {
-		return fmt.Errorf("bbvi: %s: dimension %d", family, dim)
+// checkGaussian validates a continuous block and returns the starting
+// log-scale, log InitSD.
+func checkGaussian(family string, blk Block) (float64, error) {
+	if blk.Size <= 0 {
+		return 0, fmt.Errorf("bbvi: %s: dimension %d", family, blk.Size)
 	}
-	if mean != nil && len(mean) != dim {
-		return fmt.Errorf("bbvi: %s: %d initial means for dimension %d", family, len(mean), dim)
+	if blk.Init != nil && len(blk.Init) != blk.Size {
+		return 0, fmt.Errorf("bbvi: %s: %d initial means for dimension %d", family, len(blk.Init), blk.Size)
 	}
-	return nil
+	sd := blk.InitSD
+	if sd == 0 {
+		sd = 1
+	}
+	if !(sd > 0) || math.IsInf(sd, 0) {
+		return 0, fmt.Errorf("bbvi: %s: initial sd %v (want a positive finite value)", family, blk.InitSD)
+	}
+	return math.Log(sd), nil
+}
+
+// prefix returns the block's name, or def when it is empty.
+func (blk Block) prefix(def string) string {
+	if blk.Name == "" {
+		return def
+	}
+	return blk.Name
+}
+
+// constant returns n copies of v, or nil when v is 0 (a zero-initialised
+// parameter).
+func constant(n int, v float64) []float64 {
+	if v == 0 {
+		return nil
+	}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+// normalNoise fills dst with standard normal draws, in order.
+func normalNoise(dst []float64, rng *rand.Rand) {
+	for i := range dst {
+		dst[i] = rng.NormFloat64()
+	}
 }
 
 // MeanField is the diagonal Gaussian family: ζ = μ + exp(ω) ⊙ ε, with the
@@ -85,14 +180,18 @@ type MeanField struct{}
 // Name implements Family.
 func (MeanField) Name() string { return "meanfield" }
 
-// Build implements Family.
-func (MeanField) Build(b *graph.Builder, dim int, mean []float64) (Approx, error) {
-	if err := checkBuild("meanfield", dim, mean); err != nil {
+// Build implements Family: the means start at blk.Init, the log-scales at
+// log blk.InitSD.
+func (MeanField) Build(b *graph.Builder, blk Block) (Approx, error) {
+	ls, err := checkGaussian("meanfield", blk)
+	if err != nil {
 		return nil, err
 	}
+	dim := blk.Size
 	a := &meanField{dim: dim}
-	a.mu = b.Param("q.mu", mean, dim)
-	a.omega = b.Param("q.logsd", nil, dim)
+	name := blk.prefix("q")
+	a.mu = b.Param(name+".mu", blk.Init, dim)
+	a.omega = b.Param(name+".logsd", constant(dim, ls), dim)
 	return a, b.Err()
 }
 
@@ -101,7 +200,9 @@ type meanField struct {
 	mu, omega *graph.Node
 }
 
-func (a *meanField) Params() []*graph.Node { return []*graph.Node{a.mu, a.omega} }
+func (a *meanField) Params() []*graph.Node                   { return []*graph.Node{a.mu, a.omega} }
+func (a *meanField) NoiseShape(draws int) []int              { return []int{draws, a.dim} }
+func (a *meanField) FillNoise(dst []float64, rng *rand.Rand) { normalNoise(dst, rng) }
 
 func (a *meanField) Sample(b *graph.Builder, eps *graph.Node) (*graph.Node, *graph.Node) {
 	zeta := b.Add(a.mu, b.Mul(eps, b.Exp(a.omega)))
@@ -146,24 +247,34 @@ type FullRank struct{}
 // Name implements Family.
 func (FullRank) Name() string { return "fullrank" }
 
-// Build implements Family.
-func (FullRank) Build(b *graph.Builder, dim int, mean []float64) (Approx, error) {
-	if err := checkBuild("fullrank", dim, mean); err != nil {
+// Build implements Family: the mean starts at blk.Init and L at
+// blk.InitSD·I.
+func (FullRank) Build(b *graph.Builder, blk Block) (Approx, error) {
+	ls, err := checkGaussian("fullrank", blk)
+	if err != nil {
 		return nil, err
 	}
+	dim, name := blk.Size, blk.prefix("q")
 	a := &fullRank{dim: dim}
-	a.mu = b.Param("q.mu", mean, dim)
-	a.raw = b.Param("q.scale", nil, dim, dim)
+	a.mu = b.Param(name+".mu", blk.Init, dim)
+	var raw0 []float64
+	if ls != 0 {
+		raw0 = make([]float64, dim*dim)
+	}
 	eye := make([]float64, dim*dim)
 	low := make([]float64, dim*dim)
 	for i := 0; i < dim; i++ {
 		eye[i*dim+i] = 1
+		if raw0 != nil {
+			raw0[i*dim+i] = ls
+		}
 		for j := 0; j < i; j++ {
 			low[i*dim+j] = 1
 		}
 	}
-	a.eye = b.Constant("q.eye", eye, dim, dim)
-	a.low = b.Constant("q.lower", low, dim, dim)
+	a.raw = b.Param(name+".scale", raw0, dim, dim)
+	a.eye = b.Constant(name+".eye", eye, dim, dim)
+	a.low = b.Constant(name+".lower", low, dim, dim)
 	logDiag := b.Mul(a.raw, a.eye)
 	a.logDiagSum = b.Sum(logDiag)
 	// L = raw ⊙ lower + exp(raw ⊙ I) ⊙ I; exp sees 0 off the diagonal, so it cannot overflow there.
@@ -178,7 +289,9 @@ type fullRank struct {
 	l, logDiagSum *graph.Node
 }
 
-func (a *fullRank) Params() []*graph.Node { return []*graph.Node{a.mu, a.raw} }
+func (a *fullRank) Params() []*graph.Node                   { return []*graph.Node{a.mu, a.raw} }
+func (a *fullRank) NoiseShape(draws int) []int              { return []int{draws, a.dim} }
+func (a *fullRank) FillNoise(dst []float64, rng *rand.Rand) { normalNoise(dst, rng) }
 
 func (a *fullRank) Sample(b *graph.Builder, eps *graph.Node) (*graph.Node, *graph.Node) {
 	zeta := b.Add(a.mu, b.MatMul(eps, b.T(a.l)))

@@ -49,7 +49,7 @@ func TestConjugateLinear(t *testing.T) {
 			for j := 0; j < k; j++ {
 				worst = math.Max(worst, math.Abs(mean[j]-ref.Mean[j])/math.Sqrt(ref.Cov[j*k+j]))
 			}
-			t.Logf("seed %d %s: steps %d conv %v, worst mean err %.3f sd", seed, fam.Name(), post.Steps, post.Converged, worst)
+			t.Logf("seed %d %s: steps %d conv %v, worst mean err %.3f sd", seed, fam.Name(), post.Steps, post.Status, worst)
 			if worst > 0.1 {
 				t.Errorf("%s: mean off by %.3f posterior sd", fam.Name(), worst)
 			}

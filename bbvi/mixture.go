@@ -568,7 +568,7 @@ func (md *mixtureData) summarize(method string, post *Posterior, rng *rand.Rand)
 		}
 	}
 	fit := &MixtureFit{Method: method, K: k, D: d, Weights: weights, Posterior: post,
-		Iterations: post.Steps, Converged: post.Converged}
+		Iterations: post.Steps, Converged: post.Status == Converged}
 	fit.Means, fit.Scales = md.unstandardize(means, scales)
 	fit.LogLik, fit.Resp = MixtureLogLik(md.x, fit.Means, fit.Scales, fit.Weights)
 	for _, p := range post.Trace {
@@ -628,7 +628,9 @@ func (m GaussianMixture) FitMarginal(x [][]float64, set *Settings, rng *rand.Ran
 	if s.Family == nil {
 		s.Family = MeanField{}
 	}
-	s.Family = narrowStart{Family: s.Family, sd: mixtureInitSD}
+	if s.InitSD == 0 {
+		s.InitSD = mixtureInitSD
+	}
 	flat := make([]float64, 0, md.n*md.d)
 	for _, row := range md.std {
 		flat = append(flat, row...)
@@ -645,35 +647,3 @@ func (m GaussianMixture) FitMarginal(x [][]float64, set *Settings, rng *rand.Ran
 // close, and unit noise on standardized means and log sds would smear the
 // components over each other and cost hundreds of steps to undo.
 const mixtureInitSD = 0.1
-
-// narrowStart is a Family that starts the built-in families with sd instead of
-// 1 in every direction (MeanField: ω = log sd; FullRank: L = sd·I). Other
-// families are built as they are.
-type narrowStart struct {
-	Family
-	sd float64
-}
-
-// Build implements Family.
-func (f narrowStart) Build(b *graph.Builder, dim int, mean []float64) (Approx, error) {
-	a, err := f.Family.Build(b, dim, mean)
-	if err != nil {
-		return nil, err
-	}
-	ls := math.Log(f.sd)
-	switch q := a.(type) {
-	case *meanField:
-		v := make([]float64, dim)
-		for i := range v {
-			v[i] = ls
-		}
-		err = graph.Set(q.omega, v)
-	case *fullRank:
-		v := make([]float64, dim*dim)
-		for i := 0; i < dim; i++ {
-			v[i*dim+i] = ls
-		}
-		err = graph.Set(q.raw, v)
-	}
-	return a, err
-}

@@ -146,7 +146,9 @@ func (m GaussianMixture) FitScore(x [][]float64, set *Settings, rng *rand.Rand) 
 	if s.Family == nil {
 		s.Family = MeanField{}
 	}
-	s.Family = narrowStart{Family: s.Family, sd: mixtureInitSD}
+	if s.InitSD == 0 {
+		s.InitSD = mixtureInitSD
+	}
 	if md.k > 1 && s.InitLogits[mixAssign] == nil {
 		if l := model.initLogits(md, s.InitMean); l != nil {
 			init := map[string][]float64{mixAssign: l}

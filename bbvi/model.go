@@ -58,6 +58,18 @@ func (s Support) Discrete() bool {
 	return s.Kind == BinarySupport || s.Kind == CategoricalSupport
 }
 
+// family returns the mean-field family of a discrete support, nil for a
+// continuous one.
+func (s Support) family() Family {
+	switch s.Kind {
+	case BinarySupport:
+		return BernoulliFamily{}
+	case CategoricalSupport:
+		return CategoricalFamily{K: s.K}
+	}
+	return nil
+}
+
 // Bijector returns the map from the unconstrained real line onto the support, as
 // in ADVI: identity, exp, or a scaled sigmoid. Discrete supports are not
 // transformed: their Bijector is the identity and is not used.

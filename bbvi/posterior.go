@@ -24,7 +24,8 @@ type Posterior struct {
 	Estimator string      // the gradient estimator's name
 	Trace     []ELBOPoint // ELBO evaluations; the last is at the reported parameters
 	Steps     int         // optimizer steps taken
-	Converged bool        // whether the relative-tolerance test was met before MaxSteps
+	Status    Status      // how the fit ended: Converged, StepLimit, NonFinite or Stopped
+	Reason    string      // why, in a sentence
 	Seconds   float64     // wall time of the fit
 
 	chol []float64 // lower Cholesky factor of UCov

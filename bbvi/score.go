@@ -2,7 +2,6 @@ package bbvi
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/vigor-ml/vigor/graph"
 )
@@ -130,24 +129,24 @@ func (e ScoreFunction) Objective(p *Problem) (loss, elbo *graph.Node) {
 		}
 		return b.StopGradient(b.Sub(joint, own))
 	}
-	var terms []*scoreTerm
+	var terms []*ScoreTerm
 	if p.Approx != nil && !e.Pathwise {
-		t := &scoreTerm{p: p, draws: s, f: signal(logqc), logq: logqc, params: p.Approx.Params()}
+		t := &ScoreTerm{Problem: p, Draws: s, Signal: signal(logqc), LogQ: logqc, Params: p.Approx.Params()}
 		if scorer != nil {
 			z := zeta
-			t.score = func() []*graph.Node { return scorer.Score(b, z) }
+			t.Score = func() []*graph.Node { return scorer.Score(b, z) }
 		}
 		terms = append(terms, t)
 	}
 	for i, blk := range p.Discrete {
 		a, z := blk.Approx, zs[i]
-		t := &scoreTerm{p: p, draws: s, params: a.Params(), score: func() []*graph.Node { return a.Score(b, z) }}
+		t := &ScoreTerm{Problem: p, Draws: s, Params: a.Params(), Score: func() []*graph.Node { return a.Score(b, z) }}
 		if e.RaoBlackwell && blk.Latent.Local && points != nil {
-			t.f = b.StopGradient(b.Sub(points, lqs[i]))
-			t.logq = lqs[i]
+			t.Signal = b.StopGradient(b.Sub(points, lqs[i]))
+			t.LogQ = lqs[i]
 		} else {
-			t.f = signal(lqSum[i])
-			t.logq = lqSum[i]
+			t.Signal = signal(lqSum[i])
+			t.LogQ = lqSum[i]
 		}
 		terms = append(terms, t)
 	}
@@ -157,9 +156,9 @@ func (e ScoreFunction) Objective(p *Problem) (loss, elbo *graph.Node) {
 		}
 		var st *graph.Node
 		if e.Control == nil {
-			st = t.plainSurrogate(t.f)
+			st = t.Plain(t.Signal)
 		} else {
-			st = e.Control.surrogate(t)
+			st = e.Control.Surrogate(t)
 		}
 		if loss == nil {
 			loss = st
@@ -190,52 +189,33 @@ func (e ScoreFunction) Objective(p *Problem) (loss, elbo *graph.Node) {
 	return loss, elbo
 }
 
-// EstimatorByName returns the estimator called name:
-//
-//	reparam, reparam-mcentropy         Reparam (closed-form or Monte Carlo entropy)
-//	score[-rb][-decay|-loo|-optimal]   ScoreFunction for every latent
-//	mixed[-rb][-decay|-loo|-optimal]   ScoreFunction with Pathwise: pathwise for
-//	                                   continuous latents, score for discrete ones
-//
-// where -rb sets RaoBlackwell and the last part picks the control variate
-// (DecayingBaseline, LeaveOneOut or Optimal, with default settings). "" means
-// reparam. Names are case-insensitive.
-func EstimatorByName(name string) (Estimator, error) {
-	n := strings.ToLower(strings.TrimSpace(name))
-	switch n {
-	case "", "reparam", "pathwise":
-		return Reparam{}, nil
-	case "reparam-mcentropy":
-		return Reparam{MCEntropy: true}, nil
+func init() {
+	RegisterEstimator("reparam", func() Estimator { return Reparam{} }, "pathwise")
+	RegisterEstimator("reparam-mcentropy", func() Estimator { return Reparam{MCEntropy: true} })
+	controls := []struct {
+		suffix  string
+		control func() ControlVariate
+		aliases []string
+	}{
+		{"", func() ControlVariate { return nil }, nil},
+		{"-decay", func() ControlVariate { return DecayingBaseline{} }, []string{"-baseline"}},
+		{"-loo", func() ControlVariate { return LeaveOneOut{} }, nil},
+		{"-optimal", func() ControlVariate { return Optimal{} }, []string{"-cv"}},
 	}
-	parts := strings.Split(n, "-")
-	var e ScoreFunction
-	switch parts[0] {
-	case "score":
-	case "mixed":
-		e.Pathwise = true
-	default:
-		return nil, fmt.Errorf("bbvi: unknown estimator %q (want reparam, reparam-mcentropy, score[-rb][-decay|-loo|-optimal] or mixed[-rb][-decay|-loo|-optimal])", name)
-	}
-	rest := parts[1:]
-	if len(rest) > 0 && rest[0] == "rb" {
-		e.RaoBlackwell = true
-		rest = rest[1:]
-	}
-	if len(rest) > 1 {
-		return nil, fmt.Errorf("bbvi: unknown estimator %q (too many parts)", name)
-	}
-	if len(rest) == 1 {
-		switch rest[0] {
-		case "decay", "baseline":
-			e.Control = DecayingBaseline{}
-		case "loo":
-			e.Control = LeaveOneOut{}
-		case "optimal", "cv":
-			e.Control = Optimal{}
-		default:
-			return nil, fmt.Errorf("bbvi: unknown estimator %q (control variate %q: want decay, loo or optimal)", name, rest[0])
+	for _, kind := range []string{"score", "mixed"} {
+		for _, rb := range []string{"", "-rb"} {
+			for _, c := range controls {
+				e := ScoreFunction{Pathwise: kind == "mixed", RaoBlackwell: rb != ""}
+				newControl := c.control
+				var aliases []string
+				for _, a := range c.aliases {
+					aliases = append(aliases, kind+rb+a)
+				}
+				RegisterEstimator(kind+rb+c.suffix, func() Estimator {
+					e.Control = newControl()
+					return e
+				}, aliases...)
+			}
 		}
 	}
-	return e, nil
 }

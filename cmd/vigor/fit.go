@@ -510,7 +510,7 @@ func report(o *fitOptions, p *problem, post *bbvi.Posterior, optSettings string)
 		ELBO:              post.ELBO(),
 		ELBOTrace:         post.Trace,
 		Steps:             post.Steps,
-		Converged:         post.Converged,
+		Converged:         (post.Status == bbvi.Converged),
 		Seconds:           math.Round(post.Seconds*1000) / 1000,
 		Optimizer:         o.optName,
 		OptimizerSettings: optSettings,
@@ -544,7 +544,7 @@ func report(o *fitOptions, p *problem, post *bbvi.Posterior, optSettings string)
 // "fit: 2400 steps, converged, ELBO -231.4, 1.2 s".
 func summary(post *bbvi.Posterior) string {
 	status := "converged"
-	if !post.Converged {
+	if !(post.Status == bbvi.Converged) {
 		status = "not converged (reached --steps)"
 	}
 	return fmt.Sprintf("fit: %d steps, %s, ELBO %s, %.1f s", post.Steps, status, formatELBO(post.ELBO()), post.Seconds)

@@ -1,0 +1,339 @@
+package bbvi
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/vigor-ml/vigor/graph"
+)
+
+// fitter holds a compiled problem: the graph is built and compiled once; each
+// step only writes new noise and data into the input tensors.
+type fitter struct {
+	set     Settings
+	model   Model
+	latents []Latent
+	cont    []Latent // the continuous latents, fitted by approx
+	dim     int
+	blocks  []*DiscreteBlock
+	prob    *Problem
+	data    Data
+	n, bsz  int
+	approx  Approx
+	params  []*graph.Node
+	grads   []*graph.Node
+	noise   *graph.Node
+	inputs  []*graph.Node // one per data array
+	loss    *graph.Node
+	elbo    *graph.Node
+	m       *graph.Machine
+	rng     *rand.Rand
+	perm    []int
+	pos     int
+	noiseF  []float64
+	batchF  [][]float64
+	backup  [][]float64
+	closed  bool
+}
+
+func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error) {
+	if m == nil {
+		return nil, errors.New("bbvi: nil model")
+	}
+	if rng == nil {
+		return nil, errors.New("bbvi: nil *rand.Rand (randomness must be explicit)")
+	}
+	if err := set.check(); err != nil {
+		return nil, err
+	}
+	latents := m.Latents()
+	if err := validateLatents(latents); err != nil {
+		return nil, err
+	}
+	if err := data.validate(); err != nil {
+		return nil, err
+	}
+	f := &fitter{set: set, model: m, latents: latents, data: data, rng: rng}
+	local := false
+	for _, l := range latents {
+		if l.Support.Discrete() {
+			local = local || l.Local
+			continue
+		}
+		f.dim += l.size()
+		f.cont = append(f.cont, l)
+	}
+	f.n = data.N()
+	f.bsz = f.n
+	if set.BatchSize > 0 && set.BatchSize < f.n {
+		f.bsz = set.BatchSize
+	}
+	if local && f.n == 0 {
+		return nil, errors.New("bbvi: the model has local latents but no data")
+	}
+	if local && f.bsz < f.n {
+		return nil, fmt.Errorf("bbvi: the model has local latents: minibatches are not supported (BatchSize %d < N = %d)", set.BatchSize, f.n)
+	}
+	b := graph.NewBuilder(set.Dtype)
+	if f.dim > 0 {
+		approx, err := set.Family.Build(b, Block{Name: "q", Size: f.dim, Init: set.InitMean, InitSD: set.InitSD})
+		if err != nil {
+			return nil, err
+		}
+		f.approx = approx
+		f.params = approx.Params()
+		shape := approx.NoiseShape(set.Draws)
+		if len(shape) == 0 || shape[0] != set.Draws {
+			return nil, fmt.Errorf("bbvi: family %s: noise shape %v does not start with the %d draws", set.Family.Name(), shape, set.Draws)
+		}
+		f.noise = b.Input("noise", shape...)
+		f.noiseF = make([]float64, prod(shape))
+	} else if len(set.InitMean) > 0 {
+		return nil, fmt.Errorf("bbvi: InitMean has %d values but the model has no continuous latents", len(set.InitMean))
+	}
+	blocks, err := buildDiscrete(b, latents, f.n, set.Draws, set.InitLogits)
+	if err != nil {
+		return nil, err
+	}
+	f.blocks = blocks
+	for _, blk := range blocks {
+		f.params = append(f.params, blk.Approx.Params()...)
+	}
+	var x Vars
+	if len(data) > 0 {
+		x = Vars{}
+		for _, a := range data {
+			var in *graph.Node
+			if a.Cols == 0 {
+				in = b.Input(a.Name, f.bsz)
+			} else {
+				in = b.Input(a.Name, f.bsz, a.Cols)
+			}
+			x[a.Name] = in
+			f.inputs = append(f.inputs, in)
+			f.batchF = append(f.batchF, make([]float64, f.bsz*a.width()))
+		}
+	}
+	scale := 1.0
+	if f.n > 0 {
+		scale = float64(f.n) / float64(f.bsz)
+	}
+	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks}
+	f.prob = p
+	f.loss, f.elbo = set.Estimator.Objective(p)
+	if b.Err() != nil {
+		return nil, fmt.Errorf("bbvi: building the model graph: %w", b.Err())
+	}
+	f.grads = b.Grad(f.loss, f.params...)
+	if b.Err() != nil {
+		return nil, fmt.Errorf("bbvi: differentiating the %s objective: %w", set.Estimator.Name(), b.Err())
+	}
+	f.m, err = b.Compile()
+	if err != nil {
+		return nil, fmt.Errorf("bbvi: %w", err)
+	}
+	if f.bsz == f.n && f.n > 0 {
+		// All the data on every step: load it once.
+		for i, a := range data {
+			if err := graph.Set(f.inputs[i], a.Values); err != nil {
+				return nil, err
+			}
+		}
+	} else if f.n > 0 {
+		f.perm = make([]int, f.n)
+		for i := range f.perm {
+			f.perm[i] = i
+		}
+		f.pos = f.n // shuffle on first use
+	}
+	f.backup = make([][]float64, len(f.params))
+	return f, nil
+}
+
+// load draws fresh noise and, with minibatches, the next batch (sampled without
+// replacement within an epoch, reshuffled every epoch).
+func (f *fitter) load() error {
+	if f.noise != nil {
+		f.approx.FillNoise(f.noiseF, f.rng)
+		if err := graph.Set(f.noise, f.noiseF); err != nil {
+			return err
+		}
+	}
+	for _, blk := range f.blocks {
+		if err := blk.Fill(f.rng); err != nil {
+			return err
+		}
+	}
+	if f.perm == nil {
+		return nil
+	}
+	if f.pos+f.bsz > f.n {
+		f.rng.Shuffle(len(f.perm), func(i, j int) { f.perm[i], f.perm[j] = f.perm[j], f.perm[i] })
+		f.pos = 0
+	}
+	rows := f.perm[f.pos : f.pos+f.bsz]
+	f.pos += f.bsz
+	for k, a := range f.data {
+		w := a.width()
+		dst := f.batchF[k]
+		for r, i := range rows {
+			copy(dst[r*w:(r+1)*w], a.Values[i*w:(i+1)*w])
+		}
+		if err := graph.Set(f.inputs[k], dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run evaluates the graph on fresh noise and data and returns the ELBO estimate.
+func (f *fitter) run() (float64, error) {
+	if err := f.load(); err != nil {
+		return 0, err
+	}
+	if err := f.m.Run(); err != nil {
+		return 0, fmt.Errorf("bbvi: running the graph: %w", err)
+	}
+	return graph.Scalar64(f.elbo), nil
+}
+
+// evalELBO averages the ELBO estimate over at least EvalDraws draws (in runs
+// of Draws draws) and returns it with its Monte Carlo standard error, from the
+// spread of the runs' estimates (NaN with a single run).
+func (f *fitter) evalELBO() (mean, se float64, err error) {
+	reps := max(1, (f.set.EvalDraws+f.set.Draws-1)/f.set.Draws)
+	var sum, sq float64
+	for r := 0; r < reps; r++ {
+		e, err := f.run()
+		if err != nil {
+			return 0, 0, err
+		}
+		sum += e
+		sq += e * e
+	}
+	n := float64(reps)
+	mean = sum / n
+	se = math.NaN()
+	if reps > 1 {
+		v := (sq - n*mean*mean) / (n - 1)
+		se = math.Sqrt(math.Max(v, 0) / n)
+	}
+	return mean, se, nil
+}
+
+// posterior reports both parts of q at the current parameters.
+func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPosterior, error) {
+	mp := &MixedPosterior{
+		Probs:     map[string][]float64{},
+		Estimator: set.Estimator.Name(),
+		Trace:     trace,
+		Steps:     steps,
+	}
+	for _, blk := range f.blocks {
+		mp.Probs[blk.Latent.Name] = blk.Approx.Probs()
+	}
+	if f.approx != nil {
+		g, ok := f.approx.(Gaussian)
+		if !ok {
+			return nil, fmt.Errorf("bbvi: family %s: q is not Gaussian (no MeanScale), so it gives no Posterior", set.Family.Name())
+		}
+		mu, scale := g.MeanScale()
+		post, err := newPosterior(f.cont, mu, scale)
+		if err != nil {
+			return nil, err
+		}
+		post.Family = set.Family.Name()
+		post.Estimator = mp.Estimator
+		post.Trace = trace
+		post.Steps = steps
+		mp.Continuous = post
+	}
+	return mp, nil
+}
+
+func prod(shape []int) int {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	return n
+}
+
+func finite(vals []float64) bool {
+	for _, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// step runs one optimizer step. It returns a *NonFiniteError, leaving the
+// parameters untouched, if the ELBO or a gradient is not finite, and restores the
+// parameters if the update itself made them non-finite.
+func (f *fitter) step(t int) error {
+	e, err := f.run()
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(e) || math.IsInf(e, 0) {
+		return &NonFiniteError{Step: t, What: "ELBO"}
+	}
+	for i, g := range f.grads {
+		if !finite(graph.Values(g)) {
+			return &NonFiniteError{Step: t, What: "gradient of " + f.params[i].Name()}
+		}
+	}
+	if err := f.prob.FinishStep(); err != nil {
+		return fmt.Errorf("bbvi: %s estimator: %w", f.set.Estimator.Name(), err)
+	}
+	for i, p := range f.params {
+		f.backup[i] = graph.Values(p)
+	}
+	if err := f.set.Optimizer.Step(f.params, f.grads); err != nil {
+		return fmt.Errorf("bbvi: optimizer: %w", err)
+	}
+	for i, p := range f.params {
+		if !finite(graph.Values(p)) {
+			f.restore(f.backup)
+			return &NonFiniteError{Step: t, What: "parameter " + f.params[i].Name() + " after the update"}
+		}
+	}
+	return nil
+}
+
+func (f *fitter) snapshot() [][]float64 {
+	out := make([][]float64, len(f.params))
+	for i, p := range f.params {
+		out[i] = graph.Values(p)
+	}
+	return out
+}
+
+func (f *fitter) restore(vals [][]float64) {
+	for i, p := range f.params {
+		// Cannot fail: the sizes come from the same nodes.
+		_ = graph.Set(p, vals[i])
+	}
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+func median(xs []float64) float64 {
+	c := append([]float64(nil), xs...)
+	sort.Float64s(c)
+	n := len(c)
+	if n%2 == 1 {
+		return c[n/2]
+	}
+	return (c[n/2-1] + c[n/2]) / 2
+}

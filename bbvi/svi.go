@@ -1,0 +1,552 @@
+package bbvi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/vigor-ml/vigor/graph"
+)
+
+// Status says where a fit stands, or why it ended.
+type Status int
+
+const (
+	// Running: the fit has not ended; more steps will be taken.
+	Running Status = iota
+	// Converged: the Converger was satisfied (and the averaging phase, if any,
+	// ran to its end).
+	Converged
+	// StepLimit: MaxSteps were taken before the Converger was satisfied. The
+	// parameters are still averaged over the last part of the run, but whether
+	// they are accurate is unknown.
+	StepLimit
+	// NonFinite: a NaN or Inf stopped the fit; the parameters are the last
+	// finite ones.
+	NonFinite
+	// Stopped: the caller stopped the fit (SVI.Stop, or Run's context was
+	// cancelled).
+	Stopped
+)
+
+var statusNames = [...]string{"running", "converged", "step-limit", "non-finite", "stopped"}
+
+// String returns "running", "converged", "step-limit", "non-finite" or
+// "stopped".
+func (s Status) String() string {
+	if s < 0 || int(s) >= len(statusNames) {
+		return fmt.Sprintf("Status(%d)", int(s))
+	}
+	return statusNames[s]
+}
+
+// MarshalText implements encoding.TextMarshaler: JSON shows the String form.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Status) UnmarshalText(b []byte) error {
+	for i, n := range statusNames {
+		if n == string(b) {
+			*s = Status(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("bbvi: unknown status %q", b)
+}
+
+// A Converger decides when the optimization has reached stationarity, from the
+// sequence of ELBO evaluations; the SVI then averages the iterates and stops.
+// It is called after every evaluation (every Settings.EvalEvery steps), also
+// during the averaging phase. Its answer must depend only on the evaluations
+// it has seen since Init: SVI.Restore rebuilds its state by replaying the
+// trace. In the spirit of gonum's optimize.Converger.
+type Converger interface {
+	// Init resets the state, before the first evaluation.
+	Init()
+	// Converged reports whether the fit has converged, given the newest
+	// evaluation.
+	Converged(e ELBOPoint) bool
+}
+
+// RelativeTolerance is Stan's ADVI convergence rule: the fit has converged when
+// the mean or the median of the last Window relative ELBO changes
+// |(e_t - e_{t-1}) / e_t| is below Tol, once at least min(Window, 3) changes
+// have been seen.
+type RelativeTolerance struct {
+	// Tol is the relative tolerance; 0 or a negative value never converges.
+	Tol float64
+	// Window is the number of relative changes looked at; 0 means 10.
+	Window int
+
+	rels []float64
+	prev float64
+	seen bool
+}
+
+// Init implements Converger.
+func (r *RelativeTolerance) Init() { r.rels, r.prev, r.seen = r.rels[:0], 0, false }
+
+// Converged implements Converger.
+func (r *RelativeTolerance) Converged(e ELBOPoint) bool {
+	w := r.Window
+	if w <= 0 {
+		w = 10
+	}
+	if r.seen {
+		r.rels = append(r.rels, math.Abs((e.ELBO-r.prev)/e.ELBO))
+		if len(r.rels) > w {
+			r.rels = r.rels[1:]
+		}
+	}
+	r.prev, r.seen = e.ELBO, true
+	if r.Tol <= 0 || len(r.rels) < min(w, 3) {
+		return false
+	}
+	return mean(r.rels) < r.Tol || median(r.rels) < r.Tol
+}
+
+// SVI is a stochastic variational inference run that the caller holds: build
+// it with NewSVI, then Step it (or Run it to the end), observe it (Steps,
+// Trace, Params, Status), stop it, save and restore its state, and read the
+// fitted q with Result. Fit is the one-call convenience on top.
+//
+// Each Step draws fresh noise (and, with minibatches, the next batch) from the
+// *rand.Rand given to NewSVI, runs the compiled graph once and updates the
+// variational parameters. Every Settings.EvalEvery steps it estimates the ELBO
+// with its standard error and asks the Converger; once converged (or at 80%
+// of MaxSteps at the latest) it averages the iterates over an averaging phase,
+// and then it is Done.
+//
+// An SVI is not safe for concurrent use.
+type SVI struct {
+	f     *fitter
+	set   Settings
+	start time.Time
+
+	t        int // steps taken
+	trace    []ELBOPoint
+	prev     float64 // previous ELBO evaluation (NaN at first)
+	avgStart int     // step after which averaging began, -1 before
+	avgEnd   int     // last step of the averaging phase
+	capAvg   int     // averaging starts after this step at the latest
+	sum      [][]float64
+	navg     int
+	conv     bool // the Converger was satisfied
+
+	status Status
+	reason string
+	err    error // the *NonFiniteError that ended the fit
+	result *MixedPosterior
+}
+
+// NewSVI builds and compiles the problem — the model's graph, the family, the
+// estimator's objective and its gradient — once, and returns the SVI ready
+// for its first Step. Settings are as for Fit (nil means defaults). Randomness
+// comes only from rng, which the SVI keeps; the caller owns it (to save a run,
+// save the rng's source with the SVI's State).
+func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
+	set := s.withDefaults()
+	start := time.Now()
+	f, err := newFitter(m, data, set, rng)
+	if err != nil {
+		return nil, err
+	}
+	set.Converger.Init()
+	return &SVI{
+		f: f, set: set, start: start,
+		prev: math.NaN(), avgStart: -1, avgEnd: set.MaxSteps,
+		capAvg: set.MaxSteps - set.MaxSteps/5,
+	}, nil
+}
+
+// ErrDone is returned by Step after the fit has ended.
+var ErrDone = errors.New("bbvi: the fit has ended")
+
+var errClosed = errors.New("bbvi: the SVI is closed")
+
+// Steps returns the number of optimizer steps taken.
+func (v *SVI) Steps() int { return v.t }
+
+// Done reports whether the fit has ended (Status is not Running).
+func (v *SVI) Done() bool { return v.status != Running }
+
+// Status returns where the fit stands and a sentence that says why.
+func (v *SVI) Status() (Status, string) {
+	if v.status == Running {
+		phase := "optimizing"
+		if v.averaging() {
+			phase = fmt.Sprintf("averaging the iterates since step %d", v.avgStart)
+		}
+		return Running, fmt.Sprintf("%s at step %d of at most %d", phase, v.t, v.set.MaxSteps)
+	}
+	return v.status, v.reason
+}
+
+// Trace returns a copy of the ELBO evaluations so far.
+func (v *SVI) Trace() []ELBOPoint { return append([]ELBOPoint(nil), v.trace...) }
+
+// Params returns a copy of the current value of every variational parameter,
+// by node name ("q.mu", "q.logsd", "q.z.logits", ...).
+func (v *SVI) Params() map[string][]float64 {
+	out := map[string][]float64{}
+	for _, p := range v.f.params {
+		out[p.Name()] = graph.Values(p)
+	}
+	return out
+}
+
+func (v *SVI) averaging() bool { return v.avgStart >= 0 && v.set.AverageSteps >= 0 }
+
+// startAveraging begins the averaging phase after step at.
+func (v *SVI) startAveraging(at int) {
+	v.avgStart = at
+	if v.set.AverageSteps < 0 {
+		v.avgEnd = at
+		return
+	}
+	n := v.set.AverageSteps
+	if n == 0 {
+		n = max(1000, at/4)
+	}
+	v.avgEnd = min(v.set.MaxSteps, at+n)
+}
+
+// Step takes one optimizer step, then, every EvalEvery steps, evaluates the
+// ELBO and consults the Converger. It returns ErrDone once the fit has ended,
+// and a *NonFiniteError (ending the fit with Status NonFinite and the last
+// finite parameters) when a NaN or Inf appears. Other errors (a failing
+// graph run) leave the fit as it was.
+func (v *SVI) Step() error {
+	if v.f.closed {
+		return errClosed
+	}
+	if v.Done() {
+		return ErrDone
+	}
+	t := v.t + 1
+	if v.avgStart < 0 && t > v.capAvg && v.set.AverageSteps >= 0 {
+		v.startAveraging(t - 1)
+	}
+	if err := v.f.step(t); err != nil {
+		return v.fail(err)
+	}
+	v.t = t
+	if v.averaging() {
+		v.accumulate()
+	}
+	if t%v.set.EvalEvery == 0 {
+		if err := v.evaluate(); err != nil {
+			return v.fail(err)
+		}
+	}
+	v.checkEnd()
+	return nil
+}
+
+// accumulate adds the current parameters to the running sum of the averaging
+// phase.
+func (v *SVI) accumulate() {
+	if v.sum == nil {
+		v.sum = v.f.snapshot()
+	} else {
+		for i, p := range v.f.params {
+			for j, x := range graph.Values(p) {
+				v.sum[i][j] += x
+			}
+		}
+	}
+	v.navg++
+}
+
+// evaluate estimates the ELBO, records it, reports progress and asks the
+// Converger.
+func (v *SVI) evaluate() error {
+	e, se, err := v.f.evalELBO()
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(e) || math.IsInf(e, 0) {
+		return &NonFiniteError{Step: v.t, What: "ELBO"}
+	}
+	pt := ELBOPoint{Step: v.t, ELBO: e, SE: se}
+	v.trace = append(v.trace, pt)
+	rel := math.Abs((e - v.prev) / e)
+	v.prev = e
+	if v.set.Progress != nil {
+		v.set.Progress(Progress{Step: v.t, MaxSteps: v.set.MaxSteps, ELBO: e, SE: se, RelChange: rel, Averaging: v.avgStart >= 0})
+	}
+	if v.set.Converger.Converged(pt) && v.avgStart < 0 {
+		v.conv = true
+		v.startAveraging(v.t)
+	}
+	return nil
+}
+
+// checkEnd ends the fit when the averaging phase or the step budget is over.
+func (v *SVI) checkEnd() {
+	if !(v.avgStart >= 0 && v.t >= v.avgEnd) && v.t < v.set.MaxSteps {
+		return
+	}
+	if v.conv {
+		v.end(Converged, v.convergedReason())
+		return
+	}
+	reason := fmt.Sprintf("the convergence test was not met within MaxSteps = %d", v.set.MaxSteps)
+	if v.navg > 0 {
+		reason += fmt.Sprintf("; the last %d iterates were averaged", v.navg)
+	}
+	v.end(StepLimit, reason)
+}
+
+func (v *SVI) convergedReason() string {
+	if v.navg > 0 {
+		return fmt.Sprintf("converged at step %d, then averaged over %d steps", v.avgStart, v.navg)
+	}
+	return fmt.Sprintf("converged at step %d", v.avgStart)
+}
+
+func (v *SVI) end(s Status, reason string) {
+	v.status, v.reason = s, reason
+}
+
+// fail ends the fit on a non-finite value; other errors are returned as they
+// are and leave the fit running.
+func (v *SVI) fail(err error) error {
+	var nf *NonFiniteError
+	if errors.As(err, &nf) {
+		v.end(NonFinite, nf.Error())
+		v.err = err
+	}
+	return err
+}
+
+// Stop ends the fit now, with Status Stopped: Result then reports the average
+// of the iterates of the averaging phase so far, if it has begun, or else the
+// current parameters. Stop on a fit that has ended does nothing.
+func (v *SVI) Stop() {
+	if !v.Done() {
+		v.end(Stopped, fmt.Sprintf("stopped by the caller at step %d", v.t))
+	}
+}
+
+// Run steps the fit until it ends or ctx is cancelled (then it Stops the fit
+// and returns nil). It returns a *NonFiniteError if a NaN or Inf ended the fit
+// (Result still gives the last finite q), and any other error as it comes.
+func (v *SVI) Run(ctx context.Context) error {
+	for !v.Done() {
+		if ctx.Err() != nil {
+			v.Stop()
+			v.reason = fmt.Sprintf("stopped at step %d: %v", v.t, context.Cause(ctx))
+			break
+		}
+		if err := v.Step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Result ends the fit if it is still running (as Stop does) and returns the
+// fitted q: the averaged parameters when there was an averaging phase, with a
+// last ELBO evaluation at them appended to the trace. After a NaN or Inf it
+// returns the q at the last finite parameters together with the
+// *NonFiniteError. Later calls return the same result.
+func (v *SVI) Result() (*MixedPosterior, error) {
+	if v.result != nil {
+		return v.result, v.err
+	}
+	if v.f.closed {
+		return nil, errClosed
+	}
+	v.Stop()
+	steps := v.t
+	if v.status == NonFinite {
+		var nf *NonFiniteError
+		if errors.As(v.err, &nf) {
+			steps = nf.Step - 1
+		}
+	} else {
+		if v.navg > 0 {
+			for i := range v.sum {
+				for j := range v.sum[i] {
+					v.sum[i][j] /= float64(v.navg)
+				}
+			}
+			v.f.restore(v.sum)
+			v.navg = 0
+		}
+		e, se, err := v.f.evalELBO()
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(e) || math.IsInf(e, 0) {
+			v.err = &NonFiniteError{Step: v.t, What: "ELBO at the averaged parameters"}
+			v.end(NonFinite, v.err.Error())
+		} else {
+			v.trace = append(v.trace, ELBOPoint{Step: steps, ELBO: e, SE: se})
+		}
+	}
+	mp, err := v.f.posterior(v.set, v.trace, steps)
+	if err != nil {
+		return nil, err
+	}
+	mp.Status, mp.Reason = v.status, v.reason
+	mp.Seconds = time.Since(v.start).Seconds()
+	if mp.Continuous != nil {
+		mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
+		mp.Continuous.Seconds = mp.Seconds
+	}
+	v.result = mp
+	return mp, v.err
+}
+
+// Close releases the compiled graph. After Close the SVI cannot step, and
+// Result returns the result computed before, if any.
+func (v *SVI) Close() {
+	if v.f.closed {
+		return
+	}
+	v.f.closed = true
+	v.f.m.Close()
+	v.Stop()
+}
+
+// SVIState is everything an SVI carries from one step to the next, except the
+// random source (which the caller owns): with it and the source's own state
+// (rand.PCG's MarshalBinary), a fit resumes exactly where it stopped.
+type SVIState struct {
+	Step      int            `json:"step"`
+	Params    [][]float64    `json:"params"`    // in the order of the graph's parameters
+	Optimizer OptimizerState `json:"optimizer"` // the optimizer's moments
+	Estimator [][]float64    `json:"estimator"` // Problem.State slices
+	Nodes     [][]float64    `json:"nodes"`     // Problem.StateNode values
+	Perm      []int          `json:"perm,omitempty"`
+	Pos       int            `json:"pos"`
+	Trace     []ELBOPoint    `json:"trace"`
+	AvgStart  int            `json:"avg_start"`
+	AvgEnd    int            `json:"avg_end"`
+	Sum       [][]float64    `json:"sum,omitempty"`
+	NAvg      int            `json:"navg"`
+	Converged bool           `json:"converged"`
+}
+
+// OptimizerState is the optimizer's state within an SVIState: its step count
+// and buffers (graph.OptimizerState, with the buffers kept).
+type OptimizerState struct {
+	Steps   int           `json:"steps"`
+	Buffers [][][]float64 `json:"buffers"`
+}
+
+// State returns a deep copy of the fit's state. The optimizer must be
+// graph.Stateful (all of graph's optimizers are). A fit that has ended has no
+// state to resume: State returns ErrDone.
+func (v *SVI) State() (*SVIState, error) {
+	if v.Done() {
+		return nil, ErrDone
+	}
+	opt, ok := v.set.Optimizer.(graph.Stateful)
+	if !ok {
+		return nil, fmt.Errorf("bbvi: optimizer %s cannot save its state (it is not graph.Stateful)", v.set.Optimizer)
+	}
+	os := opt.State()
+	st := &SVIState{
+		Step: v.t, Params: v.f.snapshot(),
+		Optimizer: OptimizerState{Steps: os.Steps, Buffers: os.Buffers},
+		Perm:      append([]int(nil), v.f.perm...), Pos: v.f.pos,
+		Trace:    v.Trace(),
+		AvgStart: v.avgStart, AvgEnd: v.avgEnd, NAvg: v.navg, Converged: v.conv,
+	}
+	for _, s := range v.f.prob.state {
+		st.Estimator = append(st.Estimator, append([]float64(nil), s...))
+	}
+	for _, n := range v.f.prob.stateNodes {
+		st.Nodes = append(st.Nodes, graph.Values(n))
+	}
+	for _, s := range v.sum {
+		st.Sum = append(st.Sum, append([]float64(nil), s...))
+	}
+	return st, nil
+}
+
+// Restore replaces the fit's state with st, taken by State from an SVI of the
+// same model, data and settings. The Converger is re-initialised and fed the
+// saved trace. Restore the rng's source too, and the next Steps are exactly
+// those the saved fit would have taken.
+func (v *SVI) Restore(st *SVIState) error {
+	if st == nil {
+		return errors.New("bbvi: Restore: nil state")
+	}
+	f := v.f
+	if v.result != nil || f.closed {
+		return errors.New("bbvi: Restore: the fit has ended (Result or Close was called)")
+	}
+	if err := sameShapes("parameters", st.Params, f.snapshot()); err != nil {
+		return err
+	}
+	if len(st.Sum) > 0 {
+		if err := sameShapes("averages", st.Sum, f.snapshot()); err != nil {
+			return err
+		}
+	}
+	if err := sameShapes("estimator state", st.Estimator, f.prob.state); err != nil {
+		return err
+	}
+	var nodes [][]float64
+	for _, n := range f.prob.stateNodes {
+		nodes = append(nodes, graph.Values(n))
+	}
+	if err := sameShapes("estimator inputs", st.Nodes, nodes); err != nil {
+		return err
+	}
+	if len(st.Perm) != len(f.perm) || st.Pos < 0 || st.Pos > f.n || st.Step < 0 || st.Step > v.set.MaxSteps {
+		return errors.New("bbvi: Restore: the state is not from a fit of this data and these settings")
+	}
+	opt, ok := v.set.Optimizer.(graph.Stateful)
+	if !ok {
+		return fmt.Errorf("bbvi: optimizer %s cannot restore its state (it is not graph.Stateful)", v.set.Optimizer)
+	}
+	if err := opt.SetState(graph.OptimizerState{Steps: st.Optimizer.Steps, Buffers: st.Optimizer.Buffers}); err != nil {
+		return fmt.Errorf("bbvi: Restore: %w", err)
+	}
+	f.restore(st.Params)
+	for i, s := range st.Estimator {
+		copy(f.prob.state[i], s)
+	}
+	for i, n := range f.prob.stateNodes {
+		if err := graph.Set(n, st.Nodes[i]); err != nil {
+			return fmt.Errorf("bbvi: Restore: %w", err)
+		}
+	}
+	copy(f.perm, st.Perm)
+	f.pos = st.Pos
+	v.t = st.Step
+	v.trace = append([]ELBOPoint(nil), st.Trace...)
+	v.avgStart, v.avgEnd, v.navg, v.conv = st.AvgStart, st.AvgEnd, st.NAvg, st.Converged
+	v.sum = nil
+	for _, s := range st.Sum {
+		v.sum = append(v.sum, append([]float64(nil), s...))
+	}
+	v.prev = math.NaN()
+	v.set.Converger.Init()
+	for _, pt := range v.trace {
+		v.set.Converger.Converged(pt)
+		v.prev = pt.ELBO
+	}
+	v.status, v.reason = Running, ""
+	return nil
+}
+
+func sameShapes(what string, got, want [][]float64) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("bbvi: Restore: %d %s blocks, the fit has %d", len(got), what, len(want))
+	}
+	for i := range got {
+		if len(got[i]) != len(want[i]) {
+			return fmt.Errorf("bbvi: Restore: %s block %d has %d values, the fit has %d", what, i, len(got[i]), len(want[i]))
+		}
+	}
+	return nil
+}

@@ -283,7 +283,7 @@ func TestCustomConverger(t *testing.T) {
 // must reproduce ScoreFunction without a control variate exactly.
 type plainBaseline struct{}
 
-func (plainBaseline) Name() string                             { return "plain" }
+func (plainBaseline) Name() string                            { return "plain" }
 func (plainBaseline) Surrogate(t *bbvi.ScoreTerm) *graph.Node { return t.Plain(t.Signal) }
 
 func TestExternalControlVariate(t *testing.T) {

@@ -284,7 +284,7 @@ func (f *fitter) step(t int) error {
 	}
 	for i, g := range f.grads {
 		if !finite(graph.Values(g)) {
-			return &NonFiniteError{Step: t, What: "gradient of " + f.params[i].Name()}
+			return &NonFiniteError{Step: t, What: "gradient of " + paramName(f.params[i])}
 		}
 	}
 	if err := f.prob.FinishStep(); err != nil {
@@ -299,7 +299,7 @@ func (f *fitter) step(t int) error {
 	for i, p := range f.params {
 		if !finite(graph.Values(p)) {
 			f.restore(f.backup)
-			return &NonFiniteError{Step: t, What: "parameter " + f.params[i].Name() + " after the update"}
+			return &NonFiniteError{Step: t, What: "parameter " + paramName(f.params[i]) + " after the update"}
 		}
 	}
 	return nil

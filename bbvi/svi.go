@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/vigor-ml/vigor/graph"
@@ -193,7 +194,7 @@ func (v *SVI) Trace() []ELBOPoint { return append([]ELBOPoint(nil), v.trace...) 
 func (v *SVI) Params() map[string][]float64 {
 	out := map[string][]float64{}
 	for _, p := range v.f.params {
-		out[p.Name()] = graph.Values(p)
+		out[paramName(p)] = graph.Values(p)
 	}
 	return out
 }
@@ -549,4 +550,60 @@ func sameShapes(what string, got, want [][]float64) error {
 		}
 	}
 	return nil
+}
+
+// SetParams sets variational parameters by node name (as Params reports
+// them); parameters not named keep their values. The sizes must match.
+func (v *SVI) SetParams(vals map[string][]float64) error {
+	byName := map[string]*graph.Node{}
+	for _, p := range v.f.params {
+		byName[paramName(p)] = p
+	}
+	for name, x := range vals {
+		p, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("bbvi: SetParams: no parameter %q", name)
+		}
+		if err := graph.Set(p, x); err != nil {
+			return fmt.Errorf("bbvi: SetParams %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Gradient draws fresh noise (and, with minibatches, the next batch) from the
+// fit's rng, runs the graph once and returns the estimator's estimate of
+// ∇λ ELBO for every variational parameter, by node name, without updating the
+// parameters or counting a step. The estimator's state advances as on a step
+// (a running baseline sees the draws), which is what a study of the
+// estimator's variance at fixed parameters wants.
+func (v *SVI) Gradient() (map[string][]float64, error) {
+	if v.f.closed {
+		return nil, errClosed
+	}
+	if _, err := v.f.run(); err != nil {
+		return nil, err
+	}
+	if err := v.f.prob.FinishStep(); err != nil {
+		return nil, fmt.Errorf("bbvi: %s estimator: %w", v.set.Estimator.Name(), err)
+	}
+	out := map[string][]float64{}
+	for i, g := range v.f.grads {
+		vals := graph.Values(g)
+		for j := range vals {
+			vals[j] = -vals[j] // the loss is -ELBO
+		}
+		out[paramName(v.f.params[i])] = vals
+	}
+	return out, nil
+}
+
+// paramName is a parameter node's name as it was given to the builder,
+// without the suffix the builder adds to make names unique ("q.mu#1" → "q.mu").
+func paramName(p *graph.Node) string {
+	n := p.Name()
+	if i := strings.LastIndexByte(n, '#'); i > 0 {
+		return n[:i]
+	}
+	return n
 }

@@ -355,16 +355,12 @@ func RunVarianceStudy(cfg *VarianceStudy) ([]VarianceRow, error) {
 
 // run computes one cell of the study.
 func (p *studyProblem) run(est Estimator, label string, draws, reps, burn int, rng *rand.Rand) ([]VarianceRow, error) {
-	set := (&Settings{Estimator: est, Draws: draws, Dtype: graph.Float64}).withDefaults()
-	f, err := newFitter(p.model, p.data, set, rng)
+	v, err := NewSVI(p.model, p.data, &Settings{Estimator: est, Draws: draws, Dtype: graph.Float64}, rng)
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: variance study %s/%s: %w", p.name, label, err)
 	}
-	defer f.m.Close()
-	if err := graph.Set(f.params[0], p.mu); err != nil {
-		return nil, err
-	}
-	if err := graph.Set(f.params[1], p.omega); err != nil {
+	defer v.Close()
+	if err := v.SetParams(map[string][]float64{"q.mu": p.mu, "q.logsd": p.omega}); err != nil {
 		return nil, err
 	}
 	k := len(p.exact)
@@ -372,18 +368,15 @@ func (p *studyProblem) run(est Estimator, label string, draws, reps, burn int, r
 	sumsq := make([]float64, k)
 	sqerr := make([]float64, k)
 	for r := 0; r < burn+reps; r++ {
-		if _, err := f.run(); err != nil {
-			return nil, err
-		}
-		if err := f.prob.FinishStep(); err != nil {
+		grad, err := v.Gradient()
+		if err != nil {
 			return nil, err
 		}
 		if r < burn {
 			continue
 		}
-		g := append(graph.Values(f.grads[0]), graph.Values(f.grads[1])...)
+		g := append(grad["q.mu"], grad["q.logsd"]...)
 		for j, v := range g {
-			v = -v // the ELBO gradient
 			sum[j] += v
 			sumsq[j] += v * v
 			e := v - p.exact[j]

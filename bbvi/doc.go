@@ -1,6 +1,18 @@
-// Package bbvi is black-box variational inference: a model written as a graph
-// (package graph), a variational family, a gradient estimator, and a fit loop
-// that returns the fitted approximate posterior.
+// Package bbvi is the inference core of black-box variational inference: a
+// model written as a graph (package graph), a variational family, a gradient
+// estimator, and a stochastic-optimization loop (SVI) that returns the fitted
+// approximate posterior. Nothing here is specific to one model: ready-made
+// models live in bbvi/models, the Gaussian mixture with EM in bbvi/mixture,
+// and the gradient-variance study in bbvi/study.
+//
+// # Extending it
+//
+// A new variational family is one type implementing Family (its Build states
+// its parameters and its base noise through Approx), registered with
+// RegisterFamily; a new gradient estimator implements Estimator and is
+// registered with RegisterEstimator; a new control variate implements
+// ControlVariate; a new convergence rule implements Converger. None needs a
+// change anywhere else.
 //
 // # The objective
 //
@@ -43,17 +55,8 @@
 // signal is only its own term log p(x_i, z_i | β) - log q(z_i): Rao-Blackwellized,
 // as Pyro's TraceGraph_ELBO. BernoulliFamily and CategoricalFamily are mean-field
 // discrete families with logits; FitMixed mixes pathwise gradients for continuous
-// latents with score-function gradients for discrete ones. RunVarianceStudy
+// latents with score-function gradients for discrete ones. Package bbvi/study
 // measures the variance of every estimator against an exact gradient.
-//
-// # The Gaussian mixture and EM
-//
-// GaussianMixture is fitted three ways: FitEM, expectation–maximization, the
-// special case of variational inference where q(z) is the exact posterior
-// p(z | x, θ) and θ a point estimate (its log-likelihood never decreases);
-// FitMarginal, BBVI over the global parameters with the assignments summed out;
-// and FitScore, BBVI with discrete assignments and Rao-Blackwellized score
-// gradients.
 //
 // # Minibatches
 //
@@ -65,15 +68,19 @@
 //
 // # The fit loop
 //
-// The graph and its machine are built once; each step draws noise (and a batch)
-// from the caller's *rand.Rand, runs the graph and takes one optimizer step
-// (Adam by default). Every EvalEvery steps the ELBO is estimated with EvalDraws
-// draws; the fit has converged when the mean or median relative ELBO change over
-// a window falls below Tol (Stan's rule). The reported parameters are then the
+// NewSVI builds the graph and its machine once; each SVI.Step draws noise (and
+// a batch) from the caller's *rand.Rand, runs the graph and takes one optimizer
+// step (Adam by default). Every EvalEvery steps the ELBO is estimated with
+// EvalDraws draws, with its Monte Carlo standard error, and the Converger is
+// asked (by default RelativeTolerance: the mean or median relative ELBO change
+// over a window below Tol, Stan's rule). The reported parameters are then the
 // average of the iterates over a further averaging phase (Polyak & Juditsky
 // 1992), which removes the optimizer's jitter: the answer is accurate rather than
-// a noisy last iterate. A NaN or Inf stops the fit with a *NonFiniteError that
-// names the step; the posterior keeps the last finite parameters.
+// a noisy last iterate. The fit ends with a Status and its reason: Converged,
+// StepLimit, NonFinite (a NaN or Inf, reported as a *NonFiniteError that names
+// the step; the posterior keeps the last finite parameters) or Stopped. A
+// running fit can be saved (SVI.State) and resumed exactly (SVI.Restore). Fit
+// does all of this in one call.
 //
 // # The posterior
 //

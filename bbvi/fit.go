@@ -222,3 +222,11 @@ func NewOptimizer(name string, lr float64) (graph.Optimizer, error) {
 	}
 	return graph.NewOptimizer(name, lr)
 }
+
+// orDefault returns v, or d when v is 0.
+func orDefault(v, d float64) float64 {
+	if v == 0 {
+		return d
+	}
+	return v
+}

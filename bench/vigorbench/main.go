@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/bbvi/models"
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
 	"github.com/vigor-ml/vigor/vae"
@@ -102,7 +103,7 @@ func benchBBVI(args []string) error {
 	for j := range feats {
 		feats[j] = fmt.Sprintf("x%d", j)
 	}
-	model := &bbvi.LogisticRegression{Features: feats, Intercept: true}
+	model := &models.LogisticRegression{Features: feats, Intercept: true}
 	data, err := model.Data(X, y)
 	if err != nil {
 		return err

@@ -112,7 +112,7 @@
 //
 // With --model gmm, fit reads the --columns of the CSV file (default: every
 // column) as N points in D dimensions and fits a mixture of K Gaussians with
-// diagonal covariances (bbvi.GaussianMixture),
+// diagonal covariances (mixture.GaussianMixture),
 //
 //	x_i | z_i = k ~ Normal(μ_k, diag(σ_k²)),   z_i ~ Categorical(w),
 //	(μ_kd - x̄_d)/s_d ~ Normal(0, 10²),   σ_kd/s_d ~ HalfNormal(5),   w ~ Dirichlet(1, ..., 1),
@@ -123,7 +123,7 @@
 //	               reparameterization gradients; the weights live on the simplex
 //	               through a stick-breaking bijector
 //	bbvi           BBVI with the discrete assignments kept, score-function gradients
-//	               Rao-Blackwellized over the assignments (bbvi.GaussianMixture.FitScore)
+//	               Rao-Blackwellized over the assignments (mixture.GaussianMixture.FitScore)
 //	em             maximum likelihood by expectation-maximization (the priors are not used)
 //
 // --k (required) is the number of components, 1 ≤ K ≤ N. The BBVI flags
@@ -168,7 +168,7 @@
 //	                     [--seed K] [--exact-draws N] [--quiet]
 //
 // Variance compares the ELBO gradient estimators empirically (see
-// bbvi.VarianceStudy and bbvi.RunVarianceStudy): the pathwise
+// study.VarianceStudy and study.RunVarianceStudy): the pathwise
 // (reparameterization) estimator, the score-function estimator, and the score
 // function with a decaying-average baseline, a leave-one-out baseline and the
 // optimal control variate. Two Bayesian logistic regressions with a mean-field

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/bbvi/models"
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
 )
@@ -292,11 +293,11 @@ func loadProblem(o *fitOptions) (*problem, error) {
 	p := &problem{features: features, n: len(y)}
 	switch o.model {
 	case "linear":
-		m := &bbvi.LinearRegression{Features: features, Intercept: !o.noIntercept, PriorScale: o.priorScale, NoiseSD: o.noiseSD}
+		m := &models.LinearRegression{Features: features, Intercept: !o.noIntercept, PriorScale: o.priorScale, NoiseSD: o.noiseSD}
 		p.model = m
 		p.data, err = m.Data(X, y)
 	case "logistic":
-		m := &bbvi.LogisticRegression{Features: features, Intercept: !o.noIntercept, PriorScale: o.priorScale}
+		m := &models.LogisticRegression{Features: features, Intercept: !o.noIntercept, PriorScale: o.priorScale}
 		p.model = m
 		p.data, err = m.Data(X, y)
 	}

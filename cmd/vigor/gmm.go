@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/bbvi/mixture"
 	"github.com/vigor-ml/vigor/datasets"
 )
 
@@ -185,7 +186,7 @@ func gmmData(o *fitOptions) (x [][]float64, columns []string, err error) {
 }
 
 // fitGMMMethod runs the fit of the chosen method.
-func fitGMMMethod(method string, m bbvi.GaussianMixture, x [][]float64, set *bbvi.Settings, em *bbvi.EMSettings, rng *rand.Rand) (*bbvi.MixtureFit, error) {
+func fitGMMMethod(method string, m mixture.GaussianMixture, x [][]float64, set *bbvi.Settings, em *mixture.EMSettings, rng *rand.Rand) (*mixture.Result, error) {
 	switch method {
 	case "em":
 		return m.FitEM(x, em, rng)
@@ -213,7 +214,7 @@ func runGMM(o *fitOptions, e *env) int {
 	if err != nil {
 		return fitFail(e, err)
 	}
-	em := &bbvi.EMSettings{}
+	em := &mixture.EMSettings{}
 	if g.stepsSet {
 		em.MaxIter = o.steps
 	}
@@ -227,12 +228,12 @@ func runGMM(o *fitOptions, e *env) int {
 	}
 	rng := rand.New(rand.NewPCG(o.seed, o.seed^fitStream))
 	start := time.Now()
-	fit, err := fitGMMMethod(g.method, bbvi.GaussianMixture{K: g.k}, x, set, em, rng)
+	fit, err := fitGMMMethod(g.method, mixture.GaussianMixture{K: g.k}, x, set, em, rng)
 	seconds := time.Since(start).Seconds()
 	if bar != nil {
 		bar.finish()
 	}
-	if errors.Is(err, bbvi.ErrMixtureInput) {
+	if errors.Is(err, mixture.ErrInput) {
 		err = badf("%s: %v", o.data, err)
 	}
 	if err != nil {
@@ -264,7 +265,7 @@ func runGMM(o *fitOptions, e *env) int {
 	return 0
 }
 
-func gmmReportOf(o *fitOptions, fit *bbvi.MixtureFit, columns []string, n int, seconds float64, optSettings string, em *bbvi.EMSettings) *gmmReport {
+func gmmReportOf(o *fitOptions, fit *mixture.Result, columns []string, n int, seconds float64, optSettings string, em *mixture.EMSettings) *gmmReport {
 	g := o.gmm
 	rep := &gmmReport{
 		Model:         "gmm",
@@ -326,7 +327,7 @@ func gmmReportOf(o *fitOptions, fit *bbvi.MixtureFit, columns []string, n int, s
 
 // gmmSummary is the one line printed on stderr after a gmm fit, such as
 // "fit: bbvi-marginal, 1600 steps, converged, ELBO -1578.6, log-likelihood -1500.8, 6.0 s".
-func gmmSummary(fit *bbvi.MixtureFit, seconds float64) string {
+func gmmSummary(fit *mixture.Result, seconds float64) string {
 	status := "converged"
 	if !fit.Converged {
 		status = "not converged (reached the limit)"

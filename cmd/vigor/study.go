@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/bbvi/study"
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/internal/plot"
 )
@@ -36,7 +36,7 @@ Use "vigor study variance -h" for its flags.
 const studyVarianceHead = `usage: vigor study variance [--out DIR] [--reps N] [--draws 1,2,4,...] [--problems toy,logistic10]
                             [--estimators pathwise,score,...] [--seed K] [--exact-draws N] [--quiet]
 
-Variance runs the gradient-variance study (see "go doc github.com/vigor-ml/vigor/bbvi.VarianceStudy")
+Variance runs the gradient-variance study (see "go doc github.com/vigor-ml/vigor/study.VarianceStudy")
 and writes, atomically, into the directory --out:
 
   variance.csv   one row per problem, estimator, S and gradient component (and a
@@ -72,7 +72,7 @@ func runStudy(args []string, e *env) int {
 type studyOptions struct {
 	out   string
 	quiet bool
-	cfg   bbvi.VarianceStudy
+	cfg   study.VarianceStudy
 }
 
 func parseStudyVariance(args []string, e *env) (*studyOptions, error) {
@@ -98,7 +98,7 @@ func parseStudyVariance(args []string, e *env) (*studyOptions, error) {
 	case *exact < 2:
 		return nil, badf("--exact-draws %d must be at least 2", *exact)
 	}
-	o.cfg = bbvi.VarianceStudy{Reps: *reps, Burn: *burn, Seed: *seed, ExactDraws: *exact}
+	o.cfg = study.VarianceStudy{Reps: *reps, Burn: *burn, Seed: *seed, ExactDraws: *exact}
 	if *burn == 0 {
 		o.cfg.Burn = -1 // bbvi reads 0 as "the default"
 	}
@@ -162,7 +162,7 @@ func runStudyVariance(args []string, e *env) int {
 		done++
 		bar.update(done, cells, time.Since(start))
 	}
-	rows, err := bbvi.RunVarianceStudy(&o.cfg)
+	rows, err := study.RunVarianceStudy(&o.cfg)
 	bar.finish()
 	if err != nil {
 		return cmdFail(e, name, err)
@@ -186,7 +186,7 @@ func runStudyVariance(args []string, e *env) int {
 }
 
 // writeVarianceCSV writes the study's rows with a header, full precision.
-func writeVarianceCSV(w io.Writer, rows []bbvi.VarianceRow) error {
+func writeVarianceCSV(w io.Writer, rows []study.VarianceRow) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"problem", "estimator", "draws", "param", "exact", "exact_se", "mean", "variance", "error", "se", "mse"}); err != nil {
 		return err
@@ -206,7 +206,7 @@ func writeVarianceCSV(w io.Writer, rows []bbvi.VarianceRow) error {
 // varianceImage draws one log-log panel per problem, side by side: the total
 // variance against S, one line per estimator (in the same colour in every
 // panel).
-func varianceImage(rows []bbvi.VarianceRow, problems, estimators []string) (image.Image, error) {
+func varianceImage(rows []study.VarianceRow, problems, estimators []string) (image.Image, error) {
 	var panels []*image.RGBA
 	for _, p := range problems {
 		c := &plot.LineChart{

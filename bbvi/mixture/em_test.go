@@ -1,4 +1,4 @@
-package bbvi
+package mixture
 
 import (
 	"errors"
@@ -91,7 +91,7 @@ func TestFitEMMonotone(t *testing.T) {
 					}
 				}
 			}
-			if ll, _ := MixtureLogLik(c.x, f.Means, f.Scales, f.Weights); math.Abs(ll-f.LogLik) > 1e-9*math.Abs(ll) {
+			if ll, _ := LogLik(c.x, f.Means, f.Scales, f.Weights); math.Abs(ll-f.LogLik) > 1e-9*math.Abs(ll) {
 				t.Errorf("%s: LogLik %v, recomputed %v", c.name, f.LogLik, ll)
 			}
 		}
@@ -139,8 +139,8 @@ func TestFitEMSettings(t *testing.T) {
 		}
 	}
 	for _, bad := range []*EMSettings{{MaxIter: -1}, {Tol: math.NaN()}, {MinScale: -1}, {MinScale: math.Inf(1)}} {
-		if _, err := m.FitEM(p.x, bad, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, ErrMixtureInput) {
-			t.Errorf("settings %+v: error %v, want ErrMixtureInput", *bad, err)
+		if _, err := m.FitEM(p.x, bad, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, ErrInput) {
+			t.Errorf("settings %+v: error %v, want ErrInput", *bad, err)
 		}
 	}
 	if _, err := m.FitEM(p.x, nil, nil); err == nil {

@@ -1,10 +1,12 @@
-package bbvi
+package mixture
 
 import (
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/vigor-ml/vigor/bbvi"
 )
 
 // EMSettings configure FitEM. The zero value (or a nil *EMSettings) gives the
@@ -83,8 +85,8 @@ func (s *EMSettings) withDefaults() (EMSettings, error) {
 // after MaxIter iterations. The result has Method "em", Trace holding the
 // log-likelihood after each iteration, Resp the responsibilities at the final
 // parameters, and no Posterior. Bad input returns an error wrapping
-// ErrMixtureInput.
-func (m GaussianMixture) FitEM(x [][]float64, set *EMSettings, rng *rand.Rand) (*MixtureFit, error) {
+// ErrInput.
+func (m GaussianMixture) FitEM(x [][]float64, set *EMSettings, rng *rand.Rand) (*Result, error) {
 	if rng == nil {
 		return nil, errors.New("bbvi: gaussian mixture: nil *rand.Rand (randomness must be explicit)")
 	}
@@ -100,8 +102,8 @@ func (m GaussianMixture) FitEM(x [][]float64, set *EMSettings, rng *rand.Rand) (
 	floor := s.MinScale * s.MinScale
 	means, scales, weights := hardInit(md.std, KMeansPP(md.std, k, rng), s.MinScale)
 
-	ll, resp := MixtureLogLik(md.std, means, scales, weights)
-	fit := &MixtureFit{Method: "em", K: k, D: d}
+	ll, resp := LogLik(md.std, means, scales, weights)
+	fit := &Result{Method: "em", K: k, D: d}
 	offset := float64(n) * md.logSDSum // ℓ(x) = ℓ(standardized x) - N Σ_d log s_d
 	for it := 1; it <= s.MaxIter; it++ {
 		// M-step.
@@ -136,9 +138,9 @@ func (m GaussianMixture) FitEM(x [][]float64, set *EMSettings, rng *rand.Rand) (
 		}
 		// E-step (and the log-likelihood at the new parameters).
 		var next float64
-		next, resp = MixtureLogLik(md.std, means, scales, weights)
+		next, resp = LogLik(md.std, means, scales, weights)
 		if math.IsNaN(next) || math.IsInf(next, 0) {
-			return nil, &NonFiniteError{Step: it, What: "EM log-likelihood"}
+			return nil, &bbvi.NonFiniteError{Step: it, What: "EM log-likelihood"}
 		}
 		fit.Trace = append(fit.Trace, next-offset)
 		fit.Iterations = it

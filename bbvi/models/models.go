@@ -1,9 +1,10 @@
-package bbvi
+package models
 
 import (
 	"fmt"
 	"math"
 
+	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/graph"
 )
 
@@ -44,7 +45,7 @@ func coefLabels(features []string, intercept bool) []string {
 	return append(out, features...)
 }
 
-func regData(X, y []float64, features []string, reserved ...string) (Data, error) {
+func regData(X, y []float64, features []string, reserved ...string) (bbvi.Data, error) {
 	d := len(features)
 	if d == 0 {
 		return nil, fmt.Errorf("bbvi: regression needs at least one feature")
@@ -62,7 +63,7 @@ func regData(X, y []float64, features []string, reserved ...string) (Data, error
 	if len(X) != len(y)*d {
 		return nil, fmt.Errorf("bbvi: X has %d values, want %d rows × %d features", len(X), len(y), d)
 	}
-	return Data{{Name: "X", Cols: d, Values: X}, {Name: "y", Values: y}}, nil
+	return bbvi.Data{{Name: "X", Cols: d, Values: X}, {Name: "y", Values: y}}, nil
 }
 
 // linearPredictor returns a + X·βᵀ with shape (B, S).
@@ -86,17 +87,17 @@ func orDefault(v, d float64) float64 {
 }
 
 // Latents implements Model.
-func (m *LinearRegression) Latents() []Latent {
+func (m *LinearRegression) Latents() []bbvi.Latent {
 	labels := coefLabels(m.Features, m.Intercept)
-	ls := []Latent{{Name: "beta", Size: len(labels), Labels: labels}}
+	ls := []bbvi.Latent{{Name: "beta", Size: len(labels), Labels: labels}}
 	if m.NoiseSD == 0 {
-		ls = append(ls, Latent{Name: "sigma", Support: Positive()})
+		ls = append(ls, bbvi.Latent{Name: "sigma", Support: bbvi.Positive()})
 	}
 	return ls
 }
 
 // LogPrior implements Model.
-func (m *LinearRegression) LogPrior(b *graph.Builder, z Vars) *graph.Node {
+func (m *LinearRegression) LogPrior(b *graph.Builder, z bbvi.Vars) *graph.Node {
 	s := orDefault(m.PriorScale, 10)
 	lp := b.Sum(b.NormalLogProb(z["beta"], b.Scalar(0), b.Scalar(s)), 1)
 	if m.NoiseSD == 0 {
@@ -106,7 +107,7 @@ func (m *LinearRegression) LogPrior(b *graph.Builder, z Vars) *graph.Node {
 }
 
 // LogLikelihood implements Model.
-func (m *LinearRegression) LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
+func (m *LinearRegression) LogLikelihood(b *graph.Builder, z bbvi.Vars, x bbvi.Vars) *graph.Node {
 	d := len(m.Features)
 	eta := linearPredictor(b, z["beta"], x["X"], d, m.Intercept)
 	y := x["y"]
@@ -121,7 +122,7 @@ func (m *LinearRegression) LogLikelihood(b *graph.Builder, z Vars, x Vars) *grap
 }
 
 // Data packs a design matrix X (N×D, row-major) and targets y (N) for the model.
-func (m *LinearRegression) Data(X, y []float64) (Data, error) {
+func (m *LinearRegression) Data(X, y []float64) (bbvi.Data, error) {
 	if m.NoiseSD < 0 || math.IsNaN(m.NoiseSD) {
 		return nil, fmt.Errorf("bbvi: noise sd %g must be positive (or 0 to learn it)", m.NoiseSD)
 	}
@@ -136,18 +137,18 @@ func (m *LinearRegression) Data(X, y []float64) (Data, error) {
 }
 
 // Latents implements Model.
-func (m *LogisticRegression) Latents() []Latent {
+func (m *LogisticRegression) Latents() []bbvi.Latent {
 	labels := coefLabels(m.Features, m.Intercept)
-	return []Latent{{Name: "beta", Size: len(labels), Labels: labels}}
+	return []bbvi.Latent{{Name: "beta", Size: len(labels), Labels: labels}}
 }
 
 // LogPrior implements Model.
-func (m *LogisticRegression) LogPrior(b *graph.Builder, z Vars) *graph.Node {
+func (m *LogisticRegression) LogPrior(b *graph.Builder, z bbvi.Vars) *graph.Node {
 	return b.Sum(b.NormalLogProb(z["beta"], b.Scalar(0), b.Scalar(orDefault(m.PriorScale, 10))), 1)
 }
 
 // LogLikelihood implements Model.
-func (m *LogisticRegression) LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
+func (m *LogisticRegression) LogLikelihood(b *graph.Builder, z bbvi.Vars, x bbvi.Vars) *graph.Node {
 	eta := linearPredictor(b, z["beta"], x["X"], len(m.Features), m.Intercept)
 	y := x["y"]
 	y = b.Reshape(y, y.Shape()[0], 1)
@@ -156,7 +157,7 @@ func (m *LogisticRegression) LogLikelihood(b *graph.Builder, z Vars, x Vars) *gr
 
 // Data packs a design matrix X (N×D, row-major) and 0/1 targets y (N). It
 // returns an error naming the first row whose target is not 0 or 1.
-func (m *LogisticRegression) Data(X, y []float64) (Data, error) {
+func (m *LogisticRegression) Data(X, y []float64) (bbvi.Data, error) {
 	for i, v := range y {
 		if v != 0 && v != 1 {
 			return nil, fmt.Errorf("bbvi: logistic target in row %d is %g, want 0 or 1", i, v)

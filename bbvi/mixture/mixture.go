@@ -1,4 +1,4 @@
-package bbvi
+package mixture
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/graph"
 )
 
@@ -43,9 +44,9 @@ type GaussianMixture struct {
 	WeightConcentration float64
 }
 
-// MixtureFit is a fitted Gaussian mixture, in the data's own units, whatever
+// Result is a fitted Gaussian mixture, in the data's own units, whatever
 // the method.
-type MixtureFit struct {
+type Result struct {
 	Method  string      // "em", "bbvi-marginal" or "bbvi"
 	K, D    int         // number of components, dimension
 	Means   [][]float64 // K×D component means (posterior means for BBVI)
@@ -66,16 +67,27 @@ type MixtureFit struct {
 	// Posterior is, for BBVI, the fitted posterior over the global parameters;
 	// nil for EM. Its latents are the fit's own: they are in standardized units
 	// and in the fit's component order, which SortComponents does not change.
-	Posterior *Posterior
+	Posterior *bbvi.Posterior
 }
 
-// ErrMixtureInput is the sentinel wrapped by the errors of the mixture fits for
+// ErrInput is the sentinel wrapped by the errors of the mixture fits for
 // bad input: K out of range, empty, ragged or non-finite data, a constant
 // column, bad settings. Match it with errors.Is.
-var ErrMixtureInput = errors.New("bad mixture input")
+var ErrInput = errors.New("bad mixture input")
+
+// halfLog2Pi is log(2π)/2.
+var halfLog2Pi = 0.5 * math.Log(2*math.Pi)
+
+// orDefault returns v, or d when v is 0.
+func orDefault(v, d float64) float64 {
+	if v == 0 {
+		return d
+	}
+	return v
+}
 
 func mixtureErrorf(format string, args ...any) error {
-	return fmt.Errorf("bbvi: gaussian mixture: %w: %s", ErrMixtureInput, fmt.Sprintf(format, args...))
+	return fmt.Errorf("bbvi: gaussian mixture: %w: %s", ErrInput, fmt.Sprintf(format, args...))
 }
 
 // mixtureData is the validated data of a mixture fit, with its standardization.
@@ -266,7 +278,7 @@ func KMeansPP(x [][]float64, k int, rng *rand.Rand) [][]float64 {
 	return centres
 }
 
-// MixtureLogLik returns the observed-data log-likelihood of a diagonal Gaussian
+// LogLik returns the observed-data log-likelihood of a diagonal Gaussian
 // mixture,
 //
 //	ll = Σ_i log Σ_k w_k Π_d N(x_id; μ_kd, σ_kd²),
@@ -277,15 +289,15 @@ func KMeansPP(x [][]float64, k int, rng *rand.Rand) [][]float64 {
 //
 // It panics (programmer error) if the shapes disagree: means and scales K×D,
 // weights K, every row of x D values.
-func MixtureLogLik(x [][]float64, means, scales [][]float64, weights []float64) (ll float64, resp [][]float64) {
+func LogLik(x [][]float64, means, scales [][]float64, weights []float64) (ll float64, resp [][]float64) {
 	k := len(weights)
 	if len(means) != k || len(scales) != k || k == 0 {
-		panic(fmt.Sprintf("bbvi: MixtureLogLik: %d means, %d scales, %d weights", len(means), len(scales), k))
+		panic(fmt.Sprintf("bbvi: LogLik: %d means, %d scales, %d weights", len(means), len(scales), k))
 	}
 	d := len(means[0])
 	for c := 0; c < k; c++ {
 		if len(means[c]) != d || len(scales[c]) != d {
-			panic(fmt.Sprintf("bbvi: MixtureLogLik: component %d has %d means and %d scales, want %d", c, len(means[c]), len(scales[c]), d))
+			panic(fmt.Sprintf("bbvi: LogLik: component %d has %d means and %d scales, want %d", c, len(means[c]), len(scales[c]), d))
 		}
 	}
 	// Per-component constant: log w_k - Σ_d log σ_kd - D/2 log 2π.
@@ -300,7 +312,7 @@ func MixtureLogLik(x [][]float64, means, scales [][]float64, weights []float64) 
 	flat := make([]float64, len(x)*k)
 	for i, row := range x {
 		if len(row) != d {
-			panic(fmt.Sprintf("bbvi: MixtureLogLik: row %d has %d values, want %d", i, len(row), d))
+			panic(fmt.Sprintf("bbvi: LogLik: row %d has %d values, want %d", i, len(row), d))
 		}
 		r := flat[i*k : (i+1)*k]
 		mx := math.Inf(-1)
@@ -331,8 +343,8 @@ func MixtureLogLik(x [][]float64, means, scales [][]float64, weights []float64) 
 // by Means[k][0], ties broken by Means[k][1], and so on. It permutes Means,
 // Scales, Weights and the columns of Resp consistently, so that the fit
 // describes the same mixture; it removes the label-switching ambiguity when
-// fits are compared. Posterior is not changed (see MixtureFit).
-func (f *MixtureFit) SortComponents() {
+// fits are compared. Posterior is not changed (see Result).
+func (f *Result) SortComponents() {
 	k := len(f.Means)
 	perm := make([]int, k)
 	for i := range perm {
@@ -399,7 +411,7 @@ func (m GaussianMixture) model(md *mixtureData) (*mixtureModel, error) {
 }
 
 // Latents implements Model.
-func (mm *mixtureModel) Latents() []Latent {
+func (mm *mixtureModel) Latents() []bbvi.Latent {
 	kd := mm.k * mm.d
 	mu := make([]string, kd)
 	sig := make([]string, kd)
@@ -409,12 +421,12 @@ func (mm *mixtureModel) Latents() []Latent {
 			sig[c*mm.d+j] = fmt.Sprintf("%s[%d,%d]", mixScales, c, j)
 		}
 	}
-	ls := []Latent{
+	ls := []bbvi.Latent{
 		{Name: mixMeans, Size: kd, Labels: mu},
-		{Name: mixScales, Size: kd, Support: Positive(), Labels: sig},
+		{Name: mixScales, Size: kd, Support: bbvi.Positive(), Labels: sig},
 	}
 	if mm.k > 1 {
-		ls = append(ls, Latent{Name: mixWeights, Size: mm.k - 1})
+		ls = append(ls, bbvi.Latent{Name: mixWeights, Size: mm.k - 1})
 	}
 	return ls
 }
@@ -422,7 +434,7 @@ func (mm *mixtureModel) Latents() []Latent {
 // logWeights returns the log weights, shape (S, K), and the log-density of the
 // weights' prior including the stick-breaking Jacobian, shape (S); for K = 1
 // both are nil.
-func (mm *mixtureModel) logWeights(b *graph.Builder, z Vars) (logw, logPrior *graph.Node) {
+func (mm *mixtureModel) logWeights(b *graph.Builder, z bbvi.Vars) (logw, logPrior *graph.Node) {
 	if mm.k == 1 {
 		return nil, nil
 	}
@@ -441,7 +453,7 @@ func (mm *mixtureModel) logWeights(b *graph.Builder, z Vars) (logw, logPrior *gr
 }
 
 // LogPrior implements Model.
-func (mm *mixtureModel) LogPrior(b *graph.Builder, z Vars) *graph.Node {
+func (mm *mixtureModel) LogPrior(b *graph.Builder, z bbvi.Vars) *graph.Node {
 	lp := b.Add(
 		b.Sum(b.NormalLogProb(z[mixMeans], b.Scalar(0), b.Scalar(mm.meanScale)), 1),
 		b.Sum(b.HalfNormalLogProb(z[mixScales], b.Scalar(mm.scaleScale)), 1),
@@ -460,7 +472,7 @@ func (mm *mixtureModel) LogPrior(b *graph.Builder, z Vars) *graph.Node {
 //
 // the per-component constant entering through the outer product of a column
 // of ones with it (a broadcast whose gradient is a matrix product too).
-func (mm *mixtureModel) componentLogProbs(b *graph.Builder, z Vars, x *graph.Node) *graph.Node {
+func (mm *mixtureModel) componentLogProbs(b *graph.Builder, z bbvi.Vars, x *graph.Node) *graph.Node {
 	mu, sig := z[mixMeans], z[mixScales]
 	if x == nil || mu == nil || sig == nil {
 		b.Failf("bbvi: gaussian mixture: missing latents or data")
@@ -497,7 +509,7 @@ func onesN(n int) []float64 {
 // LogLikelihood implements Model: Σ_i log Σ_k w_k N(x_i; μ_k, σ_k²), shape (S),
 // for the data in their own units (the standardization's Jacobian, -Σ_d log s_d
 // per row, is included).
-func (mm *mixtureModel) LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
+func (mm *mixtureModel) LogLikelihood(b *graph.Builder, z bbvi.Vars, x bbvi.Vars) *graph.Node {
 	xs := x["x"]
 	lp := mm.componentLogProbs(b, z, xs)
 	if lp == nil {
@@ -537,10 +549,10 @@ const mixtureWeightDraws = 4000
 
 // summarize turns a fitted posterior whose latents are laid out as those of
 // mixtureModel (mixMeans, mixScales, then mixWeights for K > 1) into a
-// MixtureFit in the data's units: posterior means of the means and sds
+// Result in the data's units: posterior means of the means and sds
 // (exact, and by quadrature), of the weights by Monte Carlo over
 // mixtureWeightDraws draws from rng; Resp and LogLik at those values.
-func (md *mixtureData) summarize(method string, post *Posterior, rng *rand.Rand) *MixtureFit {
+func (md *mixtureData) summarize(method string, post *bbvi.Posterior, rng *rand.Rand) *Result {
 	k, d := md.k, md.d
 	kd := k * d
 	pm := post.Mean()
@@ -567,10 +579,10 @@ func (md *mixtureData) summarize(method string, post *Posterior, rng *rand.Rand)
 			weights[c] /= mixtureWeightDraws
 		}
 	}
-	fit := &MixtureFit{Method: method, K: k, D: d, Weights: weights, Posterior: post,
-		Iterations: post.Steps, Converged: post.Status == Converged}
+	fit := &Result{Method: method, K: k, D: d, Weights: weights, Posterior: post,
+		Iterations: post.Steps, Converged: post.Status == bbvi.Converged}
 	fit.Means, fit.Scales = md.unstandardize(means, scales)
-	fit.LogLik, fit.Resp = MixtureLogLik(md.x, fit.Means, fit.Scales, fit.Weights)
+	fit.LogLik, fit.Resp = LogLik(md.x, fit.Means, fit.Scales, fit.Weights)
 	for _, p := range post.Trace {
 		fit.Trace = append(fit.Trace, p.ELBO)
 	}
@@ -605,8 +617,8 @@ func (md *mixtureData) summarize(method string, post *Posterior, rng *rand.Rand)
 // Carlo error ≈ 1.6% of its posterior sd); Resp and LogLik are evaluated at
 // those means; Trace holds the ELBO evaluations. As with Fit, a NaN or Inf
 // returns the fit at the last finite parameters together with a
-// *NonFiniteError; bad input returns an error wrapping ErrMixtureInput.
-func (m GaussianMixture) FitMarginal(x [][]float64, set *Settings, rng *rand.Rand) (*MixtureFit, error) {
+// *NonFiniteError; bad input returns an error wrapping ErrInput.
+func (m GaussianMixture) FitMarginal(x [][]float64, set *bbvi.Settings, rng *rand.Rand) (*Result, error) {
 	if rng == nil {
 		return nil, errors.New("bbvi: gaussian mixture: nil *rand.Rand (randomness must be explicit)")
 	}
@@ -618,7 +630,7 @@ func (m GaussianMixture) FitMarginal(x [][]float64, set *Settings, rng *rand.Ran
 	if err != nil {
 		return nil, err
 	}
-	var s Settings
+	var s bbvi.Settings
 	if set != nil {
 		s = *set
 	}
@@ -626,7 +638,7 @@ func (m GaussianMixture) FitMarginal(x [][]float64, set *Settings, rng *rand.Ran
 		s.InitMean = mm.initMean(md, rng)
 	}
 	if s.Family == nil {
-		s.Family = MeanField{}
+		s.Family = bbvi.MeanField{}
 	}
 	if s.InitSD == 0 {
 		s.InitSD = mixtureInitSD
@@ -635,7 +647,7 @@ func (m GaussianMixture) FitMarginal(x [][]float64, set *Settings, rng *rand.Ran
 	for _, row := range md.std {
 		flat = append(flat, row...)
 	}
-	post, err := Fit(mm, Data{{Name: "x", Cols: md.d, Values: flat}}, &s, rng)
+	post, err := bbvi.Fit(mm, bbvi.Data{{Name: "x", Cols: md.d, Values: flat}}, &s, rng)
 	if post == nil {
 		return nil, err
 	}

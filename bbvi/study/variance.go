@@ -1,4 +1,4 @@
-package bbvi
+package study
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/bbvi/models"
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
 	"gonum.org/v1/gonum/integrate/quad"
@@ -60,7 +62,9 @@ type VarianceStudy struct {
 	ExactDraws int
 	// Problems selects problems by name; nil means both, "toy" and "logistic10".
 	Problems []string
-	// Estimators selects estimators by name; nil means all five.
+	// Estimators selects estimators by name (any name bbvi.EstimatorByName
+	// knows); nil means the five of the study: pathwise, score, score-decay,
+	// score-loo and score-optimal.
 	Estimators []string
 	// Progress, if not nil, is called after each cell.
 	Progress func(problem, estimator string, draws int)
@@ -101,28 +105,33 @@ var (
 	studyEstimators = []string{"pathwise", "score", "score-decay", "score-loo", "score-optimal"}
 )
 
-func studyEstimator(name string) (Estimator, error) {
-	switch name {
-	case "pathwise":
-		return Reparam{}, nil
-	case "score":
-		return ScoreFunction{}, nil
-	case "score-decay":
-		return ScoreFunction{Control: DecayingBaseline{Decay: studyDecay}}, nil
-	case "score-loo":
-		return ScoreFunction{Control: LeaveOneOut{}}, nil
-	case "score-optimal":
-		return ScoreFunction{Control: Optimal{Decay: studyDecay}}, nil
+// studyEstimator returns the estimator registered in bbvi under name (see
+// bbvi.EstimatorByName; the study accepts any of them), with the study's long
+// memory for the stateful control variates, whose state would otherwise be
+// tuned for moving parameters.
+func studyEstimator(name string) (bbvi.Estimator, error) {
+	e, err := bbvi.EstimatorByName(name)
+	if err != nil {
+		return nil, fmt.Errorf("bbvi: variance study: %w", err)
 	}
-	return nil, fmt.Errorf("bbvi: variance study: unknown estimator %q (want one of %v)", name, studyEstimators)
+	if sf, ok := e.(bbvi.ScoreFunction); ok {
+		switch sf.Control.(type) {
+		case bbvi.DecayingBaseline:
+			sf.Control = bbvi.DecayingBaseline{Decay: studyDecay}
+		case bbvi.Optimal:
+			sf.Control = bbvi.Optimal{Decay: studyDecay}
+		}
+		e = sf
+	}
+	return e, nil
 }
 
 // studyProblem is one problem of the study: a logistic regression with a
 // mean-field q at fixed parameters and its exact gradient.
 type studyProblem struct {
 	name      string
-	model     *LogisticRegression
-	data      Data
+	model     *models.LogisticRegression
+	data      bbvi.Data
 	mu, omega []float64
 	exact, se []float64 // (∂μ..., ∂ω...)
 	names     []string
@@ -160,8 +169,8 @@ func ToyExactGradient(x, y, mu, omega float64, n int) (dmu, domega float64) {
 func toyProblem() *studyProblem {
 	p := &studyProblem{
 		name:  "toy",
-		model: &LogisticRegression{Features: []string{"x"}, PriorScale: 1},
-		data:  Data{{Name: "X", Cols: 1, Values: []float64{toyX}}, {Name: "y", Values: []float64{toyY}}},
+		model: &models.LogisticRegression{Features: []string{"x"}, PriorScale: 1},
+		data:  bbvi.Data{{Name: "X", Cols: 1, Values: []float64{toyX}}, {Name: "y", Values: []float64{toyY}}},
 		mu:    []float64{toyMu}, omega: []float64{toyOmega},
 		names: []string{"mu", "logsd"},
 	}
@@ -187,7 +196,7 @@ func logistic10Problem(exactDraws int, seed uint64) *studyProblem {
 	for j := range feats {
 		feats[j] = fmt.Sprintf("x%d", j+1)
 	}
-	m := &LogisticRegression{Features: feats, Intercept: true, PriorScale: l10PriorScale}
+	m := &models.LogisticRegression{Features: feats, Intercept: true, PriorScale: l10PriorScale}
 	data, _ := m.Data(X, y) // cannot fail: the shapes and targets are right by construction
 	d := l10Features + 1
 	p := &studyProblem{name: "logistic10", model: m, data: data, mu: make([]float64, d), omega: make([]float64, d)}
@@ -318,7 +327,7 @@ func RunVarianceStudy(cfg *VarianceStudy) ([]VarianceRow, error) {
 			return nil, fmt.Errorf("bbvi: variance study: %d draws (want at least 1)", s)
 		}
 	}
-	ests := make([]Estimator, len(c.Estimators))
+	ests := make([]bbvi.Estimator, len(c.Estimators))
 	for i, name := range c.Estimators {
 		e, err := studyEstimator(name)
 		if err != nil {
@@ -354,8 +363,8 @@ func RunVarianceStudy(cfg *VarianceStudy) ([]VarianceRow, error) {
 }
 
 // run computes one cell of the study.
-func (p *studyProblem) run(est Estimator, label string, draws, reps, burn int, rng *rand.Rand) ([]VarianceRow, error) {
-	v, err := NewSVI(p.model, p.data, &Settings{Estimator: est, Draws: draws, Dtype: graph.Float64}, rng)
+func (p *studyProblem) run(est bbvi.Estimator, label string, draws, reps, burn int, rng *rand.Rand) ([]VarianceRow, error) {
+	v, err := bbvi.NewSVI(p.model, p.data, &bbvi.Settings{Estimator: est, Draws: draws, Dtype: graph.Float64}, rng)
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: variance study %s/%s: %w", p.name, label, err)
 	}
@@ -407,4 +416,13 @@ func (p *studyProblem) run(est Estimator, label string, draws, reps, burn int, r
 	tot.Mean, tot.Exact, tot.Error = math.Sqrt(meanSq), math.Sqrt(exactSq), math.Sqrt(errSq)
 	tot.SE, tot.ExactSE = math.Sqrt(seSq), math.Sqrt(exactSESq)
 	return append(rows, tot), nil
+}
+
+// sigmoid is the logistic function, computed without overflow.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
 }

@@ -1,10 +1,11 @@
-package bbvi
+package mixture
 
 import (
 	"errors"
 	"math"
 	"math/rand/v2"
 
+	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/graph"
 )
 
@@ -25,16 +26,16 @@ type mixtureScoreModel struct {
 
 // Latents implements Model: the global latents of mixtureModel, then the
 // assignments (K > 1 only).
-func (m mixtureScoreModel) Latents() []Latent {
+func (m mixtureScoreModel) Latents() []bbvi.Latent {
 	ls := m.mixtureModel.Latents()
 	if m.k > 1 {
-		ls = append(ls, Latent{Name: mixAssign, Support: Categorical(m.k), Local: true})
+		ls = append(ls, bbvi.Latent{Name: mixAssign, Support: bbvi.Categorical(m.k), Local: true})
 	}
 	return ls
 }
 
 // PointLogLikelihood implements PointwiseModel, shape (S, B).
-func (m mixtureScoreModel) PointLogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
+func (m mixtureScoreModel) PointLogLikelihood(b *graph.Builder, z bbvi.Vars, x bbvi.Vars) *graph.Node {
 	xs := x["x"]
 	lp := m.componentLogProbs(b, z, xs) // (B, S, K)
 	if lp == nil {
@@ -52,7 +53,7 @@ func (m mixtureScoreModel) PointLogLikelihood(b *graph.Builder, z Vars, x Vars) 
 }
 
 // LogLikelihood implements Model: the row sum of PointLogLikelihood, shape (S).
-func (m mixtureScoreModel) LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
+func (m mixtureScoreModel) LogLikelihood(b *graph.Builder, z bbvi.Vars, x bbvi.Vars) *graph.Node {
 	return b.Sum(m.PointLogLikelihood(b, z, x), 1)
 }
 
@@ -80,7 +81,7 @@ func (m mixtureScoreModel) initLogits(md *mixtureData, init []float64) []float64
 	}
 	w := make([]float64, k)
 	graph.StickBreaking{}.Forward64(w, init[2*kd:])
-	_, resp := MixtureLogLik(md.std, means, scales, w)
+	_, resp := LogLik(md.std, means, scales, w)
 	out := make([]float64, 0, md.n*k)
 	for _, row := range resp {
 		for _, p := range row {
@@ -117,7 +118,7 @@ func (m mixtureScoreModel) initLogits(md *mixtureData, init []float64) []float64
 // those means, the ELBO trace and the Posterior over the globals (the fitted
 // q(z) probabilities are not reported: Resp is recomputed from the
 // parameters). Errors are as for FitMarginal.
-func (m GaussianMixture) FitScore(x [][]float64, set *Settings, rng *rand.Rand) (*MixtureFit, error) {
+func (m GaussianMixture) FitScore(x [][]float64, set *bbvi.Settings, rng *rand.Rand) (*Result, error) {
 	if rng == nil {
 		return nil, errors.New("bbvi: gaussian mixture: nil *rand.Rand (randomness must be explicit)")
 	}
@@ -130,7 +131,7 @@ func (m GaussianMixture) FitScore(x [][]float64, set *Settings, rng *rand.Rand) 
 		return nil, err
 	}
 	model := mixtureScoreModel{mm}
-	var s Settings
+	var s bbvi.Settings
 	if set != nil {
 		s = *set
 	}
@@ -138,13 +139,13 @@ func (m GaussianMixture) FitScore(x [][]float64, set *Settings, rng *rand.Rand) 
 		return nil, mixtureErrorf("BatchSize %d < N = %d: the assignments are local latents, so FitScore uses all the data at every step", s.BatchSize, md.n)
 	}
 	if s.Estimator == nil {
-		s.Estimator = ScoreFunction{Pathwise: true, RaoBlackwell: true, Control: LeaveOneOut{}}
+		s.Estimator = bbvi.ScoreFunction{Pathwise: true, RaoBlackwell: true, Control: bbvi.LeaveOneOut{}}
 	}
 	if s.InitMean == nil {
 		s.InitMean = mm.initMean(md, rng)
 	}
 	if s.Family == nil {
-		s.Family = MeanField{}
+		s.Family = bbvi.MeanField{}
 	}
 	if s.InitSD == 0 {
 		s.InitSD = mixtureInitSD
@@ -162,7 +163,7 @@ func (m GaussianMixture) FitScore(x [][]float64, set *Settings, rng *rand.Rand) 
 	for _, row := range md.std {
 		flat = append(flat, row...)
 	}
-	post, err := FitMixed(model, Data{{Name: "x", Cols: md.d, Values: flat}}, &s, rng)
+	post, err := bbvi.FitMixed(model, bbvi.Data{{Name: "x", Cols: md.d, Values: flat}}, &s, rng)
 	if post == nil || post.Continuous == nil {
 		return nil, err
 	}

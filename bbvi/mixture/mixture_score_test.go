@@ -1,4 +1,4 @@
-package bbvi
+package mixture
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/datasets"
 )
 
@@ -78,7 +79,7 @@ func TestFitScoreRecovers(t *testing.T) {
 // TestFitScoreSmall covers K = 1, determinism, and the errors.
 func TestFitScoreSmall(t *testing.T) {
 	x, _ := scoreClusters(3, 90)
-	set := &Settings{MaxSteps: 300, AverageSteps: 100}
+	set := &bbvi.Settings{MaxSteps: 300, AverageSteps: 100}
 	f1, err := GaussianMixture{K: 1}.FitScore(x, set, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +87,7 @@ func TestFitScoreSmall(t *testing.T) {
 	if !slices.Equal(f1.Weights, []float64{1}) || len(f1.Means) != 1 {
 		t.Errorf("K=1: weights %v, %d means", f1.Weights, len(f1.Means))
 	}
-	run := func() *MixtureFit {
+	run := func() *Result {
 		f, err := GaussianMixture{K: 3}.FitScore(x, set, rand.New(rand.NewPCG(4, 4)))
 		if err != nil {
 			t.Fatal(err)
@@ -97,10 +98,10 @@ func TestFitScoreSmall(t *testing.T) {
 	if !slices.Equal(a.Trace, b.Trace) || maxAbsDiff(a.Means, b.Means) != 0 {
 		t.Error("two fits with the same seed differ")
 	}
-	if _, err := (GaussianMixture{K: 3}).FitScore(x, &Settings{BatchSize: 10}, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, ErrMixtureInput) {
+	if _, err := (GaussianMixture{K: 3}).FitScore(x, &bbvi.Settings{BatchSize: 10}, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, ErrInput) {
 		t.Errorf("minibatch: error %v", err)
 	}
-	if _, err := (GaussianMixture{K: 0}).FitScore(x, nil, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, ErrMixtureInput) {
+	if _, err := (GaussianMixture{K: 0}).FitScore(x, nil, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, ErrInput) {
 		t.Errorf("K=0: error %v", err)
 	}
 	if _, err := (GaussianMixture{K: 2}).FitScore(x, nil, nil); err == nil {
@@ -114,8 +115,8 @@ func TestFitScoreSmall(t *testing.T) {
 // points; the start's E-step is only a speed-up).
 func TestFitScoreFromUniform(t *testing.T) {
 	x, truth := scoreClusters(3, 150)
-	opt, _ := NewOptimizer("adam", 0.05)
-	set := &Settings{Optimizer: opt, MaxSteps: 2000, InitLogits: map[string][]float64{mixAssign: make([]float64, 3*len(x))}}
+	opt, _ := bbvi.NewOptimizer("adam", 0.05)
+	set := &bbvi.Settings{Optimizer: opt, MaxSteps: 2000, InitLogits: map[string][]float64{mixAssign: make([]float64, 3*len(x))}}
 	f, err := GaussianMixture{K: 3}.FitScore(x, set, rand.New(rand.NewPCG(2, 2)))
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,13 @@
-package bbvi
+package models
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
-	"github.com/vigor-ml/vigor/graph"
-
+	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/datasets"
+	"github.com/vigor-ml/vigor/graph"
 )
 
 // benchLogistic measures one BBVI step (reparameterized ELBO, Adam) on a logistic
@@ -29,16 +29,18 @@ func benchLogistic(b *testing.B, dt graph.Dtype) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	set := (&Settings{Draws: 8, Dtype: dt}).withDefaults()
-	f, err := newFitter(m, data, set, rand.New(rand.NewPCG(2, 2)))
+	// No ELBO evaluation, no averaging and no convergence test within the b.N
+	// steps: only the steps are timed.
+	set := &bbvi.Settings{Draws: 8, Dtype: dt, MaxSteps: b.N + 1, EvalEvery: b.N + 1, Tol: -1, AverageSteps: -1}
+	v, err := bbvi.NewSVI(m, data, set, rand.New(rand.NewPCG(2, 2)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.m.Close()
+	defer v.Close()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := f.step(i + 1); err != nil {
+		if err := v.Step(); err != nil {
 			b.Fatal(err)
 		}
 	}

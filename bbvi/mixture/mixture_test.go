@@ -1,4 +1,4 @@
-package bbvi
+package mixture
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
 )
@@ -85,7 +86,7 @@ func (p *mixtureProblem) oracle() {
 		}
 		p.oWeights[c] = cnt[c] / float64(len(p.x))
 	}
-	p.oLogLik, _ = MixtureLogLik(p.x, p.oMeans, p.oScales, p.oWeights)
+	p.oLogLik, _ = LogLik(p.x, p.oMeans, p.oScales, p.oWeights)
 }
 
 // within reports the largest absolute difference between two K×D tables.
@@ -109,7 +110,7 @@ func maxDiff1(a, b []float64) float64 {
 
 // checkRecovered checks a sorted fit against the truth (within tol) and the
 // oracle estimates (within otol), and its assignments against the labels.
-func checkRecovered(t *testing.T, p *mixtureProblem, f *MixtureFit, tol, otol float64) {
+func checkRecovered(t *testing.T, p *mixtureProblem, f *Result, tol, otol float64) {
 	t.Helper()
 	if f.K != p.k || f.D != p.d || len(f.Means) != p.k || len(f.Scales) != p.k || len(f.Weights) != p.k || len(f.Resp) != len(p.x) {
 		t.Fatalf("%s: shapes K=%d D=%d, %d means, %d scales, %d weights, %d resp rows", f.Method, f.K, f.D, len(f.Means), len(f.Scales), len(f.Weights), len(f.Resp))
@@ -163,7 +164,7 @@ func checkRecovered(t *testing.T, p *mixtureProblem, f *MixtureFit, tol, otol fl
 	if wrong > len(p.x)/100 {
 		t.Errorf("%s: %d of %d points assigned to the wrong cluster", f.Method, wrong, len(p.x))
 	}
-	ll, _ := MixtureLogLik(p.x, f.Means, f.Scales, f.Weights)
+	ll, _ := LogLik(p.x, f.Means, f.Scales, f.Weights)
 	if math.Abs(ll-f.LogLik) > 1e-9*math.Abs(ll) {
 		t.Errorf("%s: LogLik %v, recomputed %v", f.Method, f.LogLik, ll)
 	}
@@ -289,7 +290,7 @@ func TestMixtureLogLik(t *testing.T) {
 		for i := range x {
 			x[i] = randVec(rng, d, 3)
 		}
-		ll, resp := MixtureLogLik(x, means, scales, weights)
+		ll, resp := LogLik(x, means, scales, weights)
 		nll, nresp := naiveLogLik(x, means, scales, weights)
 		if math.Abs(ll-nll) > 1e-12*math.Abs(nll) {
 			t.Errorf("K=%d D=%d: log-lik %.17g, naive %.17g", k, d, ll, nll)
@@ -302,14 +303,14 @@ func TestMixtureLogLik(t *testing.T) {
 	// the log-domain computation does not.
 	means := [][]float64{{0}, {1}}
 	scales := [][]float64{{0.1}, {0.1}}
-	ll, resp := MixtureLogLik([][]float64{{60}}, means, scales, []float64{0.5, 0.5})
+	ll, resp := LogLik([][]float64{{60}}, means, scales, []float64{0.5, 0.5})
 	// Component 1 dominates: ll ≈ log 0.5 + log N(60; 1, 0.01).
 	want := math.Log(0.5) - 0.5*59*59/0.01 - math.Log(0.1) - halfLog2Pi
 	if math.Abs(ll-want) > 1e-9*math.Abs(want) || !(resp[0][1] > 1-1e-12) {
 		t.Errorf("far point: ll %v (want %v), resp %v", ll, want, resp[0])
 	}
 	// A zero weight gives a zero responsibility.
-	_, resp = MixtureLogLik([][]float64{{0.5}}, means, scales, []float64{0, 1})
+	_, resp = LogLik([][]float64{{0.5}}, means, scales, []float64{0, 1})
 	if resp[0][0] != 0 || resp[0][1] != 1 {
 		t.Errorf("zero weight: resp %v", resp[0])
 	}
@@ -328,8 +329,8 @@ func TestSortComponents(t *testing.T) {
 	means := [][]float64{{3, 0}, {1, 4}, {-2, 1}, {1, -1}}
 	scales := [][]float64{{1, 1.5}, {2, 0.5}, {0.7, 0.8}, {1.1, 0.9}}
 	weights := []float64{0.1, 0.2, 0.3, 0.4}
-	ll, resp := MixtureLogLik(x, means, scales, weights)
-	f := &MixtureFit{K: 4, D: 2, Means: means, Scales: scales, Weights: weights, Resp: resp, LogLik: ll}
+	ll, resp := LogLik(x, means, scales, weights)
+	f := &Result{K: 4, D: 2, Means: means, Scales: scales, Weights: weights, Resp: resp, LogLik: ll}
 	f.SortComponents()
 	// Order by first coordinate, ties (1, -1) < (1, 4) by the second.
 	wantMeans := [][]float64{{-2, 1}, {1, -1}, {1, 4}, {3, 0}}
@@ -344,7 +345,7 @@ func TestSortComponents(t *testing.T) {
 	}
 	// The sorted fit describes the same mixture: its responsibilities are the
 	// permuted columns and recomputing gives the same numbers.
-	ll2, resp2 := MixtureLogLik(x, f.Means, f.Scales, f.Weights)
+	ll2, resp2 := LogLik(x, f.Means, f.Scales, f.Weights)
 	if math.Abs(ll2-ll) > 1e-12*math.Abs(ll) {
 		t.Errorf("log-lik after sorting %v, before %v", ll2, ll)
 	}
@@ -376,23 +377,23 @@ func TestMixtureBadInput(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, c := range cases {
-		_, errMarg := c.m.FitMarginal(c.x, &Settings{MaxSteps: 1}, rng)
-		if !errors.Is(errMarg, ErrMixtureInput) {
-			t.Errorf("%s: FitMarginal error %v, want ErrMixtureInput", c.name, errMarg)
+		_, errMarg := c.m.FitMarginal(c.x, &bbvi.Settings{MaxSteps: 1}, rng)
+		if !errors.Is(errMarg, ErrInput) {
+			t.Errorf("%s: FitMarginal error %v, want ErrInput", c.name, errMarg)
 		}
 		if c.m.MeanPriorScale != 0 || c.m.ScalePriorScale != 0 || c.m.WeightConcentration != 0 {
 			continue // EM ignores the priors
 		}
 		_, errEM := c.m.FitEM(c.x, nil, rng)
-		if !errors.Is(errEM, ErrMixtureInput) {
-			t.Errorf("%s: FitEM error %v, want ErrMixtureInput", c.name, errEM)
+		if !errors.Is(errEM, ErrInput) {
+			t.Errorf("%s: FitEM error %v, want ErrInput", c.name, errEM)
 		}
 	}
 	m := GaussianMixture{K: 2}
 	if _, err := m.FitMarginal(good, nil, nil); err == nil {
 		t.Error("FitMarginal accepted a nil rng")
 	}
-	if _, err := m.FitMarginal(good, &Settings{InitMean: []float64{1}}, rng); err == nil {
+	if _, err := m.FitMarginal(good, &bbvi.Settings{InitMean: []float64{1}}, rng); err == nil {
 		t.Error("FitMarginal accepted an InitMean of the wrong length")
 	}
 }
@@ -430,13 +431,13 @@ func TestMixtureModelGraph(t *testing.T) {
 		// build returns the log-likelihood and log-prior nodes, and the
 		// parameters in the order mu, sigma, v.
 		build := func(b *graph.Builder) (ll, lp *graph.Node, params []*graph.Node) {
-			z := Vars{mixMeans: b.Param("mu", muV, S, kd), mixScales: b.Param("sigma", sigV, S, kd)}
+			z := bbvi.Vars{mixMeans: b.Param("mu", muV, S, kd), mixScales: b.Param("sigma", sigV, S, kd)}
 			params = []*graph.Node{z[mixMeans], z[mixScales]}
 			if k > 1 {
 				z[mixWeights] = b.Param("v", vV, S, k-1)
 				params = append(params, z[mixWeights])
 			}
-			ll = mm.LogLikelihood(b, z, Vars{"x": b.Constant("x", flat, md.n, md.d)})
+			ll = mm.LogLikelihood(b, z, bbvi.Vars{"x": b.Constant("x", flat, md.n, md.d)})
 			lp = mm.LogPrior(b, z)
 			return ll, lp, params
 		}
@@ -480,7 +481,7 @@ func TestMixtureModelGraph(t *testing.T) {
 			}
 			// In the data's units: unstandardize, then the plain log-likelihood.
 			um, us := md.unstandardize(means, scales)
-			llWant, _ := MixtureLogLik(p.x, um, us, weights)
+			llWant, _ := LogLik(p.x, um, us, weights)
 			if math.Abs(gotLL[s]-llWant) > 1e-9*math.Abs(llWant) {
 				t.Errorf("K=%d draw %d: log-likelihood %.12g, want %.12g", k, s, gotLL[s], llWant)
 			}
@@ -526,8 +527,8 @@ func TestMixtureModelGraph(t *testing.T) {
 
 // mixtureTestSettings keep the BBVI tests short: the k-means++ start is close,
 // the ELBO converges in a few hundred steps, and 300 averaging steps are enough.
-func mixtureTestSettings() *Settings {
-	return &Settings{MaxSteps: 1500, AverageSteps: 300}
+func mixtureTestSettings() *bbvi.Settings {
+	return &bbvi.Settings{MaxSteps: 1500, AverageSteps: 300}
 }
 
 func TestFitMarginalRecovers(t *testing.T) {
@@ -581,7 +582,7 @@ func TestFitMarginalRecovers(t *testing.T) {
 func TestFitMarginalSmall(t *testing.T) {
 	p := threeClusters(5, 120)
 	// K = 1: the posterior means are close to the sample mean and sd.
-	f, err := GaussianMixture{K: 1}.FitMarginal(p.x, &Settings{MaxSteps: 800, AverageSteps: 200}, rand.New(rand.NewPCG(1, 1)))
+	f, err := GaussianMixture{K: 1}.FitMarginal(p.x, &bbvi.Settings{MaxSteps: 800, AverageSteps: 200}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -596,8 +597,8 @@ func TestFitMarginalSmall(t *testing.T) {
 		t.Errorf("K=1 weights %v", f.Weights)
 	}
 
-	set := func() *Settings {
-		return &Settings{MaxSteps: 300, AverageSteps: 100, Family: FullRank{}, BatchSize: 40, Dtype: graph.Float32}
+	set := func() *bbvi.Settings {
+		return &bbvi.Settings{MaxSteps: 300, AverageSteps: 100, Family: bbvi.FullRank{}, BatchSize: 40, Dtype: graph.Float32}
 	}
 	a, err := GaussianMixture{K: 3}.FitMarginal(p.x, set(), rand.New(rand.NewPCG(4, 4)))
 	if err != nil {

@@ -29,19 +29,21 @@ type Settings struct {
 	Optimizer graph.Optimizer
 	// MaxSteps bounds the number of optimizer steps. 0 means 20000.
 	MaxSteps int
-	// Converger decides when the optimization has converged, from the ELBO
-	// evaluations. nil means &RelativeTolerance{Tol: Tol, Window: Window}. A
-	// Converger keeps state: do not share one between fits.
+	// Converger decides when the optimization has converged. nil means
+	// Stationary{} (see Stationary); Tol < 0 means never (the fit runs to
+	// MaxSteps).
 	Converger Converger
-	// Tol is the relative ELBO tolerance of the default Converger (see
-	// RelativeTolerance). 0 means 0.001; a negative value never stops early.
+	// Tol, when positive, selects Stan's rule instead of the default Converger:
+	// RelativeTolerance{Tol: Tol, Changes: Window}. 0 means the default
+	// Converger; a negative value never stops early.
 	Tol float64
 	// EvalEvery is the number of steps between ELBO evaluations. 0 means 100.
 	EvalEvery int
 	// EvalDraws is the number of draws per ELBO evaluation. 0 means 200.
 	EvalDraws int
-	// Window is the number of relative changes the default Converger looks at.
-	// 0 means max(2, MaxSteps/EvalEvery/10), Stan's choice, at most 10.
+	// Window is the number of relative changes RelativeTolerance looks at when
+	// Tol is set. 0 means max(2, MaxSteps/EvalEvery/10), Stan's choice, at most
+	// 10.
 	Window int
 	// AverageSteps is the length of the iterate-averaging phase: the reported
 	// parameters are the average of the iterates over this phase
@@ -126,9 +128,6 @@ func (s *Settings) withDefaults() Settings {
 	if c.MaxSteps == 0 {
 		c.MaxSteps = 20000
 	}
-	if c.Tol == 0 {
-		c.Tol = 0.001
-	}
 	if c.EvalEvery == 0 {
 		c.EvalEvery = 100
 	}
@@ -139,7 +138,14 @@ func (s *Settings) withDefaults() Settings {
 		c.Window = min(10, max(2, c.MaxSteps/c.EvalEvery/10))
 	}
 	if c.Converger == nil {
-		c.Converger = &RelativeTolerance{Tol: c.Tol, Window: c.Window}
+		switch {
+		case c.Tol > 0:
+			c.Converger = RelativeTolerance{Tol: c.Tol, Changes: c.Window}
+		case c.Tol < 0:
+			c.Converger = RelativeTolerance{Tol: -1}
+		default:
+			c.Converger = Stationary{}
+		}
 	}
 	if c.Dtype == (graph.Dtype{}) {
 		c.Dtype = graph.Float64

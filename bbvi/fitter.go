@@ -254,6 +254,30 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 	return mp, nil
 }
 
+// summary appends to dst[:0] a summary of q at the current parameters, for the
+// Converger: (μ, log σ) of every coordinate of ζ for a Gaussian q (σ the
+// marginal sd), else every parameter, flattened.
+func (f *fitter) summary(dst []float64) []float64 {
+	dst = dst[:0]
+	if g, ok := f.approx.(Gaussian); ok {
+		mu, l := g.MeanScale()
+		d := len(mu)
+		dst = append(dst, mu...)
+		for j := 0; j < d; j++ {
+			var v float64
+			for _, x := range l[j*d : (j+1)*d] {
+				v += x * x
+			}
+			dst = append(dst, 0.5*math.Log(v))
+		}
+		return dst
+	}
+	for _, p := range f.params {
+		dst = append(dst, graph.Values(p)...)
+	}
+	return dst
+}
+
 func prod(shape []int) int {
 	n := 1
 	for _, s := range shape {

@@ -58,55 +58,72 @@ func (s *Status) UnmarshalText(b []byte) error {
 	return fmt.Errorf("bbvi: unknown status %q", b)
 }
 
-// A Converger decides when the optimization has reached stationarity, from the
-// sequence of ELBO evaluations; the SVI then averages the iterates and stops.
-// It is called after every evaluation (every Settings.EvalEvery steps), also
-// during the averaging phase. Its answer must depend only on the evaluations
-// it has seen since Init: SVI.Restore rebuilds its state by replaying the
-// trace. In the spirit of gonum's optimize.Converger.
+// A Converger decides when the optimization has reached stationarity; the
+// SVI then averages the iterates and stops. It is asked after every ELBO
+// evaluation (every Settings.EvalEvery steps) until it says yes, and it judges
+// from the History alone (it keeps no state of its own, so that a restored
+// fit decides exactly as the saved one would have). In the spirit of gonum's
+// optimize.Converger.
 type Converger interface {
-	// Init resets the state, before the first evaluation.
-	Init()
-	// Converged reports whether the fit has converged, given the newest
-	// evaluation.
-	Converged(e ELBOPoint) bool
+	// Window is the number of most recent steps whose iterates the Converger
+	// wants to see in History.Iterates; 0 means none.
+	Window() int
+	// Converged reports whether the fit has converged.
+	Converged(h *History) bool
+}
+
+// History is what a Converger sees.
+type History struct {
+	// Step is the number of optimizer steps taken.
+	Step int
+	// Trace holds every ELBO evaluation so far, oldest first.
+	Trace []ELBOPoint
+	// Iterates holds a summary of q recorded every Thin steps over the last
+	// Window() steps, oldest first (fewer early in the fit). For a Gaussian q
+	// each row is (μ_1..μ_d, log σ_1..log σ_d), the means and the log marginal
+	// sds of ζ; for other families it is every parameter, flattened in the
+	// order of the graph's parameters. The rows belong to the SVI: copy what
+	// you keep.
+	Iterates [][]float64
+	// Thin is the number of steps between rows of Iterates.
+	Thin int
+	// Gaussian tells that the rows of Iterates are (μ, log σ).
+	Gaussian bool
 }
 
 // RelativeTolerance is Stan's ADVI convergence rule: the fit has converged when
 // the mean or the median of the last Window relative ELBO changes
 // |(e_t - e_{t-1}) / e_t| is below Tol, once at least min(Window, 3) changes
-// have been seen.
+// have been seen. It looks at the ELBO alone, so its tolerance means different
+// things at different ELBO scales; Stationary is the default.
 type RelativeTolerance struct {
 	// Tol is the relative tolerance; 0 or a negative value never converges.
 	Tol float64
-	// Window is the number of relative changes looked at; 0 means 10.
-	Window int
-
-	rels []float64
-	prev float64
-	seen bool
+	// Changes is the number of relative changes looked at; 0 means 10.
+	Changes int
 }
 
-// Init implements Converger.
-func (r *RelativeTolerance) Init() { r.rels, r.prev, r.seen = r.rels[:0], 0, false }
+// Window implements Converger: RelativeTolerance needs no iterates.
+func (r RelativeTolerance) Window() int { return 0 }
 
 // Converged implements Converger.
-func (r *RelativeTolerance) Converged(e ELBOPoint) bool {
-	w := r.Window
+func (r RelativeTolerance) Converged(h *History) bool {
+	w := r.Changes
 	if w <= 0 {
 		w = 10
 	}
-	if r.seen {
-		r.rels = append(r.rels, math.Abs((e.ELBO-r.prev)/e.ELBO))
-		if len(r.rels) > w {
-			r.rels = r.rels[1:]
-		}
+	tr := h.Trace
+	if len(tr) > w+1 {
+		tr = tr[len(tr)-w-1:]
 	}
-	r.prev, r.seen = e.ELBO, true
-	if r.Tol <= 0 || len(r.rels) < min(w, 3) {
+	var rels []float64
+	for i := 1; i < len(tr); i++ {
+		rels = append(rels, math.Abs((tr[i].ELBO-tr[i-1].ELBO)/tr[i].ELBO))
+	}
+	if r.Tol <= 0 || len(rels) < min(w, 3) {
 		return false
 	}
-	return mean(r.rels) < r.Tol || median(r.rels) < r.Tol
+	return mean(rels) < r.Tol || median(rels) < r.Tol
 }
 
 // SVI is a stochastic variational inference run that the caller holds: build
@@ -136,6 +153,9 @@ type SVI struct {
 	sum      [][]float64
 	navg     int
 	conv     bool // the Converger was satisfied
+	win      int  // steps of iterates the Converger looks at
+	thin     int  // steps between recorded iterates
+	rows     [][]float64
 
 	status Status
 	reason string
@@ -155,11 +175,12 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 	if err != nil {
 		return nil, err
 	}
-	set.Converger.Init()
+	win := set.Converger.Window()
 	return &SVI{
 		f: f, set: set, start: start,
 		prev: math.NaN(), avgStart: -1, avgEnd: set.MaxSteps,
 		capAvg: set.MaxSteps - set.MaxSteps/5,
+		win:    win, thin: max(1, (win+199)/200),
 	}, nil
 }
 
@@ -238,6 +259,9 @@ func (v *SVI) Step() error {
 	if v.averaging() {
 		v.accumulate()
 	}
+	if v.avgStart < 0 && v.win > 0 && t%v.thin == 0 {
+		v.record()
+	}
 	if t%v.set.EvalEvery == 0 {
 		if err := v.evaluate(); err != nil {
 			return v.fail(err)
@@ -245,6 +269,25 @@ func (v *SVI) Step() error {
 	}
 	v.checkEnd()
 	return nil
+}
+
+// record keeps a summary of q for the Converger, dropping the rows older than
+// its window.
+func (v *SVI) record() {
+	keep := max(1, v.win/v.thin)
+	var row []float64
+	if len(v.rows) >= keep {
+		row = v.rows[0][:0]
+		copy(v.rows, v.rows[1:])
+		v.rows = v.rows[:len(v.rows)-1]
+	}
+	v.rows = append(v.rows, v.f.summary(row))
+}
+
+// history is what the Converger sees.
+func (v *SVI) history() *History {
+	_, gauss := v.f.approx.(Gaussian)
+	return &History{Step: v.t, Trace: v.trace, Iterates: v.rows, Thin: v.thin, Gaussian: gauss}
 }
 
 // accumulate adds the current parameters to the running sum of the averaging
@@ -279,7 +322,7 @@ func (v *SVI) evaluate() error {
 	if v.set.Progress != nil {
 		v.set.Progress(Progress{Step: v.t, MaxSteps: v.set.MaxSteps, ELBO: e, SE: se, RelChange: rel, Averaging: v.avgStart >= 0})
 	}
-	if v.set.Converger.Converged(pt) && v.avgStart < 0 {
+	if v.avgStart < 0 && v.set.Converger.Converged(v.history()) {
 		v.conv = true
 		v.startAveraging(v.t)
 	}
@@ -432,6 +475,7 @@ type SVIState struct {
 	Sum       [][]float64    `json:"sum,omitempty"`
 	NAvg      int            `json:"navg"`
 	Converged bool           `json:"converged"`
+	Iterates  [][]float64    `json:"iterates,omitempty"` // the Converger's window
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -460,6 +504,9 @@ func (v *SVI) State() (*SVIState, error) {
 		Trace:    v.Trace(),
 		AvgStart: v.avgStart, AvgEnd: v.avgEnd, NAvg: v.navg, Converged: v.conv,
 	}
+	for _, r := range v.rows {
+		st.Iterates = append(st.Iterates, append([]float64(nil), r...))
+	}
 	for _, s := range v.f.prob.state {
 		st.Estimator = append(st.Estimator, append([]float64(nil), s...))
 	}
@@ -473,9 +520,8 @@ func (v *SVI) State() (*SVIState, error) {
 }
 
 // Restore replaces the fit's state with st, taken by State from an SVI of the
-// same model, data and settings. The Converger is re-initialised and fed the
-// saved trace. Restore the rng's source too, and the next Steps are exactly
-// those the saved fit would have taken.
+// same model, data and settings. Restore the rng's source too, and the next
+// Steps are exactly those the saved fit would have taken.
 func (v *SVI) Restore(st *SVIState) error {
 	if st == nil {
 		return errors.New("bbvi: Restore: nil state")
@@ -526,15 +572,17 @@ func (v *SVI) Restore(st *SVIState) error {
 	v.t = st.Step
 	v.trace = append([]ELBOPoint(nil), st.Trace...)
 	v.avgStart, v.avgEnd, v.navg, v.conv = st.AvgStart, st.AvgEnd, st.NAvg, st.Converged
+	v.rows = nil
+	for _, r := range st.Iterates {
+		v.rows = append(v.rows, append([]float64(nil), r...))
+	}
 	v.sum = nil
 	for _, s := range st.Sum {
 		v.sum = append(v.sum, append([]float64(nil), s...))
 	}
 	v.prev = math.NaN()
-	v.set.Converger.Init()
-	for _, pt := range v.trace {
-		v.set.Converger.Converged(pt)
-		v.prev = pt.ELBO
+	if n := len(v.trace); n > 0 {
+		v.prev = v.trace[n-1].ELBO
 	}
 	v.status, v.reason = Running, ""
 	return nil

@@ -263,14 +263,14 @@ func TestSVIStatus(t *testing.T) {
 }
 
 // stopAt is a Converger that says yes at its n-th evaluation.
-type stopAt struct{ n, seen int }
+type stopAt struct{ n int }
 
-func (c *stopAt) Init()                           { c.seen = 0 }
-func (c *stopAt) Converged(e bbvi.ELBOPoint) bool { c.seen++; return c.seen >= c.n }
+func (c stopAt) Window() int                    { return 0 }
+func (c stopAt) Converged(h *bbvi.History) bool { return len(h.Trace) >= c.n }
 
 func TestCustomConverger(t *testing.T) {
 	m, data := normalMean(40, 5, false)
-	post, err := bbvi.Fit(m, data, &bbvi.Settings{Converger: &stopAt{n: 3}, EvalEvery: 20, AverageSteps: 100}, rand.New(rand.NewPCG(2, 2)))
+	post, err := bbvi.Fit(m, data, &bbvi.Settings{Converger: stopAt{n: 3}, EvalEvery: 20, AverageSteps: 100}, rand.New(rand.NewPCG(2, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}

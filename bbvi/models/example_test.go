@@ -29,13 +29,14 @@ func ExampleLinearRegression() {
 		fmt.Println(err)
 		return
 	}
-	for i, m := range post.Mean() {
-		fmt.Printf("%s %.1f\n", post.Names[i], m)
+	mean, sd := post.Mean(), post.SD()
+	for i, name := range post.Names {
+		fmt.Printf("%s %.2f ± %.2f\n", name, mean[i], sd[i])
 	}
 	// Output:
-	// intercept 1.0
-	// x 2.1
-	// sigma 0.4
+	// intercept 1.05 ± 0.04
+	// x 2.08 ± 0.04
+	// sigma 0.43 ± 0.03
 }
 
 // A mixture of two Gaussians in one dimension, fitted by maximum likelihood

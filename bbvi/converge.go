@@ -1,0 +1,143 @@
+package bbvi
+
+import (
+	"math"
+)
+
+// Stationary is the default Converger. It judges stationarity against the
+// Monte Carlo noise of the optimization itself, in the spirit of Dhaka et al.
+// (2020, arXiv:2009.00666) and Welandawe et al. (2022, arXiv:2203.15945):
+// over the last Steps steps,
+//
+//   - the iterates of q (its means and log marginal sds, for a Gaussian q) are
+//     split into four consecutive chains, and every coordinate must either mix
+//     across them (split-R̂ below RHat: the chains differ no more than the
+//     optimizer's own jitter explains) or have moved by less than Drift since
+//     the first chain (a mean by less than Drift of its marginal sd, a log sd
+//     by less than Drift);
+//   - and the ELBO must no longer rise: the mean of the evaluations of the
+//     window's second half exceeds that of its first half by no more than
+//     twice the standard error of the difference, or by less than 0.05 nats.
+//
+// A relative tolerance on the ELBO, as in Stan, means 2 nats at an ELBO of
+// -2000 and 0.03 at -30, below the noise of its estimate; a test against the
+// noise means the same thing at every scale, and works with minibatches,
+// whose gradient noise it sees in the jitter.
+type Stationary struct {
+	// Steps is the window, in optimizer steps; 0 means 1000.
+	Steps int
+	// RHat is the split-R̂ below which a coordinate counts as mixed; 0 means 1.1.
+	RHat float64
+	// Drift is the largest move, in marginal sds for a mean and in log units
+	// for a log sd, that counts as stationary; 0 means 0.1.
+	Drift float64
+}
+
+// Window implements Converger.
+func (c Stationary) Window() int {
+	if c.Steps <= 0 {
+		return 1000
+	}
+	return c.Steps
+}
+
+// Converged implements Converger.
+func (c Stationary) Converged(h *History) bool {
+	steps := c.Window()
+	rhat, drift := orDefault(c.RHat, 1.1), orDefault(c.Drift, 0.1)
+	thin := max(1, h.Thin)
+	const chains = 4
+	need := steps / thin
+	rows := h.Iterates
+	if len(rows) < need || need < 2*chains || h.Step < steps {
+		return false
+	}
+	rows = rows[len(rows)-need:]
+	n := need / chains
+	rows = rows[len(rows)-n*chains:]
+	dim := len(rows[0])
+	last := rows[len(rows)-1]
+	for j := 0; j < dim; j++ {
+		var means [chains]float64
+		var within float64
+		for c := 0; c < chains; c++ {
+			var s, ss float64
+			for _, r := range rows[c*n : (c+1)*n] {
+				s += r[j]
+			}
+			m := s / float64(n)
+			for _, r := range rows[c*n : (c+1)*n] {
+				ss += (r[j] - m) * (r[j] - m)
+			}
+			means[c] = m
+			within += ss / float64(n-1)
+		}
+		within /= chains
+		if splitRHat(means[:], within, n) < rhat {
+			continue
+		}
+		move := math.Abs(means[chains-1] - means[0])
+		if h.Gaussian && j < dim/2 {
+			move /= math.Exp(last[dim/2+j]) // in units of the marginal sd
+		}
+		if !(move < drift) {
+			return false
+		}
+	}
+	return elboSettled(h.Trace, h.Step-steps)
+}
+
+// splitRHat is Gelman and Rubin's potential scale reduction factor from the
+// chain means and the mean within-chain variance of chains of length n. A
+// coordinate that does not move at all has R̂ 1.
+func splitRHat(means []float64, within float64, n int) float64 {
+	k := float64(len(means))
+	var m float64
+	for _, x := range means {
+		m += x
+	}
+	m /= k
+	var between float64
+	for _, x := range means {
+		between += (x - m) * (x - m)
+	}
+	between /= k - 1 // B/n in Gelman's notation
+	if within <= 0 {
+		if between == 0 {
+			return 1
+		}
+		return math.Inf(1)
+	}
+	nf := float64(n)
+	return math.Sqrt(((nf-1)/nf*within + between) / within)
+}
+
+// elboSettled reports whether the ELBO evaluations after step from no longer
+// rise: the second half's mean exceeds the first half's by at most twice the
+// standard error of the difference, or by less than 0.05 nats.
+func elboSettled(trace []ELBOPoint, from int) bool {
+	var pts []float64
+	for _, p := range trace {
+		if p.Step > from {
+			pts = append(pts, p.ELBO)
+		}
+	}
+	if len(pts) < 4 {
+		return false
+	}
+	h := len(pts) / 2
+	a, b := pts[:h], pts[len(pts)-h:]
+	ma, va := meanVar(a)
+	mb, vb := meanVar(b)
+	d := mb - ma
+	se := math.Sqrt(va/float64(len(a)) + vb/float64(len(b)))
+	return d < 0.05 || d < 2*se
+}
+
+func meanVar(xs []float64) (m, v float64) {
+	m = mean(xs)
+	for _, x := range xs {
+		v += (x - m) * (x - m)
+	}
+	return m, v / float64(len(xs)-1)
+}

@@ -69,6 +69,10 @@ type Settings struct {
 	// categorical one; a local latent has one component per data row. A latent
 	// that is missing starts at zero logits (uniform).
 	InitLogits map[string][]float64
+	// DiagnosticDraws is the number of fresh draws from the fitted q whose
+	// importance ratios give the fit's Diagnostics (PSIS k̂, ELBO, verdict).
+	// 0 means 1000; a negative value skips the diagnostics.
+	DiagnosticDraws int
 	// Progress, if not nil, is called after every ELBO evaluation.
 	Progress func(Progress)
 }
@@ -134,6 +138,9 @@ func (s *Settings) withDefaults() Settings {
 	if c.EvalDraws == 0 {
 		c.EvalDraws = 200
 	}
+	if c.DiagnosticDraws == 0 {
+		c.DiagnosticDraws = defaultDiagnosticDraws
+	}
 	if c.Window == 0 {
 		c.Window = min(10, max(2, c.MaxSteps/c.EvalEvery/10))
 	}
@@ -161,6 +168,10 @@ func (c *Settings) check() error {
 		return fmt.Errorf("bbvi: BatchSize %d < 0", c.BatchSize)
 	case c.MaxSteps < 0:
 		return fmt.Errorf("bbvi: MaxSteps %d < 0", c.MaxSteps)
+	case c.DiagnosticDraws > 1<<20:
+		return fmt.Errorf("bbvi: DiagnosticDraws %d (at most %d)", c.DiagnosticDraws, 1<<20)
+	case c.DiagnosticDraws > 0 && c.DiagnosticDraws < 5:
+		return fmt.Errorf("bbvi: DiagnosticDraws %d (PSIS needs at least 5; a negative value skips the diagnostics)", c.DiagnosticDraws)
 	case c.EvalEvery < 0 || c.EvalDraws < 0 || c.Window < 0:
 		return errors.New("bbvi: EvalEvery, EvalDraws and Window must not be negative")
 	case c.Dtype != graph.Float64 && c.Dtype != graph.Float32:

@@ -27,6 +27,11 @@ type Posterior struct {
 	Status    Status      // how the fit ended: Converged, StepLimit, NonFinite or Stopped
 	Reason    string      // why, in a sentence
 	Seconds   float64     // wall time of the fit
+	// Diagnostics say whether q can be trusted (PSIS k̂ of fresh draws, the
+	// ELBO with its standard error, a verdict and a hint); nil when the fit
+	// skipped them (Settings.DiagnosticDraws < 0, a NaN or Inf, or a model
+	// with discrete latents).
+	Diagnostics *Diagnostics
 
 	chol []float64 // lower Cholesky factor of UCov
 	bij  []graph.Bijector

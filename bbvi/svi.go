@@ -438,9 +438,18 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 		return nil, err
 	}
 	mp.Status, mp.Reason = v.status, v.reason
-	mp.Seconds = time.Since(v.start).Seconds()
 	if mp.Continuous != nil {
 		mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
+		if v.status != NonFinite && len(v.f.blocks) == 0 && v.set.DiagnosticDraws > 0 {
+			d, err := v.f.diagnose(v.set.DiagnosticDraws, v.status, v.reason)
+			if err != nil {
+				d = &Diagnostics{Reasons: []string{"no diagnostics: " + err.Error()}}
+			}
+			mp.Continuous.Diagnostics = d
+		}
+	}
+	mp.Seconds = time.Since(v.start).Seconds()
+	if mp.Continuous != nil {
 		mp.Continuous.Seconds = mp.Seconds
 	}
 	v.result = mp

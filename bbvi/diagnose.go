@@ -1,0 +1,284 @@
+package bbvi
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/vigor-ml/vigor/graph"
+)
+
+// Diagnostics say whether a fitted q can be trusted. They come from fresh
+// draws z_s ~ q and their importance ratios against the model's posterior,
+//
+//	log r_s = log p(x, z_s) - log q(z_s)   (all the data, no minibatch),
+//
+// whose mean is the ELBO and whose Pareto-smoothed tail index k̂ (PSIS; Yao
+// et al. 2018, arXiv:1802.02538) measures how far q is from the posterior: a
+// heavy tail of the ratios means that q misses regions where the posterior
+// has mass.
+type Diagnostics struct {
+	// Draws is the number of draws from q the diagnostics use.
+	Draws int `json:"draws"`
+	// ELBO is the mean of the log ratios, with its Monte Carlo standard error.
+	ELBO   float64 `json:"elbo"`
+	ELBOSE float64 `json:"elbo_se"`
+	// ParetoK is PSIS's k̂ of the ratios: below 0.5 good, 0.5–0.7 usable, above
+	// 0.7 unreliable (see PSIS).
+	ParetoK float64 `json:"pareto_k"`
+	// ESS is the effective sample size of the smoothed importance weights,
+	// between 1 and Draws: near Draws when q is close to the posterior.
+	ESS float64 `json:"ess"`
+	// Reliable is the verdict: the fit converged and k̂ is at most
+	// min(0.7, 1 - 1/log10(Draws)).
+	Reliable bool `json:"reliable"`
+	// Reasons say, one sentence each, why the fit is doubtful; empty when it is
+	// reliable.
+	Reasons []string `json:"reasons,omitempty"`
+	// Hint suggests what to try when the fit is doubtful.
+	Hint string `json:"hint,omitempty"`
+
+	psis  PSISResult
+	draws [][]float64 // the draws in the constrained space, Draws × dim
+}
+
+// Verdict returns "reliable" or "doubtful: " followed by the reasons.
+func (d *Diagnostics) Verdict() string {
+	if d.Reliable {
+		return "reliable"
+	}
+	s := "doubtful"
+	for i, r := range d.Reasons {
+		if i == 0 {
+			s += ": " + r
+		} else {
+			s += "; " + r
+		}
+	}
+	return s
+}
+
+// Resample returns n draws of the posterior by importance resampling of the
+// diagnostic draws with their Pareto-smoothed weights (systematic resampling,
+// then shuffled with rng), in the constrained space, one row per draw in the
+// order of Posterior.Names. Resampling corrects q towards the posterior when
+// k̂ is below 0.7; above, the weights are too uneven for the correction to be
+// trusted. It returns an error when there are no draws.
+func (d *Diagnostics) Resample(n int, rng *rand.Rand) ([][]float64, error) {
+	if d == nil || len(d.draws) == 0 || len(d.psis.LogWeights) != len(d.draws) {
+		return nil, errors.New("bbvi: Resample: the fit has no diagnostic draws")
+	}
+	if n < 0 {
+		return nil, fmt.Errorf("bbvi: Resample: %d draws", n)
+	}
+	if rng == nil {
+		return nil, errors.New("bbvi: Resample: nil *rand.Rand (randomness must be explicit)")
+	}
+	idx := d.psis.Resample(nil, n, rng)
+	rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+	out := make([][]float64, n)
+	for i, s := range idx {
+		out[i] = append([]float64(nil), d.draws[s]...)
+	}
+	return out, nil
+}
+
+// defaultDiagnosticDraws is the number of draws of the diagnostics: enough for
+// a Pareto k̂ that is reliable up to 1 - 1/log10(1000) = 0.67.
+const defaultDiagnosticDraws = 1000
+
+// ratioGraph evaluates log p(x, z) - log q(z) for a chunk of draws from a copy
+// of the fitted q, with the data in chunks of rows.
+type ratioGraph struct {
+	m      *graph.Machine
+	approx Approx
+	noise  *graph.Node
+	inputs []*graph.Node
+	base   *graph.Node   // log p(z) + log|det J| - log q(ζ), (S)
+	ll     *graph.Node   // log p(x_chunk | z), (S); nil without data
+	z      []*graph.Node // constrained draws, one node per continuous latent
+}
+
+// newRatioGraph builds the graph for draws of size s and data chunks of rows
+// rows (0 without data), and copies the fitted parameters into it.
+func (f *fitter) newRatioGraph(s, rows int) (*ratioGraph, error) {
+	b := graph.NewBuilder(f.set.Dtype)
+	q, err := f.set.Family.Build(b, Block{Name: "q", Size: f.dim, InitSD: f.set.InitSD})
+	if err != nil {
+		return nil, err
+	}
+	g := &ratioGraph{approx: q}
+	params := q.Params()
+	if len(params) != len(f.approx.Params()) {
+		return nil, errors.New("bbvi: diagnostics: the family built a different number of parameters")
+	}
+	for i, p := range params {
+		if err := graph.Set(p, graph.Values(f.approx.Params()[i])); err != nil {
+			return nil, err
+		}
+	}
+	g.noise = b.Input("noise", q.NoiseShape(s)...)
+	zeta, logq := q.Sample(b, g.noise)
+	p := &Problem{B: b, Model: f.model, Latents: f.latents}
+	z, logdet := p.Constrain(zeta)
+	prior := f.model.LogPrior(b, z)
+	if b.Err() != nil || prior == nil {
+		return nil, fmt.Errorf("bbvi: diagnostics: %v", b.Err())
+	}
+	g.base = b.Sub(prior, logq)
+	if logdet != nil {
+		g.base = b.Add(g.base, logdet)
+	}
+	if rows > 0 {
+		x := Vars{}
+		for _, a := range f.data {
+			var in *graph.Node
+			if a.Cols == 0 {
+				in = b.Input(a.Name, rows)
+			} else {
+				in = b.Input(a.Name, rows, a.Cols)
+			}
+			x[a.Name] = in
+			g.inputs = append(g.inputs, in)
+		}
+		if pm, ok := f.model.(PointwiseModel); ok {
+			if pts := pm.PointLogLikelihood(b, z, x); pts != nil {
+				g.ll = b.Sum(pts, 1)
+			}
+		}
+		if g.ll == nil {
+			g.ll = f.model.LogLikelihood(b, z, x)
+		}
+	}
+	for _, l := range f.cont {
+		g.z = append(g.z, z[l.Name])
+	}
+	if b.Err() != nil {
+		return nil, fmt.Errorf("bbvi: diagnostics: %w", b.Err())
+	}
+	for _, n := range []*graph.Node{g.base, g.ll} {
+		if n != nil && (n.Dims() != 1 || n.Shape()[0] != s) {
+			return nil, fmt.Errorf("bbvi: diagnostics: a log-density has shape %v, want (%d)", n.Shape(), s)
+		}
+	}
+	g.m, err = b.Compile()
+	if err != nil {
+		return nil, fmt.Errorf("bbvi: diagnostics: %w", err)
+	}
+	return g, nil
+}
+
+// importanceRatios draws n draws from the fitted q and returns their log
+// ratios log p(x, z) - log q(z) over all the data, and the draws in the
+// constrained space.
+func (f *fitter) importanceRatios(n int) (logw []float64, draws [][]float64, err error) {
+	const maxCells = 1 << 21 // draws × rows evaluated per run
+	s := min(n, 100)
+	rows, rest := 0, 0
+	if f.n > 0 {
+		rows = f.n
+		if s*rows > maxCells {
+			rows = max(1, maxCells/s)
+			rest = f.n % rows
+		}
+	}
+	g, err := f.newRatioGraph(s, rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer g.m.Close()
+	var tail *ratioGraph
+	if rest > 0 {
+		if tail, err = f.newRatioGraph(s, rest); err != nil {
+			return nil, nil, err
+		}
+		defer tail.m.Close()
+	}
+	noise := make([]float64, prod(g.approx.NoiseShape(s)))
+	chunk := make([][]float64, len(f.data))
+	for len(logw) < n {
+		g.approx.FillNoise(noise, f.rng)
+		lw := make([]float64, s)
+		for start := 0; start < max(f.n, 1); start += max(rows, 1) {
+			r := g
+			if tail != nil && start+rows > f.n {
+				r = tail
+			}
+			if err := graph.Set(r.noise, noise); err != nil {
+				return nil, nil, err
+			}
+			for k, a := range f.data {
+				w := a.width()
+				end := min(f.n, start+rows)
+				chunk[k] = a.Values[start*w : end*w]
+				if err := graph.Set(r.inputs[k], chunk[k]); err != nil {
+					return nil, nil, err
+				}
+			}
+			if err := r.m.Run(); err != nil {
+				return nil, nil, fmt.Errorf("bbvi: diagnostics: %w", err)
+			}
+			if start == 0 {
+				for i, v := range graph.Values(r.base) {
+					lw[i] += v
+				}
+				for i := 0; i < s; i++ {
+					draws = append(draws, nil)
+				}
+				for _, zn := range r.z {
+					vals := graph.Values(zn)
+					w := len(vals) / s
+					for i := 0; i < s; i++ {
+						draws[len(draws)-s+i] = append(draws[len(draws)-s+i], vals[i*w:(i+1)*w]...)
+					}
+				}
+			}
+			if r.ll != nil {
+				for i, v := range graph.Values(r.ll) {
+					lw[i] += v
+				}
+			}
+			if f.n == 0 {
+				break
+			}
+		}
+		logw = append(logw, lw...)
+	}
+	return logw[:n], draws[:n], nil
+}
+
+// diagnose computes the diagnostics of the fitted q with n draws, given how
+// the fit ended.
+func (f *fitter) diagnose(n int, status Status, reason string) (*Diagnostics, error) {
+	logw, draws, err := f.importanceRatios(n)
+	if err != nil {
+		return nil, err
+	}
+	d := &Diagnostics{Draws: n, draws: draws}
+	m, v := meanVar(logw)
+	d.ELBO, d.ELBOSE = m, math.Sqrt(v/float64(n))
+	res, err := PSIS(logw)
+	if err != nil {
+		return nil, fmt.Errorf("bbvi: diagnostics: %w", err)
+	}
+	d.psis = res
+	d.ParetoK, d.ESS = res.K, res.ESS
+	if status != Converged {
+		d.Reasons = append(d.Reasons, fmt.Sprintf("the fit did not converge (%s)", reason))
+	}
+	if !res.Reliable() {
+		d.Reasons = append(d.Reasons, res.Diagnosis())
+	}
+	d.Reliable = len(d.Reasons) == 0
+	switch {
+	case d.Reliable:
+	case res.K > PSISOK && f.set.Family.Name() == "meanfield":
+		d.Hint = "q misses the posterior's shape: try the full-rank family (--family fullrank), or lowrank for many latents"
+	case res.K > PSISOK:
+		d.Hint = "the posterior is far from Gaussian: try a flow (--family flow), or reparameterize the model (e.g. a non-centred hierarchy)"
+	case status == StepLimit:
+		d.Hint = "raise the step limit (--max-steps), or rescale the data so that the coefficients have similar scales"
+	}
+	return d, nil
+}

@@ -120,7 +120,7 @@ func (f *fitter) newRatioGraph(s, rows int) (*ratioGraph, error) {
 	}
 	g.noise = b.Input("noise", q.NoiseShape(s)...)
 	zeta, logq := q.Sample(b, g.noise)
-	p := &Problem{B: b, Model: f.model, Latents: f.latents}
+	p := &Problem{B: b, Model: f.model, Latents: f.latents, pre: f.set.pre}
 	z, logdet := p.Constrain(zeta)
 	prior := f.model.LogPrior(b, z)
 	if b.Err() != nil || prior == nil {

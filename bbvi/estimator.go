@@ -2,6 +2,7 @@ package bbvi
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/vigor-ml/vigor/graph"
@@ -41,8 +42,58 @@ type Problem struct {
 	Discrete []*DiscreteBlock
 
 	after      []func() error
+	pre        *precond
 	state      [][]float64
 	stateNodes []*graph.Node
+}
+
+// precond is a fixed affine map from the space q is fitted in to the
+// unconstrained space, ζ = c + s ⊙ u, set by a Laplace start: u is then of
+// order one in every coordinate, whatever the scales of the posterior, so
+// that the optimizer's steps (of a fixed size per coordinate, for Adam) are
+// of the right size everywhere. Its log|det| = Σ log s_j joins the log joint.
+type precond struct {
+	shift, scale []float64
+	logDet       float64
+}
+
+func newPrecond(shift, scale []float64) *precond {
+	p := &precond{shift: shift, scale: scale}
+	for _, s := range scale {
+		p.logDet += math.Log(s)
+	}
+	return p
+}
+
+// apply maps u (S, dim) to ζ and returns it with log|det| as a node of shape (S).
+func (p *precond) apply(b *graph.Builder, u *graph.Node) (zeta, logdet *graph.Node) {
+	d := len(p.shift)
+	zeta = b.Add(b.Mul(u, b.Constant("q.pre.scale", p.scale, d)), b.Constant("q.pre.shift", p.shift, d))
+	s := u.Shape()[0]
+	return zeta, b.Constant("q.pre.logdet", constantN(s, p.logDet), s)
+}
+
+// gaussian maps a Gaussian over u, N(mean, LLᵀ), to the Gaussian over ζ.
+func (p *precond) gaussian(mean, l []float64) ([]float64, []float64) {
+	d := len(mean)
+	m := make([]float64, d)
+	out := make([]float64, len(l))
+	for i := 0; i < d; i++ {
+		m[i] = p.shift[i] + p.scale[i]*mean[i]
+		for j := 0; j < d; j++ {
+			out[i*d+j] = p.scale[i] * l[i*d+j]
+		}
+	}
+	return m, out
+}
+
+// constantN returns n copies of v.
+func constantN(n int, v float64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
 }
 
 // State returns a new slice of n zeros that belongs to the fit's state: the
@@ -96,6 +147,9 @@ func (p *Problem) Constrain(zeta *graph.Node) (Vars, *graph.Node) {
 	b := p.B
 	z := Vars{}
 	var logdet *graph.Node
+	if p.pre != nil {
+		zeta, logdet = p.pre.apply(b, zeta)
+	}
 	off := 0
 	for _, l := range p.Latents {
 		if l.Support.Discrete() {

@@ -1,12 +1,14 @@
 package bbvi
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 
 	"github.com/vigor-ml/vigor/graph"
+	"gonum.org/v1/gonum/mat"
 )
 
 // A Family is a variational family: a fixed base noise pushed through a
@@ -43,6 +45,12 @@ type Block struct {
 	// InitSD is the starting standard deviation of a continuous q in every
 	// direction of ζ; 0 means 1. Discrete families ignore it.
 	InitSD float64
+	// InitPrec, if not nil, is a precision matrix Λ (Size×Size, row-major,
+	// symmetric positive definite): the family starts as close to N(Init, Λ⁻¹)
+	// as it can, in place of InitSD. MeanField starts at the sds 1/√Λ_jj (the
+	// best mean-field Gaussian for that normal), FullRank at L = chol(Λ⁻¹).
+	// Families that cannot use it fall back to InitSD.
+	InitPrec []float64
 }
 
 // An Approx is a family's distribution q(z; λ) built into a graph: its
@@ -166,6 +174,35 @@ func constant(n int, v float64) []float64 {
 	return out
 }
 
+// cholInverse returns the lower Cholesky factor L of Λ⁻¹ (row-major) for a
+// symmetric positive definite Λ.
+func cholInverse(prec []float64, dim int) ([]float64, error) {
+	if len(prec) != dim*dim {
+		return nil, fmt.Errorf("%d entries for dimension %d", len(prec), dim)
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(mat.NewSymDense(dim, append([]float64(nil), prec...))) {
+		return nil, errors.New("not positive definite")
+	}
+	var cov mat.SymDense
+	if err := ch.InverseTo(&cov); err != nil {
+		return nil, err
+	}
+	var cc mat.Cholesky
+	if !cc.Factorize(&cov) {
+		return nil, errors.New("its inverse is not positive definite")
+	}
+	var l mat.TriDense
+	cc.LTo(&l)
+	out := make([]float64, dim*dim)
+	for i := 0; i < dim; i++ {
+		for j := 0; j <= i; j++ {
+			out[i*dim+j] = l.At(i, j)
+		}
+	}
+	return out, nil
+}
+
 // normalNoise fills dst with standard normal draws, in order.
 func normalNoise(dst []float64, rng *rand.Rand) {
 	for i := range dst {
@@ -190,8 +227,22 @@ func (MeanField) Build(b *graph.Builder, blk Block) (Approx, error) {
 	dim := blk.Size
 	a := &meanField{dim: dim}
 	name := blk.prefix("q")
+	omega := constant(dim, ls)
+	if blk.InitPrec != nil {
+		if len(blk.InitPrec) != dim*dim {
+			return nil, fmt.Errorf("bbvi: meanfield: InitPrec has %d entries for dimension %d", len(blk.InitPrec), dim)
+		}
+		omega = make([]float64, dim)
+		for j := range omega {
+			p := blk.InitPrec[j*dim+j]
+			if !(p > 0) || math.IsInf(p, 0) {
+				return nil, fmt.Errorf("bbvi: meanfield: InitPrec[%d,%d] = %v is not a positive precision", j, j, p)
+			}
+			omega[j] = -0.5 * math.Log(p)
+		}
+	}
 	a.mu = b.Param(name+".mu", blk.Init, dim)
-	a.omega = b.Param(name+".logsd", constant(dim, ls), dim)
+	a.omega = b.Param(name+".logsd", omega, dim)
 	return a, b.Err()
 }
 
@@ -258,14 +309,24 @@ func (FullRank) Build(b *graph.Builder, blk Block) (Approx, error) {
 	a := &fullRank{dim: dim}
 	a.mu = b.Param(name+".mu", blk.Init, dim)
 	var raw0 []float64
-	if ls != 0 {
+	if blk.InitPrec != nil {
+		l, err := cholInverse(blk.InitPrec, dim)
+		if err != nil {
+			return nil, fmt.Errorf("bbvi: fullrank: InitPrec: %w", err)
+		}
+		raw0 = l
+		for i := 0; i < dim; i++ {
+			raw0[i*dim+i] = math.Log(l[i*dim+i])
+		}
+		ls = 0 // the diagonal is set from InitPrec below
+	} else if ls != 0 {
 		raw0 = make([]float64, dim*dim)
 	}
 	eye := make([]float64, dim*dim)
 	low := make([]float64, dim*dim)
 	for i := 0; i < dim; i++ {
 		eye[i*dim+i] = 1
-		if raw0 != nil {
+		if raw0 != nil && blk.InitPrec == nil {
 			raw0[i*dim+i] = ls
 		}
 		for j := 0; j < i; j++ {

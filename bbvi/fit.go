@@ -64,6 +64,16 @@ type Settings struct {
 	// InitSD is the initial standard deviation of q in every direction of the
 	// unconstrained space of the continuous latents; 0 means 1.
 	InitSD float64
+	// Start chooses where q starts. "" or "auto": the better, by its ELBO, of
+	// the default start (InitMean or zeros, with InitSD) and a Laplace
+	// approximation at the mode of the log joint (found by L-BFGS from the
+	// default start), for models without discrete latents; "default": the
+	// default start only. See Posterior.Start for the one taken.
+	Start string
+	// initPrec is the starting precision of a Laplace start, over u.
+	initPrec []float64
+	// pre is the preconditioner of a Laplace start (nil: none).
+	pre *precond
 	// InitLogits gives the initial logits of the discrete latents' q, by latent
 	// name: n values for a binary latent of n components, n·K (row-major) for a
 	// categorical one; a local latent has one component per data row. A latent
@@ -176,6 +186,8 @@ func (c *Settings) check() error {
 		return errors.New("bbvi: EvalEvery, EvalDraws and Window must not be negative")
 	case c.Dtype != graph.Float64 && c.Dtype != graph.Float32:
 		return fmt.Errorf("bbvi: Dtype %v (want Float64 or Float32)", c.Dtype)
+	case c.Start != "" && c.Start != "auto" && c.Start != "default":
+		return fmt.Errorf("bbvi: Start %q (want auto or default)", c.Start)
 	case math.IsNaN(c.Tol):
 		return errors.New("bbvi: Tol is NaN")
 	case c.InitSD < 0 || math.IsNaN(c.InitSD) || math.IsInf(c.InitSD, 0):

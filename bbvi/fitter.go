@@ -79,7 +79,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	}
 	b := graph.NewBuilder(set.Dtype)
 	if f.dim > 0 {
-		approx, err := set.Family.Build(b, Block{Name: "q", Size: f.dim, Init: set.InitMean, InitSD: set.InitSD})
+		approx, err := set.Family.Build(b, Block{Name: "q", Size: f.dim, Init: set.InitMean, InitSD: set.InitSD, InitPrec: set.initPrec})
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +121,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if f.n > 0 {
 		scale = float64(f.n) / float64(f.bsz)
 	}
-	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks}
+	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks, pre: set.pre}
 	f.prob = p
 	f.loss, f.elbo = set.Estimator.Objective(p)
 	if b.Err() != nil {
@@ -241,6 +241,9 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 			return nil, fmt.Errorf("bbvi: family %s: q is not Gaussian (no MeanScale), so it gives no Posterior", set.Family.Name())
 		}
 		mu, scale := g.MeanScale()
+		if f.set.pre != nil {
+			mu, scale = f.set.pre.gaussian(mu, scale)
+		}
 		post, err := newPosterior(f.cont, mu, scale)
 		if err != nil {
 			return nil, err

@@ -26,6 +26,7 @@ type Posterior struct {
 	Steps     int         // optimizer steps taken
 	Status    Status      // how the fit ended: Converged, StepLimit, NonFinite or Stopped
 	Reason    string      // why, in a sentence
+	Start     string      // where q started: "laplace" (at the mode, see Settings.Start) or "default"
 	Seconds   float64     // wall time of the fit
 	// Diagnostics say whether q can be trusted (PSIS k̂ of fresh draws, the
 	// ELBO with its standard error, a verdict and a hint); nil when the fit

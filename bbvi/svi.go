@@ -156,6 +156,9 @@ type SVI struct {
 	win      int  // steps of iterates the Converger looks at
 	thin     int  // steps between recorded iterates
 	rows     [][]float64
+	how      string // the start taken: "laplace" or "default"; "" before the first step
+	model    Model
+	data     Data
 
 	status Status
 	reason string
@@ -181,7 +184,60 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 		prev: math.NaN(), avgStart: -1, avgEnd: set.MaxSteps,
 		capAvg: set.MaxSteps - set.MaxSteps/5,
 		win:    win, thin: max(1, (win+199)/200),
+		model: m, data: data,
 	}, nil
+}
+
+// chooseStart returns the fitter that starts with the higher ELBO: f, which
+// starts at the default start, or one started at the Laplace approximation
+// (see Settings.Start), and which it is.
+func chooseStart(f *fitter, m Model, data Data, set Settings, rng *rand.Rand) (*fitter, string) {
+	if set.Start == "default" || f.dim == 0 || len(f.blocks) > 0 {
+		return f, "default"
+	}
+	mode, prec, err := f.laplace()
+	if err != nil {
+		return f, "default"
+	}
+	// q is fitted over u = (ζ - mode)/s, s the Laplace marginal sds: it starts
+	// at u ~ N(0, (S Λ S)⁻¹), and u is of order one in every coordinate.
+	d := len(mode)
+	sd := constantN(d, 1)
+	var uprec []float64
+	if prec != nil {
+		l, err := cholInverse(prec, d)
+		if err != nil {
+			return f, "default"
+		}
+		uprec = make([]float64, d*d)
+		for i := 0; i < d; i++ {
+			var v float64
+			for _, x := range l[i*d : (i+1)*d] {
+				v += x * x
+			}
+			sd[i] = math.Sqrt(v)
+		}
+		for i := 0; i < d; i++ {
+			for j := 0; j < d; j++ {
+				uprec[i*d+j] = sd[i] * prec[i*d+j] * sd[j]
+			}
+		}
+	}
+	ls := set
+	ls.InitMean, ls.initPrec, ls.pre = nil, uprec, newPrecond(mode, sd)
+	g, err := newFitter(m, data, ls, rng)
+	if err != nil {
+		return f, "default"
+	}
+	e0, _, err0 := f.evalELBO()
+	e1, _, err1 := g.evalELBO()
+	if err1 == nil && !math.IsNaN(e1) && !math.IsInf(e1, 0) && (err0 != nil || math.IsNaN(e0) || e1 > e0) {
+		f.m.Close()
+		g.set.pre = ls.pre
+		return g, "laplace"
+	}
+	g.m.Close()
+	return f, "default"
 }
 
 // ErrDone is returned by Step after the fit has ended.
@@ -247,6 +303,9 @@ func (v *SVI) Step() error {
 	}
 	if v.Done() {
 		return ErrDone
+	}
+	if v.how == "" {
+		v.f, v.how = chooseStart(v.f, v.model, v.data, v.set, v.f.rng)
 	}
 	t := v.t + 1
 	if v.avgStart < 0 && t > v.capAvg && v.set.AverageSteps >= 0 {
@@ -440,6 +499,7 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 	mp.Status, mp.Reason = v.status, v.reason
 	if mp.Continuous != nil {
 		mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
+		mp.Continuous.Start = v.how
 		if v.status != NonFinite && len(v.f.blocks) == 0 && v.set.DiagnosticDraws > 0 {
 			d, err := v.f.diagnose(v.set.DiagnosticDraws, v.status, v.reason)
 			if err != nil {
@@ -485,6 +545,9 @@ type SVIState struct {
 	NAvg      int            `json:"navg"`
 	Converged bool           `json:"converged"`
 	Iterates  [][]float64    `json:"iterates,omitempty"` // the Converger's window
+	Start     string         `json:"start"`              // the start taken (Posterior.Start)
+	Shift     []float64      `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
+	Scale     []float64      `json:"scale,omitempty"`
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -512,6 +575,11 @@ func (v *SVI) State() (*SVIState, error) {
 		Perm:      append([]int(nil), v.f.perm...), Pos: v.f.pos,
 		Trace:    v.Trace(),
 		AvgStart: v.avgStart, AvgEnd: v.avgEnd, NAvg: v.navg, Converged: v.conv,
+		Start: v.how,
+	}
+	if p := v.f.set.pre; p != nil {
+		st.Shift = append([]float64(nil), p.shift...)
+		st.Scale = append([]float64(nil), p.scale...)
 	}
 	for _, r := range v.rows {
 		st.Iterates = append(st.Iterates, append([]float64(nil), r...))
@@ -538,6 +606,26 @@ func (v *SVI) Restore(st *SVIState) error {
 	f := v.f
 	if v.result != nil || f.closed {
 		return errors.New("bbvi: Restore: the fit has ended (Result or Close was called)")
+	}
+	if len(st.Shift) != len(st.Scale) || (len(st.Shift) != 0 && len(st.Shift) != f.dim) {
+		return errors.New("bbvi: Restore: the state's preconditioner does not fit this model")
+	}
+	for i, x := range st.Scale {
+		if !(x > 0) || math.IsInf(x, 0) || math.IsNaN(st.Shift[i]) || math.IsInf(st.Shift[i], 0) {
+			return errors.New("bbvi: Restore: the state's preconditioner is not finite and positive")
+		}
+	}
+	if len(st.Shift) > 0 {
+		// A fit that took the Laplace start runs on a preconditioned graph.
+		set := f.set
+		set.InitMean, set.initPrec = nil, nil
+		set.pre = newPrecond(append([]float64(nil), st.Shift...), append([]float64(nil), st.Scale...))
+		g, err := newFitter(v.model, v.data, set, f.rng)
+		if err != nil {
+			return fmt.Errorf("bbvi: Restore: %w", err)
+		}
+		f.m.Close()
+		v.f, f = g, g
 	}
 	if err := sameShapes("parameters", st.Params, f.snapshot()); err != nil {
 		return err
@@ -581,6 +669,7 @@ func (v *SVI) Restore(st *SVIState) error {
 	v.t = st.Step
 	v.trace = append([]ELBOPoint(nil), st.Trace...)
 	v.avgStart, v.avgEnd, v.navg, v.conv = st.AvgStart, st.AvgEnd, st.NAvg, st.Converged
+	v.how = st.Start
 	v.rows = nil
 	for _, r := range st.Iterates {
 		v.rows = append(v.rows, append([]float64(nil), r...))

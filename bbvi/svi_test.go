@@ -90,9 +90,13 @@ func TestSVIStepEqualsFit(t *testing.T) {
 		}
 	}
 	// Near the optimum the ELBO estimate of 200 draws is precise: its standard
-	// error shrinks with the spread of log p - log q.
-	if last := want.Trace[len(want.Trace)-1]; last.SE > 0.5 || last.SE > want.Trace[0].SE/2 {
-		t.Errorf("final ELBO standard error %v (first %v)", last.SE, want.Trace[0].SE)
+	// error is that of log p - log q, whose sd is about sqrt(dim/2) for a q
+	// close to a Gaussian posterior, over sqrt(200).
+	if last := want.Trace[len(want.Trace)-1]; last.SE > 0.2 {
+		t.Errorf("final ELBO standard error %v", last.SE)
+	}
+	if want.Start != "laplace" {
+		t.Errorf("a regular model did not start at its Laplace approximation (%q)", want.Start)
 	}
 }
 

@@ -52,8 +52,8 @@ type PSISResult struct {
 	// between 1 and S.
 	ESS float64
 	// KThreshold is the sample-size dependent threshold 1 - 1/log10(S) of
-	// Vehtari et al. (2024, eq. 13): above it, S draws are too few for a
-	// reliable Pareto-smoothed estimate, whatever k̂.
+	// Vehtari et al. (2024, eq. 13): a k̂ above it means that S draws are too
+	// few for a reliable Pareto-smoothed estimate (see MinSampleSize).
 	KThreshold float64
 	// Note is empty when the tail was fitted and smoothed; otherwise it says,
 	// in a sentence, why K is infinite and the weights are not smoothed.
@@ -94,21 +94,31 @@ type PSISResult struct {
 //
 // truncated at the largest raw ratio, and all the weights are normalized to sum
 // to one. The computation is done on ratios scaled by the largest one, so it
-// cannot overflow.
+// cannot overflow. On inputs without ties or -Inf entries the results agree
+// with R's loo package (psis with r_eff = 1) to rounding.
 //
 // Reading k̂ (Yao et al. 2018; Vehtari et al. 2024): k̂ < 0.5 (PSISGood), the
 // ratios have a finite variance and q is close to the posterior; 0.5 ≤ k̂ ≤ 0.7
 // (PSISOK), usable but not accurate; k̂ > 0.7, unreliable. With S draws the
-// estimate is reliable only if also k̂ < 1 - 1/log10(S) (KThreshold);
+// estimate is reliable only if also k̂ ≤ 1 - 1/log10(S) (KThreshold);
 // PSISResult.Reliable applies both.
+//
+// When the M largest ratios are all equal (q = p gives equal ratios) there is
+// nothing to fit: the ratios are bounded, with an atom at the largest, which is
+// the limit k → -∞ of the generalized Pareto distribution; K is then -Inf and
+// the weights are not smoothed. (loo reports +Inf there, which would flag an
+// exact fit as unreliable.) When a quarter of the tail ratios equal the
+// threshold, or are negligible next to the largest (they underflow), the tail
+// cannot be fitted: K is +Inf and the weights are not smoothed.
 //
 // Entries equal to -Inf are draws of zero weight (q puts mass where p has
 // none); they stay at weight 0 and are never in the tail. A NaN or +Inf entry
 // is an error that names its index and matches ErrNonFinite, as does an input
 // that is -Inf everywhere; fewer than 5 entries is an error that matches
 // ErrTooFewDraws. Inputs of 5 to 20 draws give a tail shorter than 5 ratios:
-// then K is +Inf and the weights are the raw normalized ratios. logw is not
-// modified. The only allocations are of the order of len(logw).
+// then K is +Inf and the weights are the raw normalized ratios, as when fewer
+// than M ratios are positive. Whenever K is infinite, Note says why. logw is
+// not modified. The only allocations are of the order of len(logw).
 func PSIS(logw []float64) (PSISResult, error) {
 	S := len(logw)
 	if S < psisMinTail {
@@ -239,7 +249,7 @@ func gpdFit(x []float64) (k, sigma float64, ok bool) {
 	if !(xstar > 0) {
 		return math.NaN(), math.NaN(), false
 	}
-	m := 80 + int(math.Sqrt(float64(n)))
+	m := 30 + int(math.Sqrt(float64(n)))
 	theta := make([]float64, m)
 	l := make([]float64, m)
 	nf := float64(n)
@@ -280,7 +290,8 @@ func gpdMeanLog(x []float64, theta float64) float64 {
 }
 
 // Reliable reports whether the importance-sampling estimates, and so the
-// variational fit they check, can be trusted: k̂ ≤ min(0.7, 1 - 1/log10(S)).
+// variational fit they check, can be trusted: k̂ ≤ min(0.7, 1 - 1/log10(S))
+// (PSISOK and KThreshold).
 // A K of -Inf (bounded ratios) is reliable, +Inf is not.
 func (r PSISResult) Reliable() bool {
 	return r.K <= min(PSISOK, r.KThreshold)

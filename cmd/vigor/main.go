@@ -1,39 +1,59 @@
 package main
 
 import (
-	"flag"
-	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 )
 
-// env is what a command may touch: its output streams and whether stderr is a
-// terminal (for progress bars). Tests build one by hand.
+// env is what a command may touch: its output streams, whether stderr is a
+// terminal (for progress bars) and, while a leaf command runs, its path for
+// messages ("vigor vae train"). Tests build one by hand.
 type env struct {
 	stdout, stderr io.Writer
 	isTTY          bool
+	cmd            string
 }
 
-// A command is one `vigor <name>` subcommand. run receives the arguments after
-// the command name and returns the process exit code: 0 for success, 1 for a
-// failure of the computation or of the output, 2 for bad input or usage.
-type command struct {
-	name    string
-	summary string // one line for `vigor help`
-	run     func(args []string, e *env) int
+// commandTree returns vigor's commands. It is the one registry of commands:
+// `vigor -h`, `vigor help`, the dispatch and the tests all walk it. To add a
+// command, add an entry here (a leaf: its name, summary, flags summary, help
+// text and options struct, see options in command.go) and put its options
+// struct in a file of its own; doc.go documents every command, and a test
+// checks that it does. A --model of `vigor fit` is an entry of the model
+// registry instead (see fitModel).
+func commandTree() *command {
+	return &command{
+		name:        "vigor",
+		noun:        "command",
+		listOnError: true,
+		about:       "Vigor is black-box variational inference for Go.",
+		subs: []*command{
+			{name: "fit", summary: "fit a model to a CSV file: " + orList(modelNames()) + " (--model)",
+				synopsis: fitSynopsis(), about: fitAbout(), opts: func() options { return newFitOptions() }},
+			{name: "vae", noun: "command", about: vaeAbout, subs: []*command{
+				{name: "train", summary: "train a VAE on MNIST, writing a run folder (checkpoint, metrics, pictures)",
+					synopsis: vaeTrainSynopsis, about: vaeTrainAbout, opts: func() options { return &vaeTrainOptions{} }},
+				{name: "eval", summary: "test ELBO and importance-sampled log-likelihood of a VAE checkpoint",
+					synopsis: vaeEvalSynopsis, about: vaeEvalAbout, opts: func() options { return &vaeEvalOptions{} }},
+				{name: "sample", summary: "decode draws from a VAE's prior into a PNG grid",
+					synopsis: vaeSampleSynopsis, about: vaeSampleAbout, opts: func() options { return &vaeSampleOptions{} }},
+			}},
+			{name: "data", noun: "command", about: dataAbout, subs: []*command{
+				{name: "fetch", noun: "dataset", about: dataFetchAbout, subs: []*command{
+					{name: "mnist", summary: "fetch MNIST (11.5 MB) into the data directory, checksums verified",
+						synopsis: fetchMNISTSynopsis, about: fetchMNISTAbout, opts: func() options { return &fetchMNISTOptions{} }},
+				}},
+			}},
+			{name: "study", noun: "study", about: studyAbout, subs: []*command{
+				{name: "variance", summary: "compare the variance of the ELBO gradient estimators against the number of draws",
+					synopsis: studyVarianceSynopsis, about: studyVarianceAbout, opts: func() options { return &studyVarianceOptions{} }},
+			}},
+		},
+	}
 }
 
-// commands is the dispatch table. To add a subcommand, append an entry; its
-// run function must handle -h itself (print its usage to e.stderr, return 0).
-var commands = []command{
-	{name: "fit", summary: "fit a Bayesian linear or logistic regression, or a Gaussian mixture, to a CSV file", run: runFit},
-	{name: "vae", summary: "train, evaluate and sample a variational autoencoder on MNIST", run: runVAE},
-	{name: "data", summary: "fetch datasets (MNIST) into the data directory", run: runData},
-	{name: "study", summary: "run an empirical study (variance: the ELBO gradient estimators compared)", run: runStudy},
-}
-
+// main runs the command named by the process arguments and exits with its
+// code; a progress bar is drawn when stderr is a terminal.
 func main() {
 	isTTY := false
 	if fi, err := os.Stderr.Stat(); err == nil {
@@ -42,99 +62,9 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, isTTY))
 }
 
-// run is the whole program behind main, minus os.Exit: it dispatches args[0] to
-// a command and returns the exit code.
-func run(args []string, stdout, stderr io.Writer, isTTY bool) (code int) {
+// run is the whole program behind main, minus os.Exit: it runs the command
+// that args name and returns the exit code.
+func run(args []string, stdout, stderr io.Writer, isTTY bool) int {
 	e := &env{stdout: stdout, stderr: stderr, isTTY: isTTY}
-	if len(args) == 0 {
-		usage(stderr)
-		return 2
-	}
-	name := args[0]
-	switch name {
-	case "-h", "-help", "--help", "help":
-		if name == "help" && len(args) > 1 {
-			// `vigor help fit` is `vigor fit -h`.
-			if c := lookup(args[1]); c != nil {
-				return c.run([]string{"-h"}, e)
-			}
-			fmt.Fprintf(stderr, "vigor help: unknown command %q\n", args[1])
-			usage(stderr)
-			return 2
-		}
-		usage(stderr)
-		return 0
-	}
-	c := lookup(name)
-	if c == nil {
-		fmt.Fprintf(stderr, "vigor: unknown command %q\n", name)
-		usage(stderr)
-		return 2
-	}
-	// The house style promises no stack traces: a panic in a command (a bug)
-	// becomes one line and exit code 1.
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "vigor %s: internal error: %s\n", c.name, oneLine(fmt.Sprint(r)))
-			code = 1
-		}
-	}()
-	return c.run(args[1:], e)
-}
-
-func lookup(name string) *command {
-	for i := range commands {
-		if commands[i].name == name {
-			return &commands[i]
-		}
-	}
-	return nil
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "Vigor is black-box variational inference for Go.\n\n")
-	fmt.Fprintf(w, "Usage:\n\n\tvigor <command> [flags]\n\nThe commands are:\n\n")
-	width := 0
-	for _, c := range commands {
-		width = max(width, len(c.name))
-	}
-	for _, c := range commands {
-		fmt.Fprintf(w, "\t%-*s  %s\n", width, c.name, c.summary)
-	}
-	fmt.Fprintf(w, "\nUse \"vigor <command> -h\" for more information about a command.\n")
-}
-
-// oneLine squeezes a message onto one line, so that every error is exactly one
-// line on stderr.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if !strings.ContainsAny(s, "\r\n") {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// printFlags lists the flags of fs like flag.PrintDefaults, but spelled with
-// two dashes as in the rest of vigor's documentation.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		arg, text := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s", f.Name)
-		if arg != "" {
-			fmt.Fprintf(w, " %s", arg)
-		}
-		fmt.Fprintf(w, "\n    \t%s", text)
-		if d := f.DefValue; d != "" && d != "0" && d != "false" {
-			if arg == "" || strings.ContainsAny(d, " ,") || !isNumber(d) {
-				d = fmt.Sprintf("%q", d)
-			}
-			fmt.Fprintf(w, " (default %s)", d)
-		}
-		fmt.Fprintln(w)
-	})
-}
-
-func isNumber(s string) bool {
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil
+	return commandTree().exec("vigor", args, e)
 }

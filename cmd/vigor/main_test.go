@@ -24,6 +24,7 @@ func runCLI(t *testing.T, isTTY bool, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// writeFile writes content to path.
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
@@ -83,6 +84,8 @@ func dirNames(t *testing.T, dir string) []string {
 
 const goodCSV = "x1,x2,y\n0.1,1,1.5\n-0.3,0.2,0.7\n1.2,-0.5,2.9\n0.4,0.3,1.1\n"
 
+// TestFitBadInput: each kind of bad flag or data exits 2 with one line that
+// names the problem, prints nothing on stdout and leaves no file.
 func TestFitBadInput(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -266,6 +269,8 @@ type jsonReport struct {
 	N         int     `json:"n"`
 }
 
+// parseReport decodes a regression report and checks its internal
+// consistency: lengths, covariance against sds, quantile order, trace end.
 func parseReport(t *testing.T, doc []byte) *jsonReport {
 	t.Helper()
 	if !bytes.HasSuffix(doc, []byte("}\n")) {
@@ -320,6 +325,8 @@ func checkClose(t *testing.T, r *jsonReport, truth []float64, k float64) {
 
 var secondsRE = regexp.MustCompile(`"seconds": [^,\n]*`)
 
+// TestFitLinear recovers a simulated linear regression, and checks the
+// summary line, --out, --draws-out and that the seed fixes the output.
 func TestFitLinear(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "lin.csv")
@@ -392,6 +399,8 @@ func TestFitLinear(t *testing.T) {
 	}
 }
 
+// TestFitLinearKnownNoise: --noise-sd, --no-intercept, --family fullrank and
+// --features in a chosen order.
 func TestFitLinearKnownNoise(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "lin.csv")
@@ -412,6 +421,7 @@ func TestFitLinearKnownNoise(t *testing.T) {
 	checkClose(t, r, []float64{1.5, 0.5}, 4)
 }
 
+// TestFitLogistic recovers a simulated logistic regression with minibatches.
 func TestFitLogistic(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "logit.csv")
@@ -433,6 +443,8 @@ func TestFitLogistic(t *testing.T) {
 	checkClose(t, r, []float64{intercept, beta[0], beta[1]}, 4)
 }
 
+// TestFitProgressBar: a terminal gets the bar redrawn in place, then the
+// summary; --quiet silences both.
 func TestFitProgressBar(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data.csv")
@@ -460,6 +472,8 @@ func TestFitProgressBar(t *testing.T) {
 	}
 }
 
+// TestHelp: vigor -h and vigor fit -h, their aliases, and the usage printed
+// for a missing or unknown command.
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
 		code, stdout, stderr := runCLI(t, false, args...)

@@ -23,6 +23,7 @@ type progressBar struct {
 	drawn bool
 }
 
+// newProgressBar returns a bar that draws on w, its clock started now.
 func newProgressBar(w io.Writer) *progressBar {
 	return &progressBar{w: w, start: time.Now(), cells: 24}
 }
@@ -96,6 +97,8 @@ type epochBar struct {
 	lastDraw time.Time
 }
 
+// newEpochBar returns the bar of a training epoch, which draws nothing unless
+// stderr is a terminal and quiet is false.
 func newEpochBar(e *env, quiet bool) *epochBar {
 	if quiet || !e.isTTY {
 		return &epochBar{}
@@ -118,6 +121,7 @@ func (b *epochBar) update(p vae.BatchProgress) {
 		b.bar(float64(p.Batch)/float64(p.Of)), p.Loss, p.ImagesPerSec, elapsed(p.Left)))
 }
 
+// finish ends the bar's line, if anything was drawn.
 func (b *epochBar) finish() {
 	if b.progressBar != nil {
 		b.progressBar.finish()
@@ -135,6 +139,8 @@ type countBar struct {
 	tenth int       // tenths already logged
 }
 
+// newCountBar returns a bar labelled label, which draws nothing unless stderr
+// is a terminal and quiet is false.
 func newCountBar(e *env, quiet bool, label string) *countBar {
 	if quiet || !e.isTTY {
 		return &countBar{}
@@ -173,6 +179,7 @@ func (b *countBar) update(done, total int, el time.Duration) {
 	b.drawLine(fmt.Sprintf("%s  %d/%d [%s] %s left", b.label, done, total, b.bar(float64(done)/float64(total)), elapsed(left)))
 }
 
+// finish ends the bar's line, if anything was drawn.
 func (b *countBar) finish() {
 	if b.progressBar != nil {
 		b.progressBar.finish()

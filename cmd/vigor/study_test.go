@@ -67,6 +67,8 @@ func TestStudyVariance(t *testing.T) {
 	}
 }
 
+// TestStudyBadInput: bad flags exit 2 with one line and leave the output
+// directory as it was; the -h pages exit 0.
 func TestStudyBadInput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")

@@ -33,73 +33,22 @@ const (
 	vaeSampleStream = 0x452821e638d01377 // vigor vae sample
 )
 
-const vaeUsageText = `usage: vigor vae <train|eval|sample> [flags]
-
-The variational autoencoder on MNIST (Kingma & Welling 2014): an encoder MLP maps
+// vaeAbout is the help text of `vigor vae`.
+const vaeAbout = `The variational autoencoder on MNIST (Kingma & Welling 2014): an encoder MLP maps
 an image to a diagonal Gaussian q(z|x), a decoder MLP maps z to Bernoulli pixel
-probabilities, trained by maximizing the ELBO (or the IWAE bound).
-
-  vigor vae train    train a VAE, writing a run folder (checkpoint, metrics, pictures)
-  vigor vae eval     test ELBO and importance-sampled log-likelihood of a checkpoint
-  vigor vae sample   decode draws from the prior into a PNG grid
-
-Use "vigor vae <command> -h" for the flags of each.
-`
-
-func runVAE(args []string, e *env) int {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, vaeUsageText)
-		return 2
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stderr, vaeUsageText)
-		return 0
-	case "train":
-		return runVAETrain(args[1:], e)
-	case "eval":
-		return runVAEEval(args[1:], e)
-	case "sample":
-		return runVAESample(args[1:], e)
-	}
-	fmt.Fprintf(e.stderr, "vigor vae: unknown command %q (want train, eval or sample)\n", args[0])
-	return 2
-}
-
-// cmdFail prints err as one line prefixed with the command's name and returns
-// its exit code: 2 for a usageError, 1 otherwise.
-func cmdFail(e *env, name string, err error) int {
-	fmt.Fprintf(e.stderr, "%s: %s\n", name, oneLine(err.Error()))
-	var ue usageError
-	if errors.As(err, &ue) {
-		return 2
-	}
-	return 1
-}
-
-// parseFlags parses args with fs; -h prints usage and gives flag.ErrHelp.
-func parseFlags(fs *flag.FlagSet, args []string, head string, e *env) error {
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stderr, head)
-			printFlags(e.stderr, fs)
-			return err
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return badf("unexpected argument %q", fs.Arg(0))
-	}
-	return nil
-}
+probabilities, trained by maximizing the ELBO (or the IWAE bound).`
 
 // ---- vigor vae train ----
 
-const vaeTrainHead = `usage: vigor vae train [flags]
+// vaeTrainSynopsis is the flags summary of `vigor vae train`.
+const vaeTrainSynopsis = `[--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
+[--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
+[--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
+[--seed 1] [--data-dir DIR] [--out runs/NAME] [--resume]
+[--train-limit N] [--test-limit N] [--quiet]`
 
-Train trains a VAE on MNIST (fetched into the data directory on first use) and
+// vaeTrainAbout is the help text of `vigor vae train`.
+const vaeTrainAbout = `Train trains a VAE on MNIST (fetched into the data directory on first use) and
 writes a run folder --out: model.ckpt (after every epoch), metrics.jsonl (one
 line per epoch: epoch, train_loss, test_loss, seconds), samples.png (decoded
 prior draws), recon.png (test digits above their reconstructions), loss.png
@@ -109,26 +58,24 @@ it trains the PyTorch example's model: 784-400-20, ReLU, batch 128, Adam 1e-3,
 continuous targets, 10 epochs.
 
 --resume continues the run in --out from its checkpoint up to --epochs, and ends
-with exactly the weights an uninterrupted run would have.
+with exactly the weights an uninterrupted run would have.`
 
-Flags:
-`
-
-type vaeTrainOpts struct {
+// vaeTrainOptions are the flags of `vigor vae train`, bound by flags; check
+// fills cfg and train from them.
+type vaeTrainOptions struct {
 	epochs, latent, batch, k, limit, testLimit int
 	hidden, targets, objective, act, dec, out  string
 	dataDir                                    string
 	lr                                         float64
 	seed                                       uint64
 	resume, quiet, float64                     bool
-	set                                        map[string]bool
+	set                                        map[string]bool // the flags given
 	cfg                                        vae.Config
 	train                                      vae.TrainSettings
 }
 
-func parseVAETrain(args []string, e *env) (*vaeTrainOpts, error) {
-	fs := flag.NewFlagSet("vigor vae train", flag.ContinueOnError)
-	o := &vaeTrainOpts{}
+// flags implements options.
+func (o *vaeTrainOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.epochs, "epochs", 10, "train until this many `epochs` are done")
 	fs.IntVar(&o.latent, "latent", 20, "latent `dimension`")
 	fs.StringVar(&o.hidden, "hidden", "400", "hidden layer `widths`, comma-separated (the decoder mirrors them)")
@@ -147,55 +94,54 @@ func parseVAETrain(args []string, e *env) (*vaeTrainOpts, error) {
 	fs.IntVar(&o.limit, "train-limit", 0, "train on the first `N` training images only (0: all 60000)")
 	fs.IntVar(&o.testLimit, "test-limit", 0, "evaluate on the first `N` test images only (0: all 10000)")
 	fs.BoolVar(&o.quiet, "quiet", false, "print no progress on stderr")
-	if err := parseFlags(fs, args, vaeTrainHead, e); err != nil {
-		return nil, err
-	}
-	o.set = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+}
+
+// check implements options: it validates the flags and builds the model
+// configuration and training settings.
+func (o *vaeTrainOptions) check(given map[string]bool) error {
+	o.set = given
 	switch {
 	case o.epochs < 1:
-		return nil, badf("--epochs %d: must be at least 1", o.epochs)
+		return badf("--epochs %d: must be at least 1", o.epochs)
 	case o.latent < 1:
-		return nil, badf("--latent %d: must be at least 1", o.latent)
+		return badf("--latent %d: must be at least 1", o.latent)
 	case o.batch < 1:
-		return nil, badf("--batch %d: must be at least 1", o.batch)
+		return badf("--batch %d: must be at least 1", o.batch)
 	case !(o.lr > 0) || math.IsInf(o.lr, 0):
-		return nil, badf("--lr %g: must be positive", o.lr)
+		return badf("--lr %g: must be positive", o.lr)
 	case o.k < 1:
-		return nil, badf("--k %d: must be at least 1", o.k)
+		return badf("--k %d: must be at least 1", o.k)
 	case o.limit < 0 || o.testLimit < 0:
-		return nil, badf("--train-limit and --test-limit must not be negative")
+		return badf("--train-limit and --test-limit must not be negative")
 	case o.out == "":
-		return nil, badf("--out: empty run folder")
+		return badf("--out: empty run folder")
 	}
 	hidden, err := parseWidths(o.hidden)
 	if err != nil {
-		return nil, badf("--hidden %q: %v", o.hidden, err)
+		return badf("--hidden %q: %v", o.hidden, err)
 	}
 	act, err := graph.ParseActivation(o.act)
 	if err != nil || act == graph.ActLinear {
-		return nil, badf("--activation %q: want relu, tanh, sigmoid or softplus", o.act)
+		return badf("--activation %q: want relu, tanh, sigmoid or softplus", o.act)
 	}
 	dec, err := vae.ParseLikelihood(o.dec)
 	if err != nil {
-		return nil, badf("--decoder %q: want bernoulli or gaussian", o.dec)
+		return badf("--decoder %q: want bernoulli or gaussian", o.dec)
 	}
 	targets, err := vae.ParseTargets(o.targets)
 	if err != nil {
-		return nil, badf("--targets %q: want continuous, static or dynamic", o.targets)
+		return badf("--targets %q: want continuous, static or dynamic", o.targets)
 	}
 	obj, err := vae.ParseObjective(o.objective)
 	if err != nil {
-		return nil, badf("--objective %q: want elbo, elbo-mc or iwae", o.objective)
-	}
-	if obj == vae.ELBO && o.set["k"] && o.k > 1 && o.set["objective"] {
-		// fine: the analytic-KL ELBO averages the reconstruction term over K draws
+		return badf("--objective %q: want elbo, elbo-mc or iwae", o.objective)
 	}
 	o.cfg = vae.Config{Input: 784, Hidden: hidden, Latent: o.latent, Activation: act, Decoder: dec, Float64: o.float64}
 	o.train = vae.TrainSettings{Batch: o.batch, LR: o.lr, Targets: targets, Objective: obj, K: o.k}
-	return o, nil
+	return nil
 }
 
+// parseWidths parses the comma-separated hidden layer widths of --hidden.
 func parseWidths(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
@@ -217,7 +163,8 @@ type epochMetrics struct {
 	Seconds   float64 `json:"seconds"`
 }
 
-// loadMNIST finds (fetching if needed) and loads MNIST, logging to stderr.
+// loadMNIST finds (fetching if needed) and loads MNIST, logging to stderr. A
+// missing or corrupt data set is a usageError.
 func loadMNIST(dataDir string, e *env, quiet bool) (*datasets.MNIST, error) {
 	dir, err := datasets.DataDir(dataDir)
 	if err != nil {
@@ -231,13 +178,14 @@ func loadMNIST(dataDir string, e *env, quiet bool) (*datasets.MNIST, error) {
 	if err != nil {
 		var me *datasets.MissingError
 		if errors.As(err, &me) || errors.Is(err, datasets.ErrChecksum) || errors.Is(err, datasets.ErrFormat) || errors.Is(err, datasets.ErrMismatch) {
-			return nil, usageError{err}
+			return nil, bad(err)
 		}
 		return nil, err
 	}
 	return m, nil
 }
 
+// subset returns the first n images of s (all of them for n <= 0).
 func subset(s *datasets.ImageSet, n int) *datasets.ImageSet {
 	if n <= 0 || n >= s.N {
 		return s
@@ -246,42 +194,38 @@ func subset(s *datasets.ImageSet, n int) *datasets.ImageSet {
 	return &datasets.ImageSet{N: n, Rows: s.Rows, Cols: s.Cols, Pixels: s.Pixels[:n*d], Labels: s.Labels[:n]}
 }
 
-func runVAETrain(args []string, e *env) int {
-	const name = "vigor vae train"
-	o, err := parseVAETrain(args, e)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		return cmdFail(e, name, err)
-	}
+// run implements options: it trains (or resumes) the run in --out epoch by
+// epoch, writing the checkpoint, the metrics and the pictures after each.
+func (o *vaeTrainOptions) run(e *env) error {
+	name := e.cmd
 	ckptPath := filepath.Join(o.out, "model.ckpt")
 	metricsPath := filepath.Join(o.out, "metrics.jsonl")
 	var ckpt *vae.Checkpoint
 	var history []epochMetrics
+	var err error
 	if o.resume {
 		ckpt, err = vae.LoadCheckpoint(ckptPath)
 		if err != nil {
-			return cmdFail(e, name, usageError{err})
+			return bad(err)
 		}
 		if err := checkResumeFlags(o, ckpt); err != nil {
-			return cmdFail(e, name, err)
+			return err
 		}
 		history, err = readMetrics(metricsPath, ckpt.Epoch)
 		if err != nil {
-			return cmdFail(e, name, usageError{err})
+			return bad(err)
 		}
 	} else {
 		if _, err := os.Stat(ckptPath); err == nil {
-			return cmdFail(e, name, badf("%s already exists: pass --resume to continue that run, or choose another --out", ckptPath))
+			return badf("%s already exists: pass --resume to continue that run, or choose another --out", ckptPath)
 		}
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return cmdFail(e, name, usageError{fmt.Errorf("--out: %w", err)})
+		return badf("--out: %w", err)
 	}
 	mn, err := loadMNIST(o.dataDir, e, o.quiet)
 	if err != nil {
-		return cmdFail(e, name, err)
+		return err
 	}
 	train, test := subset(&mn.Train, o.limit), subset(&mn.Test, o.testLimit)
 
@@ -299,7 +243,7 @@ func runVAETrain(args []string, e *env) int {
 		}
 	}
 	if err != nil {
-		return cmdFail(e, name, err)
+		return err
 	}
 	defer tr.Close()
 	set := tr.Settings()
@@ -316,13 +260,13 @@ func runVAETrain(args []string, e *env) int {
 		trainLoss, err := tr.TrainEpoch(train)
 		bar.finish()
 		if err != nil {
-			return cmdFail(e, name, err)
+			return err
 		}
 		ep := tr.Epoch()
 		m := tr.Model()
 		testBound, err := vae.Bound(m, test, vae.EvalSettings{Targets: set.Targets}, rand.New(rand.NewPCG(uint64(ep), vaeEvalStream)))
 		if err != nil {
-			return cmdFail(e, name, err)
+			return err
 		}
 		rec := epochMetrics{Epoch: ep, TrainLoss: trainLoss, TestLoss: -testBound, Seconds: time.Since(start).Seconds()}
 		history = append(history, rec)
@@ -337,7 +281,7 @@ func runVAETrain(args []string, e *env) int {
 			err = writePictures(o.out, m, test, set.Targets, history, o.seed)
 		}
 		if err != nil {
-			return cmdFail(e, name, err)
+			return err
 		}
 		if !o.quiet {
 			fmt.Fprintf(e.stderr, "epoch %d/%d  train loss %.2f  test loss %.2f  %.1fs\n", ep, o.epochs, rec.TrainLoss, rec.TestLoss, rec.Seconds)
@@ -347,12 +291,12 @@ func runVAETrain(args []string, e *env) int {
 		last := history[len(history)-1]
 		fmt.Fprintf(e.stdout, "epochs %d  train_loss %.4f  test_loss %.4f  run %s\n", last.Epoch, last.TrainLoss, last.TestLoss, o.out)
 	}
-	return 0
+	return nil
 }
 
 // checkResumeFlags rejects flags given with --resume that contradict the
 // checkpoint: the architecture and training settings come from the checkpoint.
-func checkResumeFlags(o *vaeTrainOpts, c *vae.Checkpoint) error {
+func checkResumeFlags(o *vaeTrainOptions, c *vae.Checkpoint) error {
 	cfg, tr := c.Model.Config, c.Train
 	type cmp struct {
 		flag      string
@@ -406,6 +350,7 @@ func readMetrics(path string, upTo int) ([]epochMetrics, error) {
 	return out, sc.Err()
 }
 
+// writeMetrics writes metrics.jsonl atomically, one JSON line per epoch.
 func writeMetrics(path string, history []epochMetrics) error {
 	return datasets.WriteFileAtomic(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
@@ -506,17 +451,17 @@ func saveGrid(path string, imgs [][]float64, rows, cols, h, w int) error {
 
 // ---- vigor vae eval ----
 
-const vaeEvalHead = `usage: vigor vae eval --ckpt runs/NAME/model.ckpt [flags]
+// vaeEvalSynopsis is the flags summary of `vigor vae eval`.
+const vaeEvalSynopsis = `--ckpt runs/NAME/model.ckpt [--k 5000] [--limit N] [--json] [--seed 1]
+[--data-dir DIR] [--quiet]`
 
-Eval reports, on the MNIST test set, the ELBO (analytic KL, one sample per
+// vaeEvalAbout is the help text of `vigor vae eval`.
+const vaeEvalAbout = `Eval reports, on the MNIST test set, the ELBO (analytic KL, one sample per
 image) and the log-likelihood log p(x) estimated by importance sampling with K
 samples from q(z|x) (Burda et al. 2015), both in nats per image. The estimate
 is computed in bounded memory; K = 5000 over all 10000 images takes a while
 (use --limit for a quick look). Dynamic-binarization runs are evaluated on the
-fixed (static) binarization of the test set.
-
-Flags:
-`
+fixed (static) binarization of the test set.`
 
 // evalReport is the JSON of `vigor vae eval --json`.
 type evalReport struct {
@@ -532,58 +477,69 @@ type evalReport struct {
 	Seconds       float64 `json:"seconds"`
 }
 
-func runVAEEval(args []string, e *env) int {
-	const name = "vigor vae eval"
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	ckptPath := fs.String("ckpt", "", "the checkpoint `file` (required)")
-	k := fs.Int("k", 5000, "importance `samples` per image")
-	limit := fs.Int("limit", 0, "evaluate the first `N` test images only (0: all)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	seed := fs.Uint64("seed", 1, "random `seed`")
-	dataDir := fs.String("data-dir", "", "MNIST `directory` (default $VIGOR_DATA, else the user cache)")
-	quiet := fs.Bool("quiet", false, "print no progress on stderr")
-	err := parseFlags(fs, args, vaeEvalHead, e)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+// vaeEvalOptions are the flags of `vigor vae eval`.
+type vaeEvalOptions struct {
+	ckpt    string
+	k       int
+	limit   int
+	asJSON  bool
+	seed    uint64
+	dataDir string
+	quiet   bool
+}
+
+// flags implements options.
+func (o *vaeEvalOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.ckpt, "ckpt", "", "the checkpoint `file` (required)")
+	fs.IntVar(&o.k, "k", 5000, "importance `samples` per image")
+	fs.IntVar(&o.limit, "limit", 0, "evaluate the first `N` test images only (0: all)")
+	fs.BoolVar(&o.asJSON, "json", false, "print the result as JSON")
+	fs.Uint64Var(&o.seed, "seed", 1, "random `seed`")
+	fs.StringVar(&o.dataDir, "data-dir", "", "MNIST `directory` (default $VIGOR_DATA, else the user cache)")
+	fs.BoolVar(&o.quiet, "quiet", false, "print no progress on stderr")
+}
+
+// check implements options.
+func (o *vaeEvalOptions) check(map[string]bool) error {
+	switch {
+	case o.ckpt == "":
+		return badf("--ckpt is required")
+	case o.k < 1:
+		return badf("--k %d: must be at least 1", o.k)
+	case o.limit < 0:
+		return badf("--limit %d: must not be negative", o.limit)
 	}
-	if err == nil {
-		switch {
-		case *ckptPath == "":
-			err = badf("--ckpt is required")
-		case *k < 1:
-			err = badf("--k %d: must be at least 1", *k)
-		case *limit < 0:
-			err = badf("--limit %d: must not be negative", *limit)
-		}
-	}
+	return nil
+}
+
+// run implements options: it evaluates the checkpoint on the test set and
+// prints the report.
+func (o *vaeEvalOptions) run(e *env) error {
+	c, err := vae.LoadCheckpoint(o.ckpt)
 	if err != nil {
-		return cmdFail(e, name, err)
+		return bad(err)
 	}
-	c, err := vae.LoadCheckpoint(*ckptPath)
+	mn, err := loadMNIST(o.dataDir, e, o.quiet)
 	if err != nil {
-		return cmdFail(e, name, usageError{err})
+		return err
 	}
-	mn, err := loadMNIST(*dataDir, e, *quiet)
-	if err != nil {
-		return cmdFail(e, name, err)
-	}
-	test := subset(&mn.Test, *limit)
+	test := subset(&mn.Test, o.limit)
 	start := time.Now()
 	targets := c.Train.Targets
-	elbo, err := vae.Bound(c.Model, test, vae.EvalSettings{Targets: targets}, rand.New(rand.NewPCG(*seed, vaeEvalStream)))
+	elbo, err := vae.Bound(c.Model, test, vae.EvalSettings{Targets: targets}, rand.New(rand.NewPCG(o.seed, vaeEvalStream)))
 	if err != nil {
-		return cmdFail(e, name, err)
+		return err
 	}
-	bar := newCountLog(e, *quiet, fmt.Sprintf("log p(x), K=%d", *k), "images")
-	_, ll, err := vae.LogLikelihood(c.Model, test, vae.EvalSettings{Targets: targets, K: *k, Progress: bar.update},
-		rand.New(rand.NewPCG(*seed, vaeSampleStream)))
+	bar := newCountLog(e, o.quiet, fmt.Sprintf("log p(x), K=%d", o.k), "images")
+	_, ll, err := vae.LogLikelihood(c.Model, test, vae.EvalSettings{Targets: targets, K: o.k, Progress: bar.update},
+		rand.New(rand.NewPCG(o.seed, vaeSampleStream)))
 	bar.finish()
 	if err != nil {
-		return cmdFail(e, name, err)
+		return err
 	}
-	rep := evalReport{Checkpoint: *ckptPath, Model: c.Model.Config.String(), Epoch: c.Epoch, Targets: vae.FormatTargets(targets),
-		Images: test.N, ELBO: elbo, LogLikelihood: ll, K: *k, Seed: *seed, Seconds: time.Since(start).Seconds()}
-	if *asJSON {
+	rep := evalReport{Checkpoint: o.ckpt, Model: c.Model.Config.String(), Epoch: c.Epoch, Targets: vae.FormatTargets(targets),
+		Images: test.N, ELBO: elbo, LogLikelihood: ll, K: o.k, Seed: o.seed, Seconds: time.Since(start).Seconds()}
+	if o.asJSON {
 		doc, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintf(e.stdout, "%s\n", doc)
 	} else {
@@ -592,62 +548,66 @@ func runVAEEval(args []string, e *env) int {
 		fmt.Fprintf(e.stdout, "ELBO            %.3f nats  (test loss %.3f)\n", rep.ELBO, -rep.ELBO)
 		fmt.Fprintf(e.stdout, "log p(x), K=%-4d %.3f nats  (importance sampling)\n", rep.K, rep.LogLikelihood)
 	}
-	return 0
+	return nil
 }
 
 // ---- vigor vae sample ----
 
-const vaeSampleHead = `usage: vigor vae sample --ckpt runs/NAME/model.ckpt [flags]
+// vaeSampleSynopsis is the flags summary of `vigor vae sample`.
+const vaeSampleSynopsis = `--ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]`
 
-Sample draws N codes z ~ N(0, I), decodes them, and writes the decoded pixel
-probabilities as a PNG grid (as square as possible).
+// vaeSampleAbout is the help text of `vigor vae sample`.
+const vaeSampleAbout = `Sample draws N codes z ~ N(0, I), decodes them, and writes the decoded pixel
+probabilities as a PNG grid (as square as possible).`
 
-Flags:
-`
+// vaeSampleOptions are the flags of `vigor vae sample`.
+type vaeSampleOptions struct {
+	ckpt string
+	n    int
+	out  string
+	seed uint64
+}
 
-func runVAESample(args []string, e *env) int {
-	const name = "vigor vae sample"
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	ckptPath := fs.String("ckpt", "", "the checkpoint `file` (required)")
-	n := fs.Int("n", 64, "number of `samples`")
-	out := fs.String("out", "samples.png", "output PNG `file`")
-	seed := fs.Uint64("seed", 1, "random `seed`")
-	err := parseFlags(fs, args, vaeSampleHead, e)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+// flags implements options.
+func (o *vaeSampleOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.ckpt, "ckpt", "", "the checkpoint `file` (required)")
+	fs.IntVar(&o.n, "n", 64, "number of `samples`")
+	fs.StringVar(&o.out, "out", "samples.png", "output PNG `file`")
+	fs.Uint64Var(&o.seed, "seed", 1, "random `seed`")
+}
+
+// check implements options; it also rejects an --out that cannot be written.
+func (o *vaeSampleOptions) check(map[string]bool) error {
+	switch {
+	case o.ckpt == "":
+		return badf("--ckpt is required")
+	case o.n < 1 || o.n > 10000:
+		return badf("--n %d: must be between 1 and 10000", o.n)
 	}
-	if err == nil {
-		switch {
-		case *ckptPath == "":
-			err = badf("--ckpt is required")
-		case *n < 1 || *n > 10000:
-			err = badf("--n %d: must be between 1 and 10000", *n)
-		default:
-			err = checkWritable(*out)
-		}
-	}
+	return checkWritable(o.out)
+}
+
+// run implements options: it decodes --n prior draws into the PNG grid --out.
+func (o *vaeSampleOptions) run(e *env) error {
+	c, err := vae.LoadCheckpoint(o.ckpt)
 	if err != nil {
-		return cmdFail(e, name, err)
-	}
-	c, err := vae.LoadCheckpoint(*ckptPath)
-	if err != nil {
-		return cmdFail(e, name, usageError{err})
+		return bad(err)
 	}
 	if c.Model.Config.Input != 784 {
-		return cmdFail(e, name, badf("%s: the model's input has %d values, not 28×28", *ckptPath, c.Model.Config.Input))
+		return badf("%s: the model's input has %d values, not 28×28", o.ckpt, c.Model.Config.Input)
 	}
-	imgs, err := c.Model.SamplePrior(*n, rand.New(rand.NewPCG(*seed, vaeSampleStream)))
+	imgs, err := c.Model.SamplePrior(o.n, rand.New(rand.NewPCG(o.seed, vaeSampleStream)))
 	if err != nil {
-		return cmdFail(e, name, err)
+		return err
 	}
-	cols := int(math.Ceil(math.Sqrt(float64(*n))))
-	rows := (*n + cols - 1) / cols
+	cols := int(math.Ceil(math.Sqrt(float64(o.n))))
+	rows := (o.n + cols - 1) / cols
 	for len(imgs) < rows*cols {
 		imgs = append(imgs, make([]float64, 784))
 	}
-	if err := saveGrid(*out, imgs, rows, cols, 28, 28); err != nil {
-		return cmdFail(e, name, err)
+	if err := saveGrid(o.out, imgs, rows, cols, 28, 28); err != nil {
+		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %d samples to %s\n", *n, *out)
-	return 0
+	fmt.Fprintf(e.stdout, "wrote %d samples to %s\n", o.n, o.out)
+	return nil
 }

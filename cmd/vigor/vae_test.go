@@ -90,6 +90,7 @@ func TestVAEOnMNIST(t *testing.T) {
 	}
 }
 
+// readMetricsFile reads a metrics.jsonl file.
 func readMetricsFile(t *testing.T, path string) []epochMetrics {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -108,6 +109,7 @@ func readMetricsFile(t *testing.T, path string) []epochMetrics {
 	return out
 }
 
+// checkPNG checks that path is a PNG image of at least 50×50 pixels.
 func checkPNG(t *testing.T, path string) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -126,6 +128,8 @@ func checkPNG(t *testing.T, path string) {
 	}
 }
 
+// TestVAEBadInput: bad flags and files exit 2 naming the problem, without a
+// stack trace and without overwriting an existing checkpoint.
 func TestVAEBadInput(t *testing.T) {
 	dir := t.TempDir()
 	notCkpt := filepath.Join(dir, "notes.txt")
@@ -174,6 +178,8 @@ func TestVAEBadInput(t *testing.T) {
 	}
 }
 
+// TestVAEResumeConflict: --resume refuses a flag that contradicts the
+// checkpoint, and trains nothing when the epochs are done.
 func TestVAEResumeConflict(t *testing.T) {
 	dir := t.TempDir()
 	run := filepath.Join(dir, "r")
@@ -191,6 +197,7 @@ func TestVAEResumeConflict(t *testing.T) {
 	}
 }
 
+// TestDataFetch fetches (or finds) MNIST and prints where it is.
 func TestDataFetch(t *testing.T) {
 	code, stdout, stderr := runCLI(t, false, "data", "fetch", "mnist")
 	if code != 0 {

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/datasets"
+)
+
+// This file holds what the regression models of `vigor fit` share: a --target
+// column predicted from --features columns, a posterior fitted by bbvi.Fit
+// with a chosen --estimator, and its JSON report. A regression model's file
+// embeds regression in its run and supplies a regressionModel.
+
+// regressionSynopsis summarizes the flags of a regression model.
+const regressionSynopsis = `--target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
+[--prior-scale S] [--draws N --draws-out FILE.csv]`
+
+// regressionAbout describes what the regressions share, for their help pages.
+const regressionAbout = `y is the --target column and x_i holds the --features columns (by default
+every other column, in file order); --no-intercept drops a. The output names
+the coefficients after their columns, "intercept" first. --estimator is the
+ELBO gradient estimator, by its name in bbvi.EstimatorByName (default reparam,
+the pathwise gradient; an unknown name lists the others). --draws N
+--draws-out FILE.csv writes N joint posterior draws, one column per name.`
+
+// A regressionModel is what one regression model adds to regression: its
+// check of the data and the bbvi.Model it builds.
+type regressionModel interface {
+	// checkData checks the table for the model: the values of the target
+	// column, feature names that clash with the model's own latents. The
+	// features are known to be columns other than the target.
+	checkData(t *datasets.Table, features []string) error
+	// newModel returns the model for the features and its data, from the
+	// feature matrix X (row-major, one column per feature) and the target y.
+	newModel(features []string, X, y []float64) (bbvi.Model, bbvi.Data, error)
+}
+
+// regression is the options struct of the flags every regression model has.
+// A model's run embeds it, and may add flags of its own.
+type regression struct {
+	target      string
+	featureList string
+	features    []string // nil: every column but the target
+	noIntercept bool
+	estName     string
+	estimator   bbvi.Estimator
+	priorScale  float64
+	draws       int
+	drawsOut    string
+}
+
+// flags defines the regression flags, bound to r.
+func (r *regression) flags(fs *flag.FlagSet) {
+	fs.StringVar(&r.target, "target", "", "the `column` to predict (required)")
+	fs.StringVar(&r.featureList, "features", "", "comma-separated feature `columns` (default every column but the target, in file order)")
+	fs.BoolVar(&r.noIntercept, "no-intercept", false, "fit no intercept")
+	fs.StringVar(&r.estName, "estimator", "reparam", "the ELBO gradient `estimator`, by its name in bbvi.EstimatorByName")
+	fs.Float64Var(&r.priorScale, "prior-scale", 10, "prior sd `S` of the coefficients, Normal(0, S²)")
+	fs.IntVar(&r.draws, "draws", 0, "number `N` of joint posterior draws to write to --draws-out")
+	fs.StringVar(&r.drawsOut, "draws-out", "", "CSV `file` for the --draws posterior draws (header: the names)")
+}
+
+// check validates the regression flags.
+func (r *regression) check(o *fitOptions, given map[string]bool) error {
+	r.target = strings.TrimSpace(r.target)
+	if r.target == "" {
+		return badf("--target is required")
+	}
+	est, err := bbvi.EstimatorByName(r.estName)
+	if err != nil {
+		return badf("--estimator: %w", err)
+	}
+	r.estimator = est
+	if given["features"] {
+		r.features = strings.Split(r.featureList, ",")
+		for i, f := range r.features {
+			r.features[i] = strings.TrimSpace(f)
+			if r.features[i] == "" {
+				return badf("--features %q has an empty name", r.featureList)
+			}
+		}
+	}
+	switch {
+	case !(r.priorScale > 0) || math.IsInf(r.priorScale, 0):
+		return badf("--prior-scale %v must be positive and finite", r.priorScale)
+	case r.draws < 0:
+		return badf("--draws %d must not be negative", r.draws)
+	case (given["draws"] || r.draws > 0) != (r.drawsOut != ""):
+		return badf("--draws N and --draws-out FILE go together")
+	case r.drawsOut != "" && r.draws == 0:
+		return badf("--draws %d must be at least 1 with --draws-out", r.draws)
+	case samePath(o.out, r.drawsOut):
+		return badf("--out and --draws-out are both %s", o.out)
+	case samePath(r.drawsOut, o.data):
+		return badf("--draws-out %s would overwrite the --data file", r.drawsOut)
+	}
+	return nil
+}
+
+// problem is a regression model with its data, ready to fit.
+type problem struct {
+	model    bbvi.Model
+	data     bbvi.Data
+	features []string // the feature columns, in order
+	n        int      // the number of rows
+}
+
+// load reads the --data file and builds the model m and its data. Every error
+// is a usageError naming the file (and line and column where there is one).
+func (r *regression) load(o *fitOptions, m regressionModel) (*problem, error) {
+	t, err := datasets.ReadCSV(o.data)
+	if err != nil {
+		return nil, bad(err)
+	}
+	if _, err := t.Index(r.target); err != nil {
+		return nil, bad(err)
+	}
+	features := r.features
+	if features == nil {
+		for _, c := range t.Columns {
+			if c != r.target {
+				features = append(features, c)
+			}
+		}
+		if len(features) == 0 {
+			return nil, badf("%s: no feature columns (the only column is the target %q)", o.data, r.target)
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range features {
+		if _, err := t.Index(f); err != nil {
+			return nil, bad(err)
+		}
+		switch {
+		case f == r.target:
+			return nil, badf("%s: feature %q is the target column", o.data, f)
+		case seen[f]:
+			return nil, badf("%s: feature %q is listed twice in --features", o.data, f)
+		case f == "intercept" && !r.noIntercept:
+			return nil, badf("%s: feature column %q clashes with the intercept's name (rename it or use --no-intercept)", o.data, f)
+		}
+		seen[f] = true
+	}
+	if err := m.checkData(t, features); err != nil {
+		return nil, err
+	}
+	X, _, err := t.Matrix(features)
+	if err != nil {
+		return nil, bad(err)
+	}
+	y, err := t.Column(r.target)
+	if err != nil {
+		return nil, bad(err)
+	}
+	p := &problem{features: features, n: len(y)}
+	if p.model, p.data, err = m.newModel(features, X, y); err != nil {
+		return nil, badf("%s: %v", o.data, err)
+	}
+	return p, nil
+}
+
+// fit is the run of a regression model m: it loads the data, fits the
+// posterior and writes the report (with noiseSD, when > 0, as noise_sd) and
+// the --draws-out draws.
+func (r *regression) fit(o *fitOptions, e *env, m regressionModel, noiseSD float64) error {
+	if err := checkWritable(r.drawsOut); err != nil {
+		return err
+	}
+	p, err := r.load(o, m)
+	if err != nil {
+		return err
+	}
+	set := o.settings()
+	set.Estimator = r.estimator
+	bar := o.progress(e, set)
+	post, err := bbvi.Fit(p.model, p.data, set, o.fitRand())
+	if bar != nil {
+		bar.finish()
+	}
+	if err != nil {
+		return err
+	}
+
+	rep := r.report(o, p, post)
+	if noiseSD > 0 {
+		rep.NoiseSD = &noiseSD
+	}
+	doc, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding the result: %w", err)
+	}
+	doc = append(doc, '\n')
+	if r.drawsOut != "" {
+		d := post.Dim()
+		flat := post.Sample(nil, r.draws, rand.New(rand.NewPCG(o.seed^drawsStream, o.seed)))
+		rows := make([][]float64, r.draws)
+		for i := range rows {
+			rows[i] = flat[i*d : (i+1)*d]
+		}
+		if err := datasets.SaveCSV(r.drawsOut, post.Names, rows); err != nil {
+			return err
+		}
+	}
+	if err := writeResult(e, o.out, doc); err != nil {
+		return err
+	}
+	if !o.quiet {
+		fmt.Fprintln(e.stderr, summary(post))
+	}
+	return nil
+}
+
+// quantiles are the 5%, 50% and 95% posterior quantiles, in names order.
+type quantiles struct {
+	Q5  []float64 `json:"5"`
+	Q50 []float64 `json:"50"`
+	Q95 []float64 `json:"95"`
+}
+
+// fitReport is the JSON document written by `vigor fit` for a regression. The
+// field order is the output order.
+type fitReport struct {
+	Model             string            `json:"model"`
+	Family            string            `json:"family"`
+	Estimator         string            `json:"estimator"`
+	Names             []string          `json:"names"`
+	Mean              []float64         `json:"mean"`
+	SD                []float64         `json:"sd"`
+	Cov               [][]float64       `json:"cov"`
+	Quantiles         quantiles         `json:"quantiles"`
+	ELBO              float64           `json:"elbo"`
+	ELBOTrace         []bbvi.ELBOPoint  `json:"elbo_trace"`
+	Steps             int               `json:"steps"`
+	Converged         bool              `json:"converged"`
+	Status            bbvi.Status       `json:"status"`
+	Reason            string            `json:"reason"`
+	Start             string            `json:"start"`
+	Diagnostics       *bbvi.Diagnostics `json:"diagnostics,omitempty"`
+	Seconds           float64           `json:"seconds"`
+	Optimizer         string            `json:"optimizer"`
+	OptimizerSettings string            `json:"optimizer_settings"`
+	Samples           int               `json:"samples"`
+	Batch             int               `json:"batch"`
+	Seed              uint64            `json:"seed"`
+	N                 int               `json:"n"`
+	Data              string            `json:"data"`
+	Target            string            `json:"target"`
+	Features          []string          `json:"features"`
+	Intercept         bool              `json:"intercept"`
+	PriorScale        float64           `json:"prior_scale"`
+	NoiseSD           *float64          `json:"noise_sd,omitempty"`
+	MaxSteps          int               `json:"max_steps"`
+	Tol               float64           `json:"tol"`
+	Dtype             string            `json:"dtype"`
+}
+
+// report summarizes the posterior fitted to p and the settings used.
+func (r *regression) report(o *fitOptions, p *problem, post *bbvi.Posterior) *fitReport {
+	d := post.Dim()
+	flatCov := post.Cov()
+	cov := make([][]float64, d)
+	for i := range cov {
+		cov[i] = flatCov[i*d : (i+1)*d]
+	}
+	sd := make([]float64, d)
+	for i := range sd {
+		sd[i] = math.Sqrt(flatCov[i*d+i])
+	}
+	rep := &fitReport{
+		Model:             o.model,
+		Family:            post.Family,
+		Estimator:         post.Estimator,
+		Names:             post.Names,
+		Mean:              post.Mean(),
+		SD:                sd,
+		Cov:               cov,
+		Quantiles:         quantiles{Q5: post.Quantile(0.05), Q50: post.Quantile(0.5), Q95: post.Quantile(0.95)},
+		ELBO:              post.ELBO(),
+		ELBOTrace:         post.Trace,
+		Steps:             post.Steps,
+		Converged:         post.Status == bbvi.Converged,
+		Status:            post.Status,
+		Reason:            post.Reason,
+		Start:             post.Start,
+		Diagnostics:       post.Diagnostics,
+		Seconds:           math.Round(post.Seconds*1000) / 1000,
+		Optimizer:         o.optName,
+		OptimizerSettings: o.opt.String(),
+		Samples:           o.samples,
+		Batch:             o.effectiveBatch(p.n),
+		Seed:              o.seed,
+		N:                 p.n,
+		Data:              o.data,
+		Target:            r.target,
+		Features:          p.features,
+		Intercept:         !r.noIntercept,
+		PriorScale:        r.priorScale,
+		MaxSteps:          o.steps,
+		Tol:               o.tol,
+		Dtype:             o.dtype(),
+	}
+	if rep.ELBOTrace == nil {
+		rep.ELBOTrace = []bbvi.ELBOPoint{}
+	}
+	return rep
+}
+
+// summary is what is printed on stderr after a fit: one line such as
+// "fit: 2400 steps, converged, ELBO -231.4 ± 0.03, Pareto k̂ 0.21: reliable,
+// 1.2 s", then, for a doubtful fit, its reasons and a hint.
+func summary(post *bbvi.Posterior) string {
+	status := post.Status.String()
+	if post.Status == bbvi.StepLimit {
+		status = "not converged (reached --steps)"
+	}
+	d := post.Diagnostics
+	if d == nil {
+		return fmt.Sprintf("fit: %d steps, %s, ELBO %s, %.1f s", post.Steps, status, formatELBO(post.ELBO()), post.Seconds)
+	}
+	line := fmt.Sprintf("fit: %d steps, %s, ELBO %s ± %.2g, Pareto k̂ %.2f: %s, %.1f s",
+		post.Steps, status, formatELBO(d.ELBO), d.ELBOSE, d.ParetoK, verdictWord(d), post.Seconds)
+	if !d.Reliable {
+		for _, r := range d.Reasons {
+			line += "\n  " + r
+		}
+		if d.Hint != "" {
+			line += "\n  hint: " + d.Hint
+		}
+	}
+	return line
+}
+
+// verdictWord is "reliable" or "doubtful".
+func verdictWord(d *bbvi.Diagnostics) string {
+	if d.Reliable {
+		return "reliable"
+	}
+	return "doubtful"
+}

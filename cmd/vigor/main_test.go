@@ -340,7 +340,7 @@ func TestFitLinear(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit code %d: %s", code, stderr)
 	}
-	if !regexp.MustCompile(`^fit: \d+ steps, (converged|not converged[^,]*), ELBO -?[0-9.e+]+, [0-9.]+ s\n$`).MatchString(stderr) {
+	if !regexp.MustCompile(`^fit: \d+ steps, (converged|not converged[^,]*), ELBO -?[0-9.e+]+ ± [0-9.e+-]+, Pareto k̂ -?[0-9.]+: reliable, [0-9.]+ s\n$`).MatchString(stderr) {
 		t.Errorf("summary line %q", stderr)
 	}
 	r := parseReport(t, []byte(stdout))
@@ -455,8 +455,13 @@ func TestFitProgressBar(t *testing.T) {
 		t.Fatalf("exit code %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
-	if len(lines) != 2 {
+	if len(lines) < 2 {
 		t.Fatalf("want the bar line and the summary, got %q", stderr)
+	}
+	for _, l := range lines[2:] { // a doubtful fit's reasons and hint
+		if !strings.HasPrefix(l, "  ") {
+			t.Errorf("line after the summary %q", l)
+		}
 	}
 	if !strings.HasPrefix(lines[0], "\r") || strings.Count(lines[0], "\r") != 3 || !strings.Contains(lines[0], "300/300 [") ||
 		!strings.Contains(lines[0], "ELBO") || !strings.HasPrefix(lines[1], "fit: 300 steps, not converged") {

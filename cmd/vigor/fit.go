@@ -16,6 +16,7 @@ import (
 	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 )
 
 // Seeds of the two random streams derived from --seed: one for the fit, one
@@ -445,7 +446,7 @@ func writeResult(e *env, path string, doc []byte) error {
 		}
 		return nil
 	}
-	return datasets.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(doc)
 		return err
 	})

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi"
-	"github.com/vigor-ml/vigor/datasets"
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 	"github.com/vigor-ml/vigor/internal/plot"
 )
 
@@ -169,7 +169,7 @@ func runStudyVariance(args []string, e *env) int {
 	}
 	csvPath := filepath.Join(o.out, "variance.csv")
 	pngPath := filepath.Join(o.out, "variance.png")
-	if err := datasets.WriteFileAtomic(csvPath, func(w io.Writer) error { return writeVarianceCSV(w, rows) }); err != nil {
+	if err := atomicfile.Write(csvPath, func(w io.Writer) error { return writeVarianceCSV(w, rows) }); err != nil {
 		return cmdFail(e, name, err)
 	}
 	img, err := varianceImage(rows, o.cfg.Problems, o.cfg.Estimators)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 	"github.com/vigor-ml/vigor/internal/plot"
 	"github.com/vigor-ml/vigor/vae"
 )
@@ -407,7 +408,7 @@ func readMetrics(path string, upTo int) ([]epochMetrics, error) {
 }
 
 func writeMetrics(path string, history []epochMetrics) error {
-	return datasets.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		for _, m := range history {
 			if err := enc.Encode(m); err != nil {

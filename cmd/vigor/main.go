@@ -35,11 +35,7 @@ var commands = []command{
 }
 
 func main() {
-	isTTY := false
-	if fi, err := os.Stderr.Stat(); err == nil {
-		isTTY = fi.Mode()&os.ModeCharDevice != 0
-	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, isTTY))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr)))
 }
 
 // run is the whole program behind main, minus os.Exit: it dispatches args[0] to

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	"image/draw"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/internal/atomicfile"
-	"github.com/vigor-ml/vigor/internal/plot"
 )
 
 const studyUsageText = `usage: vigor study variance [flags]
@@ -172,11 +169,11 @@ func runStudyVariance(args []string, e *env) int {
 	if err := atomicfile.Write(csvPath, func(w io.Writer) error { return writeVarianceCSV(w, rows) }); err != nil {
 		return cmdFail(e, name, err)
 	}
-	img, err := varianceImage(rows, o.cfg.Problems, o.cfg.Estimators)
+	pict, err := variancePicture(rows, o.cfg.Problems, o.cfg.Estimators)
 	if err != nil {
 		return cmdFail(e, name, fmt.Errorf("drawing %s: %w", pngPath, err))
 	}
-	if err := plot.SaveImage(pngPath, img); err != nil {
+	if err := pict.save(pngPath); err != nil {
 		return cmdFail(e, name, err)
 	}
 	if !o.quiet {
@@ -201,51 +198,4 @@ func writeVarianceCSV(w io.Writer, rows []bbvi.VarianceRow) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// varianceImage draws one log-log panel per problem, side by side: the total
-// variance against S, one line per estimator (in the same colour in every
-// panel).
-func varianceImage(rows []bbvi.VarianceRow, problems, estimators []string) (image.Image, error) {
-	var panels []*image.RGBA
-	for _, p := range problems {
-		c := &plot.LineChart{
-			Title:  "Gradient variance, " + p,
-			XLabel: "draws S",
-			YLabel: "total variance of the gradient estimate",
-			LogX:   true, LogY: true,
-		}
-		for _, est := range estimators {
-			s := plot.Series{Name: est}
-			for _, r := range rows {
-				if r.Problem == p && r.Estimator == est && r.Param == "total" {
-					s.X = append(s.X, float64(r.Draws))
-					s.Y = append(s.Y, r.Variance)
-				}
-			}
-			c.Series = append(c.Series, s)
-		}
-		img, err := c.Image()
-		if err != nil {
-			return nil, err
-		}
-		panels = append(panels, img)
-	}
-	if len(panels) == 1 {
-		return panels[0], nil
-	}
-	w, h := 0, 0
-	for _, p := range panels {
-		w += p.Bounds().Dx()
-		h = max(h, p.Bounds().Dy())
-	}
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
-	x := 0
-	for _, p := range panels {
-		r := image.Rect(x, 0, x+p.Bounds().Dx(), p.Bounds().Dy())
-		draw.Draw(out, r, p, p.Bounds().Min, draw.Src)
-		x += p.Bounds().Dx()
-	}
-	return out, nil
 }

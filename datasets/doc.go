@@ -6,8 +6,7 @@
 //   - CSV tables of numbers with a header row (ReadCSV, ParseCSV, Table),
 //     with precise, typed errors (*TableError wrapping sentinels such as
 //     ErrNotNumber or ErrRagged) that name file, line and column;
-//   - atomic file output (WriteFileAtomic, SaveCSV) for CSV, JSON, PNG and
-//     other results;
+//   - atomic CSV output (SaveCSV);
 //   - synthetic regression, classification and mixture data (LinearData,
 //     LogisticData, GaussianMixtureData) drawn from an explicit
 //     *math/rand/v2.Rand;

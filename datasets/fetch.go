@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 )
 
 // MNISTMirrors are the HTTPS base URLs FetchMNIST tries first, in order; the
@@ -258,7 +260,7 @@ func (f *fetcher) download(ctx context.Context, client *http.Client, url, dir st
 // path, failing (and leaving nothing behind) unless the SHA-256 of the
 // uncompressed content is wantSum.
 func storeVerified(path string, r io.Reader, wantSum string) error {
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		src, err := maybeGunzip(r)
 		if err != nil {
 			return err

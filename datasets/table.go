@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 )
 
 // Sentinel errors wrapped by *TableError so callers can branch on the kind of
@@ -353,11 +355,13 @@ func (t *Table) CheckBinary(name string) error {
 	return nil
 }
 
-// SaveCSV writes a header and numeric rows to path as CSV, atomically (see
-// WriteFileAtomic). Values are written in the shortest form that reads back
-// exactly. Every row must have len(header) values, and all values must be
-// finite, so that ReadCSV accepts the result; violations are *TableError
-// values and leave any existing file untouched.
+// SaveCSV writes a header and numeric rows to path as CSV, atomically: the
+// data go to a temporary file in the same directory, which is renamed over
+// path when complete, so a reader never sees a partial file. Values are
+// written in the shortest form that reads back exactly. Every row must have
+// len(header) values, and all values must be finite, so that ReadCSV accepts
+// the result; violations are *TableError values and leave any existing file
+// untouched.
 func SaveCSV(path string, header []string, rows [][]float64) error {
 	seen := make(map[string]bool, len(header))
 	for j, h := range header {
@@ -382,7 +386,7 @@ func SaveCSV(path string, header []string, rows [][]float64) error {
 			}
 		}
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.Write(header); err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 )
 
 // CheckpointVersion is the version of the checkpoint format that this package
@@ -195,7 +196,7 @@ func (c *Checkpoint) Encode(w io.Writer) error {
 // directory, renamed when complete), so an interrupted save never leaves a
 // half-written checkpoint behind.
 func (c *Checkpoint) Save(path string) error {
-	if err := datasets.WriteFileAtomic(path, c.Encode); err != nil {
+	if err := atomicfile.Write(path, c.Encode); err != nil {
 		return fmt.Errorf("vae: saving checkpoint: %w", err)
 	}
 	return nil

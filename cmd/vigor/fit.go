@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi"
-	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 )
 
 // This file holds `vigor fit`: the flags every model shares, the help pages,
@@ -326,7 +326,7 @@ func writeResult(e *env, path string, doc []byte) error {
 		}
 		return nil
 	}
-	return datasets.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(doc)
 		return err
 	})

@@ -55,11 +55,7 @@ func commandTree() *command {
 // main runs the command named by the process arguments and exits with its
 // code; a progress bar is drawn when stderr is a terminal.
 func main() {
-	isTTY := false
-	if fi, err := os.Stderr.Stat(); err == nil {
-		isTTY = fi.Mode()&os.ModeCharDevice != 0
-	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, isTTY))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr)))
 }
 
 // run is the whole program behind main, minus os.Exit: it runs the command

@@ -4,12 +4,22 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/vae"
 )
+
+// isTerminal reports whether f is a terminal, where a progress bar redrawn in
+// place makes sense. Pipes, files and character devices that are not terminals,
+// such as /dev/null, are not.
+func isTerminal(f *os.File) bool {
+	return term.IsTerminal(int(f.Fd()))
+}
 
 // progressBar is a one-line terminal progress display, redrawn in place with a
 // carriage return after every ELBO evaluation of a fit:

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	"image/draw"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,8 +13,7 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi/study"
-	"github.com/vigor-ml/vigor/datasets"
-	"github.com/vigor-ml/vigor/internal/plot"
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 )
 
 // studyAbout is the help text of `vigor study`.
@@ -34,7 +31,7 @@ const studyVarianceSynopsis = `[--out DIR] [--reps N] [--burn N] [--draws 1,2,4,
 [--seed K] [--exact-draws N] [--quiet]`
 
 // studyVarianceAbout is the help text of `vigor study variance`.
-const studyVarianceAbout = `Variance runs the gradient-variance study (see "go doc github.com/vigor-ml/vigor/study.VarianceStudy")
+const studyVarianceAbout = `Variance runs the gradient-variance study (see "go doc github.com/vigor-ml/vigor/bbvi/study.VarianceStudy")
 and writes, atomically, into the directory --out:
 
   variance.csv   one row per problem, estimator, S and gradient component (and a
@@ -158,14 +155,14 @@ func (o *studyVarianceOptions) run(e *env) error {
 	}
 	csvPath := filepath.Join(o.out, "variance.csv")
 	pngPath := filepath.Join(o.out, "variance.png")
-	if err := datasets.WriteFileAtomic(csvPath, func(w io.Writer) error { return writeVarianceCSV(w, rows) }); err != nil {
+	if err := atomicfile.Write(csvPath, func(w io.Writer) error { return writeVarianceCSV(w, rows) }); err != nil {
 		return err
 	}
-	img, err := varianceImage(rows, o.cfg.Problems, o.cfg.Estimators)
+	pict, err := variancePicture(rows, o.cfg.Problems, o.cfg.Estimators)
 	if err != nil {
 		return fmt.Errorf("drawing %s: %w", pngPath, err)
 	}
-	if err := plot.SaveImage(pngPath, img); err != nil {
+	if err := pict.save(pngPath); err != nil {
 		return err
 	}
 	if !o.quiet {
@@ -190,51 +187,4 @@ func writeVarianceCSV(w io.Writer, rows []study.VarianceRow) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// varianceImage draws one log-log panel per problem, side by side: the total
-// variance against S, one line per estimator (in the same colour in every
-// panel).
-func varianceImage(rows []study.VarianceRow, problems, estimators []string) (image.Image, error) {
-	var panels []*image.RGBA
-	for _, p := range problems {
-		c := &plot.LineChart{
-			Title:  "Gradient variance, " + p,
-			XLabel: "draws S",
-			YLabel: "total variance of the gradient estimate",
-			LogX:   true, LogY: true,
-		}
-		for _, est := range estimators {
-			s := plot.Series{Name: est}
-			for _, r := range rows {
-				if r.Problem == p && r.Estimator == est && r.Param == "total" {
-					s.X = append(s.X, float64(r.Draws))
-					s.Y = append(s.Y, r.Variance)
-				}
-			}
-			c.Series = append(c.Series, s)
-		}
-		img, err := c.Image()
-		if err != nil {
-			return nil, err
-		}
-		panels = append(panels, img)
-	}
-	if len(panels) == 1 {
-		return panels[0], nil
-	}
-	w, h := 0, 0
-	for _, p := range panels {
-		w += p.Bounds().Dx()
-		h = max(h, p.Bounds().Dy())
-	}
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
-	x := 0
-	for _, p := range panels {
-		r := image.Rect(x, 0, x+p.Bounds().Dx(), p.Bounds().Dy())
-		draw.Draw(out, r, p, p.Bounds().Min, draw.Src)
-		x += p.Bounds().Dx()
-	}
-	return out, nil
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
-	"github.com/vigor-ml/vigor/internal/plot"
+	"github.com/vigor-ml/vigor/internal/atomicfile"
 	"github.com/vigor-ml/vigor/vae"
 )
 
@@ -352,7 +352,7 @@ func readMetrics(path string, upTo int) ([]epochMetrics, error) {
 
 // writeMetrics writes metrics.jsonl atomically, one JSON line per epoch.
 func writeMetrics(path string, history []epochMetrics) error {
-	return datasets.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		for _, m := range history {
 			if err := enc.Encode(m); err != nil {
@@ -408,15 +408,11 @@ func writePictures(dir string, m *vae.Model, test *datasets.ImageSet, targets da
 			return err
 		}
 	}
-	var ep, trl, tel []float64
-	for _, r := range history {
-		ep = append(ep, float64(r.Epoch))
-		trl = append(trl, r.TrainLoss)
-		tel = append(tel, r.TestLoss)
+	loss, err := lossPicture(history)
+	if err != nil {
+		return err
 	}
-	chart := plot.LineChart{Title: "VAE loss (negative ELBO, nats per image)", XLabel: "epoch", YLabel: "loss",
-		Series: []plot.Series{{Name: "train", X: ep, Y: trl}, {Name: "test", X: ep, Y: tel}}}
-	if err := chart.Save(filepath.Join(dir, "loss.png")); err != nil {
+	if err := loss.save(filepath.Join(dir, "loss.png")); err != nil {
 		return err
 	}
 	if m.Config.Latent == 2 {
@@ -425,28 +421,15 @@ func writePictures(dir string, m *vae.Model, test *datasets.ImageSet, targets da
 		if err != nil {
 			return err
 		}
-		sc := plot.Scatter{Title: "test codes (mean of q(z|x)) by digit", XLabel: "z1", YLabel: "z2"}
-		for i, r := range mu {
-			sc.X = append(sc.X, r[0])
-			sc.Y = append(sc.Y, r[1])
-			sc.Class = append(sc.Class, int(test.Labels[i]))
+		latent, err := latentPicture(mu, test.Labels[:len(mu)])
+		if err != nil {
+			return err
 		}
-		for d := 0; d < 10; d++ {
-			sc.ClassNames = append(sc.ClassNames, strconv.Itoa(d))
-		}
-		if err := sc.Save(filepath.Join(dir, "latent.png")); err != nil {
+		if err := latent.save(filepath.Join(dir, "latent.png")); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func saveGrid(path string, imgs [][]float64, rows, cols, h, w int) error {
-	g, err := plot.Grid(imgs, rows, cols, h, w, 2)
-	if err != nil {
-		return err
-	}
-	return plot.SaveImage(path, g)
 }
 
 // ---- vigor vae eval ----

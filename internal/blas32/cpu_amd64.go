@@ -2,11 +2,7 @@
 
 package blas32
 
-// cpuid executes CPUID with EAX=eaxArg, ECX=ecxArg.
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv executes XGETBV with ECX=0 and returns XCR0.
-func xgetbv() (eax, edx uint32)
+import "golang.org/x/sys/cpu"
 
 // kernel6x16 computes the 6×16 tile
 //
@@ -19,30 +15,14 @@ func xgetbv() (eax, edx uint32)
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
-var hasAVX2FMA = detectAVX2FMA()
+// hasAVX2FMA reports whether the CPU supports AVX, AVX2 and FMA and the OS
+// saves and restores the YMM registers (golang.org/x/sys/cpu checks XCR0 for
+// its AVX flags). As with the Go runtime, GODEBUG=cpu.avx2=off (or cpu.fma=off,
+// cpu.all=off) turns the assembly off.
+var hasAVX2FMA = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-func detectAVX2FMA() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	const (
-		fma     = 1 << 12
-		osxsave = 1 << 27
-		avx     = 1 << 28
-	)
-	_, _, ecx1, _ := cpuid(1, 0)
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false
-	}
-	// The OS must save and restore XMM (bit 1) and YMM (bit 2) state.
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
-		return false
-	}
-	const avx2 = 1 << 5
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&avx2 != 0
-}
+// asmKernels reports whether this build has the assembly kernels.
+const asmKernels = true
 
 // packBNoTrans16 copies, for p in [0,kc) and q in [0,panels), the 16 floats
 // at src[p·ldb+16q:] to dst[16·kc·q+16p:]. It needs AVX.

@@ -4,6 +4,9 @@ package blas32
 
 const hasAVX2FMA = false
 
+// asmKernels reports whether this build has the assembly kernels.
+const asmKernels = false
+
 // kernel6x16 is never called when hasAVX2FMA is false.
 func kernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32) {
 	panic("blas32: no assembly kernel on this platform")

@@ -11,8 +11,8 @@
 // packed op(B) stays in L1, an MC×KC block of packed op(A) stays in L2, and a
 // KC×NC block of packed op(B) stays in the outer caches.
 //
-// On amd64 CPUs with AVX2 and FMA (and an OS that saves YMM state, checked
-// with CPUID and XGETBV) the micro-kernel is a 6×16 tile computed in twelve
+// On amd64 CPUs with AVX2 and FMA (and an OS that saves YMM state, as
+// golang.org/x/sys/cpu reports) the micro-kernel is a 6×16 tile computed in twelve
 // YMM accumulators with VFMADD231PS, and packing uses AVX copies and 8×8
 // transposes. On amd64 CPUs without AVX2/FMA, Sgemm delegates to gonum's
 // Sgemm, whose SSE inner loops are faster there than portable Go (the purego

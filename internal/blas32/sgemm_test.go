@@ -411,10 +411,3 @@ func TestAllocsParallel(t *testing.T) {
 		}
 	}
 }
-
-func TestHasAVX2(t *testing.T) {
-	t.Logf("HasAVX2() = %v, GOARCH=%s", HasAVX2(), runtime.GOARCH)
-	if runtime.GOARCH != "amd64" && HasAVX2() {
-		t.Error("HasAVX2 true on non-amd64")
-	}
-}

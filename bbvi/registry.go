@@ -2,7 +2,6 @@ package bbvi
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -58,11 +57,4 @@ func (r *registry[T]) names() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return append([]string(nil), r.order...)
-}
-
-// sortedNames returns the canonical names sorted, for stable listings.
-func (r *registry[T]) sortedNames() []string {
-	n := r.names()
-	sort.Strings(n)
-	return n
 }

@@ -363,30 +363,48 @@ func (t *Table) CheckBinary(name string) error {
 // the result; violations are *TableError values and leave any existing file
 // untouched.
 func SaveCSV(path string, header []string, rows [][]float64) error {
+	return SaveCSVComments(path, nil, header, rows)
+}
+
+// SaveCSVComments is SaveCSV with comment lines first: each comment is written
+// on its own line after "# ", as CmdStan writes its metadata, which readers of
+// CmdStan's files (and ReadCSV-like readers with a comment character of '#')
+// skip. A comment must not contain a newline.
+func SaveCSVComments(path string, comments, header []string, rows [][]float64) error {
+	for i, c := range comments {
+		if strings.ContainsAny(c, "\r\n") {
+			return &TableError{File: path, Line: i + 1, Msg: "comment contains a newline", Err: ErrHeader}
+		}
+	}
 	seen := make(map[string]bool, len(header))
 	for j, h := range header {
 		name := strings.TrimSpace(h)
 		if name == "" || seen[name] {
-			return &TableError{File: path, Line: 1, Column: j + 1, Field: name, Msg: "empty or duplicate column name", Err: ErrHeader}
+			return &TableError{File: path, Line: len(comments) + 1, Column: j + 1, Field: name, Msg: "empty or duplicate column name", Err: ErrHeader}
 		}
 		seen[name] = true
 	}
 	if len(header) == 0 {
-		return &TableError{File: path, Line: 1, Msg: "empty header", Err: ErrHeader}
+		return &TableError{File: path, Line: len(comments) + 1, Msg: "empty header", Err: ErrHeader}
 	}
 	for i, row := range rows {
 		if len(row) != len(header) {
-			return &TableError{File: path, Line: i + 2,
+			return &TableError{File: path, Line: len(comments) + i + 2,
 				Msg: fmt.Sprintf("row %d has %d values, want %d", i, len(row), len(header)), Err: ErrRagged}
 		}
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return &TableError{File: path, Line: i + 2, Column: j + 1, Field: header[j],
+				return &TableError{File: path, Line: len(comments) + i + 2, Column: j + 1, Field: header[j],
 					Msg: strconv.FormatFloat(v, 'g', -1, 64) + " is not finite", Err: ErrNotFinite}
 			}
 		}
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {
+		for _, c := range comments {
+			if _, err := io.WriteString(w, "# "+c+"\n"); err != nil {
+				return err
+			}
+		}
 		cw := csv.NewWriter(w)
 		if err := cw.Write(header); err != nil {
 			return err

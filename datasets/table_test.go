@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -306,5 +307,30 @@ func assertNoTemps(t *testing.T, dir string) {
 		if strings.Contains(e.Name(), ".tmp-") {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
+	}
+}
+
+// Comment lines come first, each after "# ", and the table reads back with
+// them skipped.
+func TestSaveCSVComments(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "draws.csv")
+	if err := SaveCSVComments(path, []string{"method = variational", "pareto_k = 0.2"}, []string{"lp__", "a"}, [][]float64{{0, 1.5}, {0, -2}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "# method = variational\n# pareto_k = 0.2\nlp__,a\n0,1.5\n0,-2\n"; string(b) != want {
+		t.Errorf("file %q, want %q", b, want)
+	}
+	err = SaveCSVComments(path, []string{"a\nb"}, []string{"a"}, nil)
+	var te *TableError
+	if !errors.As(err, &te) || te.Line != 1 {
+		t.Errorf("newline in a comment: %v", err)
+	}
+	err = SaveCSVComments(path, []string{"x"}, []string{"a"}, [][]float64{{math.NaN()}})
+	if !errors.As(err, &te) || te.Line != 3 {
+		t.Errorf("NaN on the first row after one comment: %v", err)
 	}
 }

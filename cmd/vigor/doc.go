@@ -8,15 +8,15 @@
 // The commands, and their flags:
 //
 //	vigor fit --model NAME --data FILE.csv [model flags]
-//	          [--family meanfield|fullrank] [--samples S] [--batch B] [--steps N]
+//	          [--family meanfield|fullrank|...] [--samples S] [--batch B] [--steps N]
 //	          [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 //	          [--quiet] [--out FILE.json] [--float32]
 //	          --model gmm: --k K [--method bbvi-marginal|bbvi|em] [--columns a,b,...]
 //	              [--assignments FILE.csv]
 //	          --model linear: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
-//	              [--prior-scale S] [--draws N --draws-out FILE.csv] [--noise-sd SIGMA]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]] [--noise-sd SIGMA]
 //	          --model logistic: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
-//	              [--prior-scale S] [--draws N --draws-out FILE.csv]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
 //	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
 //	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
 //	                [--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
@@ -60,13 +60,17 @@
 //
 //	--model       the model: gmm, linear or logistic (required)
 //	--data        the CSV file (required)
-//	--family      meanfield (default) or fullrank Gaussian in the unconstrained space
+//	--family      the variational family, by its name in bbvi.FamilyByName: meanfield
+//	              (default) or fullrank Gaussian in the unconstrained space, or any
+//	              other registered family
 //	--samples     Monte Carlo draws per step (default 8)
 //	--batch       rows per step; the likelihood is scaled by N/B (default 0: all rows)
 //	--steps       maximum optimizer steps (default 20000)
 //	--optimizer   adam (default), rmsprop, adagrad or sgd
 //	--lr          learning rate; 0 means the optimizer's default
-//	--tol         relative ELBO tolerance (default 0.001); 0 or negative runs all steps
+//	--tol         0 (default): the fit stops when q is stationary against the Monte
+//	              Carlo noise (bbvi.Stationary); a positive value uses Stan's
+//	              relative ELBO tolerance instead; negative runs all steps
 //	--seed        random seed (default 1): the same seed gives the same output
 //	--quiet       no progress bar or summary line on stderr
 //	--out         write the JSON there instead of stdout ("-" is stdout)
@@ -75,17 +79,22 @@
 // A flag of another model is refused ("--k does not apply to --model
 // linear"). While fitting, a terminal gets a progress bar on stderr (step,
 // ELBO, relative change, elapsed time), redrawn in place after every ELBO
-// evaluation. When stderr is not a terminal, fit prints only one summary line
-// at the end:
+// evaluation. When stderr is not a terminal, fit prints only the summary at
+// the end: how the fit ended, the ELBO of 1000 fresh draws with its standard
+// error, the Pareto k̂ of their importance ratios and the verdict,
 //
-//	fit: 2400 steps, converged, ELBO -231.4, 1.2 s
+//	fit: 2400 steps, converged, ELBO -231.4 ± 0.03, Pareto k̂ 0.21: reliable, 1.2 s
+//
+// followed, for a doubtful fit, by its reasons and a hint on lines of their own
+// ("hint: the posterior is far from Gaussian: try a flow (--family flow)").
 //
 // The fit uses a random stream derived from --seed.
 //
 // # vigor fit --model linear, --model logistic
 //
 //	vigor fit --model linear|logistic --data FILE.csv --target COL [--features a,b,...] [--no-intercept]
-//	          [--estimator NAME] [--prior-scale S] [--noise-sd SIGMA] [--draws N --draws-out draws.csv]
+//	          [--estimator NAME] [--prior-scale S] [--noise-sd SIGMA]
+//	          [--draws N --draws-out draws.csv [--resample]]
 //	          [flags of every model]
 //
 // The regressions fit, by black-box variational inference (ADVI-style), the
@@ -108,7 +117,11 @@
 //	--prior-scale S, the prior sd of the coefficients (default 10; must be > 0)
 //	--noise-sd    linear only: the known noise sd; 0 or absent learns sigma
 //	--draws N --draws-out FILE
-//	              write N joint posterior draws as CSV, one column per name
+//	              write N joint posterior draws in CmdStan's CSV layout: "# key =
+//	              value" comment lines, a header of lp__ (always 0, as in CmdStan's
+//	              variational output) and the names, one draw per row
+//	--resample    draw them instead by importance resampling of the 1000
+//	              diagnostic draws with their Pareto-smoothed weights
 //
 // The output is one indented JSON object. All the posterior summaries are in
 // the constrained space (sigma > 0) and in the order of "names":
@@ -121,7 +134,12 @@
 //	quantiles           {"5": [...], "50": [...], "95": [...]}, the marginal quantiles
 //	elbo                the ELBO at the reported parameters
 //	elbo_trace          [{"step": s, "elbo": e}, ...], every ELBO evaluation
-//	steps, converged    optimizer steps taken, whether the tolerance was met
+//	steps, converged    optimizer steps taken, whether the convergence test was met
+//	status, reason      how the fit ended (converged, step-limit, non-finite,
+//	                    stopped) and why, in a sentence
+//	start               "laplace" (q started at the Laplace approximation) or "default"
+//	diagnostics         {"draws", "elbo", "elbo_se", "pareto_k", "ess", "reliable",
+//	                    "reasons", "hint"}: the verdict on q from fresh draws
 //	seconds             wall time of the fit (the only field that varies between
 //	                    runs with the same flags and data)
 //	optimizer           the optimizer's name; optimizer_settings spells out its settings

@@ -31,7 +31,7 @@ const (
 
 // fitCommonSynopsis summarizes the flags every model has, after the model's
 // own ones.
-const fitCommonSynopsis = `[--family meanfield|fullrank] [--samples S] [--batch B] [--steps N]
+const fitCommonSynopsis = `[--family meanfield|fullrank|...] [--samples S] [--batch B] [--steps N]
 [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 [--quiet] [--out FILE.json] [--float32]`
 
@@ -114,7 +114,7 @@ func newFitOptions() *fitOptions {
 func (o *fitOptions) commonFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.model, "model", "", "the `model`: "+orList(modelNames())+" (required)")
 	fs.StringVar(&o.data, "data", "", "the CSV `file` with a header row (required)")
-	fs.StringVar(&o.familyName, "family", "meanfield", "the variational `family`: meanfield or fullrank")
+	fs.StringVar(&o.familyName, "family", "meanfield", "the variational `family`: "+strings.Join(bbvi.FamilyNames(), ", "))
 	fs.IntVar(&o.samples, "samples", 8, "Monte Carlo `draws` per gradient step")
 	fs.IntVar(&o.batch, "batch", 0, "`rows` per step (minibatch, likelihood scaled by N/B); 0 means all")
 	fs.IntVar(&o.steps, "steps", 20000, "maximum number of optimizer `steps`")

@@ -371,26 +371,40 @@ func TestFitLinear(t *testing.T) {
 	if a != b {
 		t.Errorf("same seed, different JSON:\n%s\n---\n%s", a, b)
 	}
-	tab, err := datasets.ReadCSV(draws)
-	if err != nil {
-		t.Fatal(err)
+	cols, rows, comments := readDraws(t, draws)
+	if !slices.Equal(cols, append([]string{"lp__"}, r.Names...)) || len(rows) != 40 {
+		t.Fatalf("draws: columns %v, %d rows", cols, len(rows))
 	}
-	if !slices.Equal(tab.Columns, r.Names) || len(tab.Rows) != 40 {
-		t.Fatalf("draws: columns %v, %d rows", tab.Columns, len(tab.Rows))
+	if !slices.Contains(comments, "method = variational") || !slices.ContainsFunc(comments, func(c string) bool { return strings.HasPrefix(c, "pareto_k = ") }) {
+		t.Errorf("draws' comment lines %q", comments)
 	}
-	for _, row := range tab.Rows {
-		if row[3] <= 0 {
-			t.Errorf("draw of sigma %g <= 0", row[3])
+	checkDraws := func(rows [][]float64) {
+		t.Helper()
+		for _, row := range rows {
+			if row[0] != 0 || row[4] <= 0 {
+				t.Errorf("draw %v: lp__ not 0 or sigma <= 0", row)
+			}
+		}
+		// The draws agree with the reported posterior mean of the slope.
+		var m float64
+		for _, row := range rows {
+			m += row[2] / float64(len(rows))
+		}
+		if z := math.Abs(m-r.Mean[1]) / (r.SD[1] / math.Sqrt(float64(len(rows)))); z > 5 {
+			t.Errorf("draws' mean of x1 %g, posterior mean %g (%.1f standard errors)", m, r.Mean[1], z)
 		}
 	}
-	// The draws agree with the reported posterior mean of the slope.
-	var m float64
-	for _, row := range tab.Rows {
-		m += row[1] / float64(len(tab.Rows))
+	checkDraws(rows)
+	// Importance-resampled draws: the same layout, drawn from the diagnostic draws.
+	code, _, stderr = runCLI(t, false, append(args, "--quiet", "--out", out, "--draws", "400", "--draws-out", draws, "--resample")...)
+	if code != 0 {
+		t.Fatalf("--resample: exit code %d: %s", code, stderr)
 	}
-	if z := math.Abs(m-r.Mean[1]) / (r.SD[1] / math.Sqrt(40)); z > 5 {
-		t.Errorf("draws' mean of x1 %g, posterior mean %g (%.1f standard errors)", m, r.Mean[1], z)
+	_, rows, comments = readDraws(t, draws)
+	if len(rows) != 400 || !slices.ContainsFunc(comments, func(c string) bool { return strings.Contains(c, "resampling") }) {
+		t.Errorf("--resample: %d rows, comments %q", len(rows), comments)
 	}
+	checkDraws(rows)
 
 	// A different seed gives a different fit.
 	_, stdout3, _ := runCLI(t, false, append(args[:len(args)-1], "8", "--quiet")...)
@@ -501,4 +515,35 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%v: stderr %q does not name the command", args, stderr)
 		}
 	}
+}
+
+// readDraws reads a CmdStan-style CSV of draws: the "# " comment lines, the
+// header and the rows.
+func readDraws(t *testing.T, path string) (cols []string, rows [][]float64, comments []string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	for len(lines) > 0 && strings.HasPrefix(lines[0], "# ") {
+		comments = append(comments, strings.TrimPrefix(lines[0], "# "))
+		lines = lines[1:]
+	}
+	if len(lines) == 0 {
+		t.Fatalf("%s: no header", path)
+	}
+	cols = strings.Split(lines[0], ",")
+	for _, l := range lines[1:] {
+		var row []float64
+		for _, f := range strings.Split(l, ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	return cols, rows, comments
 }

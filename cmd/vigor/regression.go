@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -19,7 +20,7 @@ import (
 
 // regressionSynopsis summarizes the flags of a regression model.
 const regressionSynopsis = `--target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
-[--prior-scale S] [--draws N --draws-out FILE.csv]`
+[--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]`
 
 // regressionAbout describes what the regressions share, for their help pages.
 const regressionAbout = `y is the --target column and x_i holds the --features columns (by default
@@ -27,7 +28,11 @@ every other column, in file order); --no-intercept drops a. The output names
 the coefficients after their columns, "intercept" first. --estimator is the
 ELBO gradient estimator, by its name in bbvi.EstimatorByName (default reparam,
 the pathwise gradient; an unknown name lists the others). --draws N
---draws-out FILE.csv writes N joint posterior draws, one column per name.`
+--draws-out FILE.csv writes N joint posterior draws in CmdStan's CSV layout:
+"# key = value" comment lines (method, family, status, Pareto k), a header
+with lp__ (0, as CmdStan's variational output) and one column per name, one
+draw per row; --resample draws them by importance resampling of the
+diagnostic draws with their Pareto-smoothed weights instead of from q.`
 
 // A regressionModel is what one regression model adds to regression: its
 // check of the data and the bbvi.Model it builds.
@@ -53,6 +58,7 @@ type regression struct {
 	priorScale  float64
 	draws       int
 	drawsOut    string
+	resample    bool
 }
 
 // flags defines the regression flags, bound to r.
@@ -63,7 +69,8 @@ func (r *regression) flags(fs *flag.FlagSet) {
 	fs.StringVar(&r.estName, "estimator", "reparam", "the ELBO gradient `estimator`, by its name in bbvi.EstimatorByName")
 	fs.Float64Var(&r.priorScale, "prior-scale", 10, "prior sd `S` of the coefficients, Normal(0, S²)")
 	fs.IntVar(&r.draws, "draws", 0, "number `N` of joint posterior draws to write to --draws-out")
-	fs.StringVar(&r.drawsOut, "draws-out", "", "CSV `file` for the --draws posterior draws (header: the names)")
+	fs.StringVar(&r.drawsOut, "draws-out", "", "CSV `file` for the --draws posterior draws, in CmdStan's layout")
+	fs.BoolVar(&r.resample, "resample", false, "draw --draws-out by importance resampling with the Pareto-smoothed weights")
 }
 
 // check validates the regression flags.
@@ -93,6 +100,8 @@ func (r *regression) check(o *fitOptions, given map[string]bool) error {
 		return badf("--draws %d must not be negative", r.draws)
 	case (given["draws"] || r.draws > 0) != (r.drawsOut != ""):
 		return badf("--draws N and --draws-out FILE go together")
+	case r.resample && r.drawsOut == "":
+		return badf("--resample needs --draws N --draws-out FILE")
 	case r.drawsOut != "" && r.draws == 0:
 		return badf("--draws %d must be at least 1 with --draws-out", r.draws)
 	case samePath(o.out, r.drawsOut):
@@ -197,13 +206,7 @@ func (r *regression) fit(o *fitOptions, e *env, m regressionModel, noiseSD float
 	}
 	doc = append(doc, '\n')
 	if r.drawsOut != "" {
-		d := post.Dim()
-		flat := post.Sample(nil, r.draws, rand.New(rand.NewPCG(o.seed^drawsStream, o.seed)))
-		rows := make([][]float64, r.draws)
-		for i := range rows {
-			rows[i] = flat[i*d : (i+1)*d]
-		}
-		if err := datasets.SaveCSV(r.drawsOut, post.Names, rows); err != nil {
+		if err := r.writeDraws(o, post); err != nil {
 			return err
 		}
 	}
@@ -214,6 +217,47 @@ func (r *regression) fit(o *fitOptions, e *env, m regressionModel, noiseSD float
 		fmt.Fprintln(e.stderr, summary(post))
 	}
 	return nil
+}
+
+// writeDraws writes the --draws-out file: --draws draws from q (or, with
+// --resample, resampled diagnostic draws) in CmdStan's CSV layout, which
+// ArviZ's from_cmdstan and R's read.csv(comment.char = "#") read.
+func (r *regression) writeDraws(o *fitOptions, post *bbvi.Posterior) error {
+	rng := rand.New(rand.NewPCG(o.seed^drawsStream, o.seed))
+	var rows [][]float64
+	source := "q"
+	if r.resample {
+		if post.Diagnostics == nil {
+			return errors.New("--resample: the fit has no diagnostic draws")
+		}
+		res, err := post.Diagnostics.Resample(r.draws, rng)
+		if err != nil {
+			return err
+		}
+		rows, source = res, "importance resampling of q's draws with Pareto-smoothed weights"
+	} else {
+		d := post.Dim()
+		flat := post.Sample(nil, r.draws, rng)
+		for i := 0; i < r.draws; i++ {
+			rows = append(rows, flat[i*d:(i+1)*d])
+		}
+	}
+	out := make([][]float64, len(rows))
+	for i, row := range rows {
+		out[i] = append([]float64{0}, row...) // lp__ = 0, as CmdStan's variational draws
+	}
+	comments := []string{
+		"model = vigor_" + o.model,
+		"method = variational",
+		"algorithm = bbvi (family " + post.Family + ", estimator " + post.Estimator + ")",
+		"status = " + post.Status.String(),
+		fmt.Sprintf("output_samples = %d", len(rows)),
+		"draws = " + source,
+	}
+	if d := post.Diagnostics; d != nil {
+		comments = append(comments, fmt.Sprintf("pareto_k = %.4g", d.ParetoK), fmt.Sprintf("elbo = %.6g", d.ELBO))
+	}
+	return datasets.SaveCSVComments(r.drawsOut, comments, append([]string{"lp__"}, post.Names...), out)
 }
 
 // quantiles are the 5%, 50% and 95% posterior quantiles, in names order.

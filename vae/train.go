@@ -107,7 +107,6 @@ type Trainer struct {
 	steps  int // optimizer steps taken
 	xbuf   []float32
 	stale  bool // the model's weights lag the graph's
-	backup [][]float64
 }
 
 // NewTrainer prepares to train m (which it then owns and updates) with the given

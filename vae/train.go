@@ -97,16 +97,16 @@ func (e *NonFiniteError) Is(target error) bool { return target == ErrNonFinite }
 // whose state is saved in checkpoints, so a resumed run ends with exactly the
 // weights of an uninterrupted one.
 type Trainer struct {
-	set    TrainSettings
-	model  *Model
-	src    *rand.PCG
-	rng    *rand.Rand
-	opt    *graph.Adam
-	net    *net
-	epoch  int // completed epochs
-	steps  int // optimizer steps taken
-	xbuf   []float32
-	stale  bool // the model's weights lag the graph's
+	set   TrainSettings
+	model *Model
+	src   *rand.PCG
+	rng   *rand.Rand
+	opt   *graph.Adam
+	net   *net
+	epoch int // completed epochs
+	steps int // optimizer steps taken
+	xbuf  []float32
+	stale bool // the model's weights lag the graph's
 }
 
 // NewTrainer prepares to train m (which it then owns and updates) with the given

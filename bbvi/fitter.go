@@ -236,12 +236,23 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		mp.Probs[blk.Latent.Name] = blk.Approx.Probs()
 	}
 	if f.approx != nil {
-		g, ok := f.approx.(Gaussian)
-		if !ok {
-			return nil, fmt.Errorf("bbvi: family %s: q is not Gaussian (no MeanScale), so it gives no Posterior", set.Family.Name())
+		// A Gaussian q gives an exact Posterior; any other q one from its frozen
+		// copy, summarized by Monte Carlo with a seed from the fitted parameters.
+		var post *Posterior
+		var err error
+		switch q := f.approx.(type) {
+		case Gaussian:
+			mu, scale := q.MeanScale()
+			post, err = newPosterior(f.cont, mu, scale)
+		case Freezer:
+			vals := make([][]float64, 0, len(f.approx.Params()))
+			for _, p := range f.approx.Params() {
+				vals = append(vals, graph.Values(p))
+			}
+			post, err = newSampledPosterior(f.cont, q.Freeze(), ParamSeed(vals...))
+		default:
+			return nil, fmt.Errorf("bbvi: family %s: q is neither Gaussian (MeanScale) nor a Freezer, so it gives no Posterior", set.Family.Name())
 		}
-		mu, scale := g.MeanScale()
-		post, err := newPosterior(f.cont, mu, scale)
 		if err != nil {
 			return nil, err
 		}

@@ -34,12 +34,16 @@ func init() {
 //	log q(ζ) = log N(ε; 0, I) - Σ_l Σ_j s_l,j(ε) - Σ_j ω_j.
 //
 // The soft bound c·tanh(·/c) keeps every layer's log-scale in (-c, c) (a
-// factor between 0.14 and 7.4), so one step cannot blow the flow up, as Pyro's
-// and Stan's flows clamp or squash their scales. The masks alternate between
+// factor between 0.14 and 7.4), so that one optimizer step cannot blow the
+// flow up, in the way TensorFlow Probability's autoregressive flows clip their
+// log-scales and the inverse autoregressive flow (Kingma et al. 2016,
+// arXiv:1606.04934) squashes its scales with a sigmoid; unlike a clip, the
+// soft bound keeps a gradient everywhere. The masks alternate between
 // the parity of the index (layers 0, 1: keep the even, then the odd
 // components) and the two halves (layers 2, 3: keep the first ⌈dim/2⌉, then
-// the others), and so on, so every component is transformed given every other
-// one within four layers. Each layer is exactly invertible, so the family also
+// the others), and so on: within four layers every component is transformed
+// twice, each time given a different set of the others, and the composition
+// lets every component depend on every other. Each layer is exactly invertible, so the family also
 // gives log q at any ζ (LogProber) and the score-function estimator works.
 //
 // The flow starts at the identity (W_s, b_s, W_t, b_t = 0): q starts equal to
@@ -50,8 +54,8 @@ func init() {
 //
 // The entropy has no closed form: Entropy returns nil, and Reparam then uses
 // the Monte Carlo entropy -(1/S) Σ_s log q(ζ_s). The mixed estimator
-// (ScoreFunction with Pathwise) needs a closed-form entropy and does not
-// accept it. The fitted q is not Gaussian: the Posterior is built from a
+// (ScoreFunction with Pathwise) uses the closed-form entropy and fails to
+// build with a flow; the plain score-function estimators work (LogProb). The fitted q is not Gaussian: the Posterior is built from a
 // frozen copy (Freeze) and reports Monte Carlo summaries.
 //
 // With dim = 1 there is nothing to condition on: a layer either keeps the one
@@ -59,9 +63,9 @@ func init() {
 // constants, so q is a Gaussian, no better than MeanField. Use the flow for
 // two or more dimensions.
 type Flow struct {
-	// Layers is the number K of coupling layers; 0 means 4, which transforms
-	// every component twice, each time given the others (one pass of each mask
-	// kind). A negative value is an error.
+	// Layers is the number K of coupling layers; 0 means 4, one pass of each
+	// mask kind, which transforms every component twice, given a different
+	// set of the others each time. A negative value is an error.
 	Layers int
 	// Hidden is the width H of each layer's hidden tanh layer; 0 means
 	// min(256, max(16, 2·dim)): wide enough for smooth two-dimensional bananas

@@ -309,3 +309,44 @@ func testFlowBeatsGaussians(t *testing.T, tg target2) {
 
 func TestFlowFitsBanana(t *testing.T) { testFlowBeatsGaussians(t, bananaTarget()) }
 func TestFlowFitsFunnel(t *testing.T) { testFlowBeatsGaussians(t, funnelTarget()) }
+
+// TestNewFamiliesFloat32 fits LowRank and Flow in a float32 graph: the fit
+// runs, the posterior is finite and the ELBO improves on the start's.
+func TestNewFamiliesFloat32(t *testing.T) {
+	tg := bananaTarget()
+	for _, fam := range []Family{LowRank{}, Flow{}} {
+		post, err := Fit(tg.model, nil, &Settings{Family: fam, MaxSteps: 400, EvalEvery: 100, EvalDraws: 80, Dtype: graph.Float32}, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatalf("%s: %v", fam.Name(), err)
+		}
+		if !finite(post.UMean) || !finite(post.UCov) || post.Family != fam.Name() {
+			t.Fatalf("%s: posterior %v %v (family %q)", fam.Name(), post.UMean, post.UCov, post.Family)
+		}
+		first, last := post.Trace[0], post.Trace[len(post.Trace)-1]
+		if !(last.ELBO > first.ELBO) {
+			t.Errorf("%s: ELBO went from %.3f to %.3f", fam.Name(), first.ELBO, last.ELBO)
+		}
+	}
+}
+
+// TestNewFamiliesScoreFunction fits LowRank and Flow with the score-function
+// estimator, which evaluates log q at detached draws (LogProber): the fit
+// builds, runs and improves the ELBO.
+func TestNewFamiliesScoreFunction(t *testing.T) {
+	tg := funnelTarget()
+	for _, fam := range []Family{LowRank{}, Flow{}} {
+		est, err := EstimatorByName("score-loo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := Fit(tg.model, nil, &Settings{Family: fam, Estimator: est, MaxSteps: 400, EvalEvery: 100, EvalDraws: 400, InitSD: 0.1}, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatalf("%s: %v", fam.Name(), err)
+		}
+		first, last := post.Trace[0], post.Trace[len(post.Trace)-1]
+		t.Logf("%s: ELBO %.3f ± %.3f at step %d, %.3f ± %.3f at the end", fam.Name(), first.ELBO, first.SE, first.Step, last.ELBO, last.SE)
+		if !(last.ELBO > first.ELBO+2*math.Hypot(first.SE, last.SE)) {
+			t.Errorf("%s: ELBO went from %.3f ± %.3f to %.3f ± %.3f", fam.Name(), first.ELBO, first.SE, last.ELBO, last.SE)
+		}
+	}
+}

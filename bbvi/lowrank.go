@@ -24,9 +24,15 @@ func init() {
 // O(dim²) and captures the r strongest directions of correlation. Its base
 // noise is ε = (ε₁, ε₂), shape (S, r + dim).
 //
-// Its entropy is in closed form by the matrix determinant lemma,
+// The factor is learned relative to the diagonal scales, B = D C: the
+// parameter is C = D⁻¹B, dimensionless like ω, so that the optimizer's steps
+// are relative in every direction, as they are for the log-scales (learning B
+// itself, in the units of ζ, left the iterates jittering by more than the
+// convergence tolerance on a regression whose posterior sds differ fourfold).
+// Then ζ = μ + d ⊙ (C ε₁ + ε₂), Σ = D (C Cᵀ + I) D, and the entropy is in
+// closed form by the matrix determinant lemma,
 //
-//	log det Σ = 2 Σ_j ω_j + log det M,   M = I_r + Cᵀ C,   C = D⁻¹ B,
+//	log det Σ = 2 Σ_j ω_j + log det M,   M = I_r + Cᵀ C,
 //	H[q] = ½ log det Σ + dim/2·(1 + log 2π),
 //
 // and log q by the Woodbury identity. Both are built from a modified
@@ -55,7 +61,7 @@ type LowRank struct {
 // Name implements Family.
 func (LowRank) Name() string { return "lowrank" }
 
-// lowRankInit is the relative size α of the starting factor B (see Build).
+// lowRankInit is the size α of the starting factor C (see Build).
 const lowRankInit = 0.1
 
 // rank returns the effective rank for dimension dim (see Rank).
@@ -70,17 +76,18 @@ func (l LowRank) rank(dim int) (int, error) {
 	return min(l.Rank, top), nil
 }
 
-// Build implements Family. The mean starts at blk.Init. B = 0 is a
-// stationary point of every ELBO (q does not change when B's sign flips, and
+// Build implements Family. The mean starts at blk.Init. C = 0 is a
+// stationary point of every ELBO (q does not change when C's sign flips, and
 // the expected gradient E[∇ζ log p(ζ) ε₁ᵀ] vanishes when ζ does not depend on
-// ε₁), so B starts at a small deterministic pattern that breaks the symmetry:
+// ε₁), so C starts at a small deterministic pattern that breaks the symmetry:
 //
-//	B_jk = α s √(2/dim) cos(π (j + ½)(k + 1) / dim),   α = 0.1,   s = blk.InitSD,
+//	C_jk = α √(2/dim) cos(π (j + ½)(k + 1) / dim),   α = 0.1,
 //
-// orthonormal discrete-cosine columns scaled by α s, and d_j = s √(1 - Σ_k B_jk²/s²)
-// keeps every variance at s²: Σ starts at s² I up to off-diagonal terms of at
-// most α² s². The parameters are "<blk.Name>.mu" (dim), "<blk.Name>.logsd"
-// (ω, dim) and "<blk.Name>.factor" (B, dim×r).
+// orthonormal discrete-cosine columns scaled by α, and
+// d_j = s / √(1 + Σ_k C_jk²), s = blk.InitSD, keeps every variance at s²: Σ
+// starts at s² I up to correlations of at most α². The parameters are
+// "<blk.Name>.mu" (dim), "<blk.Name>.logsd" (ω, dim) and "<blk.Name>.factor"
+// (C = D⁻¹B, dim×r).
 func (l LowRank) Build(b *graph.Builder, blk Block) (Approx, error) {
 	ls, err := checkGaussian("lowrank", blk)
 	if err != nil {
@@ -91,24 +98,22 @@ func (l LowRank) Build(b *graph.Builder, blk Block) (Approx, error) {
 	if err != nil {
 		return nil, err
 	}
-	sd := math.Exp(ls)
-	b0 := make([]float64, dim*r)
+	c0 := make([]float64, dim*r)
 	om0 := make([]float64, dim)
 	for j := 0; j < dim; j++ {
 		var row float64
 		for k := 0; k < r; k++ {
 			p := math.Sqrt(2/float64(dim)) * math.Cos(math.Pi*(float64(j)+0.5)*float64(k+1)/float64(dim))
-			v := lowRankInit * p
-			b0[j*r+k] = sd * v
-			row += v * v
+			c0[j*r+k] = lowRankInit * p
+			row += c0[j*r+k] * c0[j*r+k]
 		}
-		om0[j] = ls + 0.5*math.Log1p(-row)
+		om0[j] = ls - 0.5*math.Log1p(row)
 	}
 	name := blk.prefix("q")
 	a := &lowRank{dim: dim, r: r}
 	a.mu = b.Param(name+".mu", blk.Init, dim)
 	a.omega = b.Param(name+".logsd", om0, dim)
-	a.fac = b.Param(name+".factor", b0, dim, r)
+	a.fac = b.Param(name+".factor", c0, dim, r)
 	a.build(b, name)
 	return a, b.Err()
 }
@@ -116,7 +121,7 @@ func (l LowRank) Build(b *graph.Builder, blk Block) (Approx, error) {
 type lowRank struct {
 	dim, r       int
 	mu, omega    *graph.Node
-	fac          *graph.Node   // B, dim×r
+	fac          *graph.Node   // C = D⁻¹B, dim×r
 	d, dinv      *graph.Node   // exp(±ω)
 	logdetM      *graph.Node   // log det(I + CᵀC), scalar
 	qtop         []*graph.Node // the r columns of Q_top (dim each)
@@ -124,14 +129,14 @@ type lowRank struct {
 	logNormConst *graph.Node // -Σω - ½ log det M - dim/2·log 2π
 }
 
-// build adds the Gram–Schmidt QR of A = [D⁻¹B; I] and the quantities that
+// build adds the Gram–Schmidt QR of A = [C; I] and the quantities that
 // depend only on the parameters. Each column of A is kept as its two parts,
 // the top (dim) and the bottom (r), so that no concatenation is needed.
 func (a *lowRank) build(b *graph.Builder, name string) {
 	dim, r := a.dim, a.r
 	a.d = b.Exp(a.omega)
 	a.dinv = b.Exp(b.Neg(a.omega))
-	c := b.Mul(a.fac, b.Reshape(a.dinv, dim, 1))
+	c := a.fac
 	a.qtop = make([]*graph.Node, r)
 	qbot := make([]*graph.Node, r)
 	var logdet *graph.Node
@@ -164,12 +169,12 @@ func (a *lowRank) Params() []*graph.Node                   { return []*graph.Nod
 func (a *lowRank) NoiseShape(draws int) []int              { return []int{draws, a.r + a.dim} }
 func (a *lowRank) FillNoise(dst []float64, rng *rand.Rand) { normalNoise(dst, rng) }
 
-// Sample implements Approx: ζ = μ + ε₁ Bᵀ + ε₂ ⊙ d for the rows of the noise,
-// with log q(ζ) from LogProb.
+// Sample implements Approx: ζ = μ + (ε₁ Cᵀ + ε₂) ⊙ d for the rows of the
+// noise, with log q(ζ) from LogProb.
 func (a *lowRank) Sample(b *graph.Builder, eps *graph.Node) (*graph.Node, *graph.Node) {
 	e1 := b.Cols(eps, 0, a.r)
 	e2 := b.Cols(eps, a.r, a.r+a.dim)
-	zeta := b.Add(a.mu, b.Add(b.MatMul(e1, b.T(a.fac)), b.Mul(e2, a.d)))
+	zeta := b.Add(a.mu, b.Mul(b.Add(b.MatMul(e1, b.T(a.fac)), e2), a.d))
 	return zeta, a.LogProb(b, zeta)
 }
 
@@ -189,11 +194,16 @@ func (a *lowRank) LogProb(b *graph.Builder, zeta *graph.Node) *graph.Node {
 // Entropy implements Approx: Σ_j ω_j + ½ log det M + dim/2·(1 + log 2π).
 func (a *lowRank) Entropy(*graph.Builder) *graph.Node { return a.entropy }
 
-// covariance returns Σ = BBᵀ + D² at the parameters' current values.
+// covariance returns Σ = BBᵀ + D², B = D C, at the parameters' current values.
 func (a *lowRank) covariance() *mat.SymDense {
 	dim, r := a.dim, a.r
-	bv := mat.NewDense(dim, r, graph.Values(a.fac))
 	om := graph.Values(a.omega)
+	bv := mat.NewDense(dim, r, graph.Values(a.fac))
+	for j, w := range om {
+		for k := 0; k < r; k++ {
+			bv.Set(j, k, bv.At(j, k)*math.Exp(w))
+		}
+	}
 	cov := mat.NewSymDense(dim, nil)
 	cov.SymOuterK(1, bv)
 	for j, w := range om {

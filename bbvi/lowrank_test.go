@@ -9,14 +9,15 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// lowRankCov returns Σ = BBᵀ + diag(exp(2ω)) for B (dim×r, row-major).
+// lowRankCov returns Σ = BBᵀ + diag(exp(2ω)) for B = diag(exp ω) C, with the
+// factor parameter C (dim×r, row-major).
 func lowRankCov(dim, r int, om, fac []float64) *mat.SymDense {
 	cov := mat.NewSymDense(dim, nil)
 	for i := 0; i < dim; i++ {
 		for j := 0; j <= i; j++ {
 			var s float64
 			for k := 0; k < r; k++ {
-				s += fac[i*r+k] * fac[j*r+k]
+				s += math.Exp(om[i]) * fac[i*r+k] * math.Exp(om[j]) * fac[j*r+k]
 			}
 			if i == j {
 				s += math.Exp(2 * om[i])
@@ -69,7 +70,7 @@ func randVec(rng *rand.Rand, n int, sd float64) []float64 {
 }
 
 // TestLowRankDensity checks, at random parameters, the draws against
-// μ + Bε₁ + d⊙ε₂, log q (at the draws and at other points, by Sample and
+// μ + d⊙(Cε₁ + ε₂) = μ + Bε₁ + d⊙ε₂, log q (at the draws and at other points, by Sample and
 // LogProb) against gonum's the exact normal density (gonum's Cholesky) with Σ = BBᵀ + D², the entropy against
 // the exact one, and MeanScale's factor against Σ.
 func TestLowRankDensity(t *testing.T) {
@@ -123,10 +124,11 @@ func TestLowRankDensity(t *testing.T) {
 		for s := 0; s < S; s++ {
 			e := eps[s*(r+dim) : (s+1)*(r+dim)]
 			for j := 0; j < dim; j++ {
-				want := mu[j] + math.Exp(om[j])*e[r+j]
+				u := e[r+j]
 				for k := 0; k < r; k++ {
-					want += fac[j*r+k] * e[k]
+					u += fac[j*r+k] * e[k]
 				}
+				want := mu[j] + math.Exp(om[j])*u
 				if got := z[s*dim+j]; math.Abs(got-want) > 1e-12 {
 					t.Errorf("dim %d rank %d: draw %d,%d = %v, want %v", dim, r, s, j, got, want)
 				}
@@ -242,10 +244,10 @@ func (g gaussTarget) elboGauss(mu []float64, cov *mat.SymDense) float64 {
 // TestLowRankGradient compares the reparameterized ELBO gradient of every
 // parameter (μ, ω and B) with central finite differences of the closed-form
 // ELBO against a correlated Gaussian target, at the family's starting point
-// (so it also checks that the start is not the stationary point B = 0) and at
+// (so it also checks that the start is not the stationary point C = 0) and at
 // random parameters. The tolerance is four Monte Carlo standard errors from
-// replicate gradients. It also checks, by finite differences, that B = 0 is
-// stationary in B (the reason the start breaks the symmetry).
+// replicate gradients. It also checks, by finite differences, that C = 0 is
+// stationary in C (the reason the start breaks the symmetry).
 func TestLowRankGradient(t *testing.T) {
 	const d, S, reps = 3, 400, 30
 	g := gaussTarget{m0: []float64{0.5, -1, 2}, p: []float64{2, 1.2, 0.2, 1.2, 1.5, -0.4, 0.2, -0.4, 1}}
@@ -264,11 +266,11 @@ func TestLowRankGradient(t *testing.T) {
 		}
 		return out
 	}
-	// B = 0 is stationary in B.
+	// C = 0 is stationary in C.
 	zero := append([]float64{0.1, 0.2, 0.3, -0.2, 0.1, 0}, make([]float64, 2*d)...)
 	for i, v := range fdGrad(zero, 2)[2*d:] {
 		if math.Abs(v) > 1e-8 {
-			t.Errorf("∂ELBO/∂B_%d at B = 0 is %g, want 0", i, v)
+			t.Errorf("∂ELBO/∂C_%d at C = 0 is %g, want 0", i, v)
 		}
 	}
 	for trial := 0; trial < 2; trial++ {
@@ -333,7 +335,7 @@ func TestLowRankGradient(t *testing.T) {
 			}
 		}
 		if trial == 0 && bgrad < 1e-3 {
-			t.Errorf("gradient in B at the start is %g: the start is (nearly) stationary", bgrad)
+			t.Errorf("gradient in C at the start is %g: the start is (nearly) stationary", bgrad)
 		}
 		m.Close()
 	}
@@ -387,7 +389,7 @@ func TestLowRankEntropyGradient(t *testing.T) {
 		}
 	}
 	check("ω", om, graph.Values(grads[0]), func(x []float64) float64 { return h(x, fac) })
-	check("B", fac, graph.Values(grads[1]), func(x []float64) float64 { return h(om, x) })
+	check("C", fac, graph.Values(grads[1]), func(x []float64) float64 { return h(om, x) })
 }
 
 // klGauss returns KL(N(m1, s1) ‖ N(m2, s2)).

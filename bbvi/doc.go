@@ -28,8 +28,10 @@
 // # Families and the reparameterization gradient
 //
 // A family is base noise pushed through a transform, ζ = μ + L ε with ε ~ N(0, I):
-// L diagonal (MeanField, L = diag(exp ω)) or lower-triangular with a positive
-// diagonal (FullRank). The reparameterization (pathwise) estimator (Kingma &
+// L diagonal (MeanField, L = diag(exp ω)), lower-triangular with a positive
+// diagonal (FullRank), or low rank plus diagonal (LowRank, Σ = BBᵀ + D²); Flow
+// pushes the noise through RealNVP coupling layers for posteriors far from
+// Gaussian, and its Posterior is summarized by Monte Carlo. The reparameterization (pathwise) estimator (Kingma &
 // Welling 2014, arXiv:1312.6114; Rezende et al. 2014, arXiv:1401.4082) averages S
 // draws per step:
 //

@@ -284,6 +284,9 @@ func (r Reparam) Objective(p *Problem) (loss, elbo *graph.Node) {
 	} else {
 		ent = p.Approx.Entropy(b)
 	}
+	if ent == nil && b.Err() == nil { // no closed form (a flow): the Monte Carlo entropy
+		ent = b.Neg(b.Mean(logq))
+	}
 	elbo = b.Add(b.Mean(lj), ent)
 	loss = b.Neg(elbo)
 	if b.Err() != nil {

@@ -68,7 +68,9 @@ type Approx interface {
 	// a discrete one returns z, shape (S, n) of 0s and 1s or (S, n, K) one-hot,
 	// and log q(z_j) per draw and component, (S, n), differentiable in the logits.
 	Sample(b *graph.Builder, noise *graph.Node) (z, logq *graph.Node)
-	// Entropy returns the closed-form entropy of q, a scalar.
+	// Entropy returns the closed-form entropy of q, a scalar, or nil when q
+	// has none (a normalizing flow): Reparam then uses the Monte Carlo estimate
+	// -(1/S) Σ_s log q(ζ_s) from Sample's log q.
 	Entropy(b *graph.Builder) *graph.Node
 }
 

@@ -236,15 +236,30 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		mp.Probs[blk.Latent.Name] = blk.Approx.Probs()
 	}
 	if f.approx != nil {
-		g, ok := f.approx.(Gaussian)
-		if !ok {
-			return nil, fmt.Errorf("bbvi: family %s: q is not Gaussian (no MeanScale), so it gives no Posterior", set.Family.Name())
+		// A Gaussian q gives an exact Posterior; any other q one from its frozen
+		// copy, summarized by Monte Carlo with a seed from the fitted parameters.
+		var post *Posterior
+		var err error
+		switch q := f.approx.(type) {
+		case Gaussian:
+			mu, scale := q.MeanScale()
+			if f.set.pre != nil {
+				mu, scale = f.set.pre.gaussian(mu, scale)
+			}
+			post, err = newPosterior(f.cont, mu, scale)
+		case Freezer:
+			vals := make([][]float64, 0, len(f.approx.Params()))
+			for _, p := range f.approx.Params() {
+				vals = append(vals, graph.Values(p))
+			}
+			var fz Frozen = q.Freeze()
+			if f.set.pre != nil {
+				fz = preFrozen{fz, f.set.pre}
+			}
+			post, err = newSampledPosterior(f.cont, fz, ParamSeed(vals...))
+		default:
+			return nil, fmt.Errorf("bbvi: family %s: q is neither Gaussian (MeanScale) nor a Freezer, so it gives no Posterior", set.Family.Name())
 		}
-		mu, scale := g.MeanScale()
-		if f.set.pre != nil {
-			mu, scale = f.set.pre.gaussian(mu, scale)
-		}
-		post, err := newPosterior(f.cont, mu, scale)
 		if err != nil {
 			return nil, err
 		}
@@ -363,4 +378,20 @@ func median(xs []float64) float64 {
 		return c[n/2]
 	}
 	return (c[n/2-1] + c[n/2]) / 2
+}
+
+// preFrozen is a frozen q over u seen through the preconditioner: draws of
+// ζ = c + s ⊙ u with log q(ζ) = log q(u) - Σ log s.
+type preFrozen struct {
+	Frozen
+	pre *precond
+}
+
+// Sample implements Frozen.
+func (p preFrozen) Sample(dst []float64, rng *rand.Rand) float64 {
+	lq := p.Frozen.Sample(dst, rng)
+	for i := range dst {
+		dst[i] = p.pre.shift[i] + p.pre.scale[i]*dst[i]
+	}
+	return lq - p.pre.logDet
 }

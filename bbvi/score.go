@@ -168,6 +168,9 @@ func (e ScoreFunction) Objective(p *Problem) (loss, elbo *graph.Node) {
 	}
 	if e.Pathwise && p.Approx != nil {
 		ent := p.Approx.Entropy(b)
+		if ent == nil { // no closed form (a flow): the Monte Carlo estimate
+			ent = b.Neg(b.Mean(logqc))
+		}
 		pw := b.Neg(b.Add(b.Mean(joint), ent))
 		if loss == nil {
 			loss = pw

@@ -12,9 +12,9 @@ import (
 //   - the iterates of q (its means and log marginal sds, for a Gaussian q) are
 //     split into four consecutive chains, and every coordinate must either mix
 //     across them (split-R̂ below RHat: the chains differ no more than the
-//     optimizer's own jitter explains) or have moved by less than Drift since
-//     the first chain (a mean by less than Drift of its marginal sd, a log sd
-//     by less than Drift);
+//     optimizer's own jitter explains) or have moved by less than Drift
+//     between the window's halves (a mean by less than Drift of its marginal
+//     sd, a log sd by less than Drift);
 //   - and the ELBO must no longer rise: the mean of the evaluations of the
 //     window's second half exceeds that of its first half by no more than
 //     twice the standard error of the difference, or by less than 0.05 nats.
@@ -28,8 +28,10 @@ type Stationary struct {
 	Steps int
 	// RHat is the split-R̂ below which a coordinate counts as mixed; 0 means 1.1.
 	RHat float64
-	// Drift is the largest move, in marginal sds for a mean and in log units
-	// for a log sd, that counts as stationary; 0 means 0.1.
+	// Drift is the largest move between the window's halves, in marginal sds
+	// for a mean and in log units for a log sd, that counts as stationary; 0
+	// means 0.2. (The averaging phase that follows shrinks what is left of the
+	// optimizer's jitter.)
 	Drift float64
 }
 
@@ -44,7 +46,7 @@ func (c Stationary) Window() int {
 // Converged implements Converger.
 func (c Stationary) Converged(h *History) bool {
 	steps := c.Window()
-	rhat, drift := orDefault(c.RHat, 1.1), orDefault(c.Drift, 0.1)
+	rhat, drift := orDefault(c.RHat, 1.1), orDefault(c.Drift, 0.2)
 	thin := max(1, h.Thin)
 	const chains = 4
 	need := steps / thin
@@ -76,7 +78,8 @@ func (c Stationary) Converged(h *History) bool {
 		if splitRHat(means[:], within, n) < rhat {
 			continue
 		}
-		move := math.Abs(means[chains-1] - means[0])
+		// The move: the mean of the window's second half against its first.
+		move := math.Abs(means[2]+means[3]-means[0]-means[1]) / 2
 		if h.Gaussian && j < dim/2 {
 			move /= math.Exp(last[dim/2+j]) // in units of the marginal sd
 		}

@@ -8,7 +8,7 @@
 // The commands, and their flags:
 //
 //	vigor fit --model NAME --data FILE.csv [model flags]
-//	          [--family meanfield|fullrank|...] [--samples S] [--batch B] [--steps N]
+//	          [--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--batch B] [--steps N]
 //	          [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 //	          [--quiet] [--out FILE.json] [--float32]
 //	          --model gmm: --k K [--method bbvi-marginal|bbvi|em] [--columns a,b,...]
@@ -61,8 +61,9 @@
 //	--model       the model: gmm, linear or logistic (required)
 //	--data        the CSV file (required)
 //	--family      the variational family, by its name in bbvi.FamilyByName: meanfield
-//	              (default) or fullrank Gaussian in the unconstrained space, or any
-//	              other registered family
+//	              (default), fullrank or lowrank Gaussian in the unconstrained space,
+//	              or flow (RealNVP coupling layers, for posteriors far from Gaussian)
+//	--rank        the rank of lowrank's factor (default min(5, dim-1))
 //	--samples     Monte Carlo draws per step (default 8)
 //	--batch       rows per step; the likelihood is scaled by N/B (default 0: all rows)
 //	--steps       maximum optimizer steps (default 20000)

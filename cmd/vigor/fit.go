@@ -31,7 +31,7 @@ const (
 
 // fitCommonSynopsis summarizes the flags every model has, after the model's
 // own ones.
-const fitCommonSynopsis = `[--family meanfield|fullrank|...] [--samples S] [--batch B] [--steps N]
+const fitCommonSynopsis = `[--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--batch B] [--steps N]
 [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 [--quiet] [--out FILE.json] [--float32]`
 
@@ -81,6 +81,7 @@ type fitOptions struct {
 	model      string
 	data       string
 	familyName string
+	rank       int
 	samples    int
 	batch      int
 	steps      int
@@ -115,6 +116,7 @@ func (o *fitOptions) commonFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.model, "model", "", "the `model`: "+orList(modelNames())+" (required)")
 	fs.StringVar(&o.data, "data", "", "the CSV `file` with a header row (required)")
 	fs.StringVar(&o.familyName, "family", "meanfield", "the variational `family`: "+strings.Join(bbvi.FamilyNames(), ", "))
+	fs.IntVar(&o.rank, "rank", 0, "the `rank` of --family lowrank's factor; 0 means its default, min(5, dim-1)")
 	fs.IntVar(&o.samples, "samples", 8, "Monte Carlo `draws` per gradient step")
 	fs.IntVar(&o.batch, "batch", 0, "`rows` per step (minibatch, likelihood scaled by N/B); 0 means all")
 	fs.IntVar(&o.steps, "steps", 20000, "maximum number of optimizer `steps`")
@@ -189,6 +191,17 @@ func (o *fitOptions) check(given map[string]bool) error {
 		return badf("--family: %w", err)
 	}
 	o.family = fam
+	if given["rank"] {
+		lr, ok := fam.(bbvi.LowRank)
+		if !ok {
+			return badf("--rank applies to --family lowrank only (not %s)", fam.Name())
+		}
+		if o.rank < 0 {
+			return badf("--rank %d must not be negative (0 means the default)", o.rank)
+		}
+		lr.Rank = o.rank
+		o.family = lr
+	}
 	switch {
 	case o.samples < 1:
 		return badf("--samples %d must be at least 1", o.samples)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/datasets"
 )
 
@@ -546,4 +547,29 @@ func readDraws(t *testing.T, path string) (cols []string, rows [][]float64, comm
 		rows = append(rows, row)
 	}
 	return cols, rows, comments
+}
+
+// TestFitFamilies: every registered family fits from the command line, and
+// --rank reaches lowrank only.
+func TestFitFamilies(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeFile(t, data, goodCSV)
+	for _, fam := range bbvi.FamilyNames() {
+		args := []string{"fit", "--model", "linear", "--data", data, "--target", "y", "--noise-sd", "1", "--steps", "300", "--family", fam, "--quiet"}
+		if fam == "lowrank" {
+			args = append(args, "--rank", "1")
+		}
+		code, stdout, stderr := runCLI(t, false, args...)
+		if code != 0 {
+			t.Fatalf("--family %s: exit code %d: %s", fam, code, stderr)
+		}
+		if r := parseReport(t, []byte(stdout)); r.Family != fam || len(r.Mean) != 3 {
+			t.Errorf("--family %s: family %q, %d means", fam, r.Family, len(r.Mean))
+		}
+	}
+	code, _, stderr := runCLI(t, false, "fit", "--model", "linear", "--data", data, "--target", "y", "--rank", "2")
+	if code != 2 || !strings.Contains(stderr, "--rank applies to --family lowrank") {
+		t.Errorf("--rank with meanfield: exit %d, %q", code, stderr)
+	}
 }

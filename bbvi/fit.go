@@ -126,7 +126,7 @@ func (s *Settings) withDefaults() Settings {
 	if c.Window == 0 {
 		c.Window = min(10, max(2, c.MaxSteps/c.EvalEvery/10))
 	}
-	if c.Dtype == (graph.Dtype{}) {
+	if c.Dtype == 0 { // unset
 		c.Dtype = graph.Float64
 	}
 	return c

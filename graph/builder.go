@@ -27,13 +27,17 @@ type Builder struct {
 	err   error
 	n     int               // counter for unique names
 	nodes map[*G.Node]*Node // the one wrapper of each node handed out
+	blas  *blasImpl         // the BLAS of the machines compiled from b
 }
 
 // NewBuilder returns a Builder over a new graph with float type dt (Float64 or
-// Float32). It panics on any other dtype, including the zero (unset) Dtype:
-// that is a programmer error.
+// Float32). Its matrix products use the BLAS set by UseBLAS (see SetBLAS). It
+// panics on any other dtype, including the zero (unset) Dtype: that is a
+// programmer error.
 func NewBuilder(dt Dtype) *Builder {
-	return wrap(G.NewGraph(), dt)
+	b := wrap(G.NewGraph(), dt)
+	b.blas = processBLAS()
+	return b
 }
 
 func wrap(g *G.ExprGraph, dt Dtype) *Builder {
@@ -202,23 +206,16 @@ func (b *Builder) Reshape(x *Node, shape ...int) *Node {
 	return b.shapeOp("reshape", x, shape, 0)
 }
 
-// T returns the transpose of a matrix.
+// T returns the transpose of a matrix, a copy (see SwapLeading).
 func (b *Builder) T(x *Node) *Node {
 	if !b.ok(x) {
 		return nil
 	}
-	n, err := G.Transpose(x.n)
-	return b.keep("T", n, err)
-}
-
-// MatMul returns the matrix product x·y of two matrices, or of a matrix and a
-// vector.
-func (b *Builder) MatMul(x, y *Node) *Node {
-	if !b.ok(x, y) {
+	if x.Dims() != 2 {
+		b.Failf("graph: T of shape %v: want a matrix", x.Shape())
 		return nil
 	}
-	n, err := G.Mul(x.n, y.n)
-	return b.keep("MatMul", n, err)
+	return b.SwapLeading(x)
 }
 
 // Col returns column j of a matrix as a vector.

@@ -45,7 +45,8 @@ func (b *Builder) Grad(cost *Node, wrt ...*Node) []*Node {
 // can write into a preallocated value), so a step allocates next to nothing,
 // and no node's value is ever overwritten by another node's (the TapeMachine's
 // register allocator shares buffers between nodes and clears them all on every
-// Reset).
+// Reset). Its matrix products use the BLAS of its Builder (see
+// Builder.SetBLAS).
 type Machine struct {
 	steps []execStep
 }
@@ -60,7 +61,8 @@ type execStep struct {
 	buf  G.Value           // the node's own output buffer, once allocated
 }
 
-// Compile prepares the builder's graph for running. It returns the builder's error if building failed.
+// Compile prepares the builder's graph for running, with the builder's BLAS
+// (see SetBLAS). It returns the builder's error if building failed.
 func (b *Builder) Compile() (*Machine, error) {
 	if b.err != nil {
 		return nil, b.err
@@ -84,6 +86,11 @@ func (b *Builder) Compile() (*Machine, error) {
 			return // an input, a parameter or a constant: its value is bound
 		}
 		s := execStep{node: n, op: n.Op(), kids: kids, in: make([]G.Value, len(kids))}
+		if mm, ok := n.Op().(*matMulOp); ok {
+			bound := *mm // the product with the builder's BLAS
+			bound.k = b.blas
+			s.op = &bound
+		}
 		if pd, ok := s.op.(G.UsePreallocDoer); ok && !n.IsScalar() {
 			s.pre = pd
 		}

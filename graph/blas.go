@@ -108,8 +108,8 @@ func processBLAS() *blasImpl {
 func BLASName() string { return processBLAS().name }
 
 // SetBLAS makes k the BLAS of the machines compiled from b afterwards (the
-// zero BLAS means DefaultBLAS). It does not change the values a graph
-// computes beyond the rounding of the products' sums.
+// zero BLAS means DefaultBLAS). Different BLAS give the same products up to
+// the rounding of their sums.
 func (b *Builder) SetBLAS(k BLAS) { b.blas = k.get() }
 
 // BLAS returns the BLAS of the machines that Compile returns: the process

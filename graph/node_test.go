@@ -18,7 +18,7 @@ func TestNodeIdentity(t *testing.T) {
 	}
 	p := b.Param("p", []float64{1, 2, 3}, 3)
 	q := b.Param("q", []float64{4, 5, 6}, 3)
-	if b.Exp(p) != b.Exp(p) {
+	if e1, e2 := b.Exp(p), b.Exp(p); e1 != e2 {
 		t.Error("the same operation on the same input gave two Nodes")
 	}
 	if b.Reshape(p, 3) != p {

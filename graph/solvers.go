@@ -117,8 +117,11 @@ func update(params, grads []*Node, f func(i, j int, g float64) float64) error {
 }
 
 // Adam is the Adam optimizer (Kingma & Ba 2015, arXiv:1412.6980) with bias
-// correction. Zero fields take the defaults LR 0.001... see DefaultAdam: LR 0.01,
-// Beta1 0.9, Beta2 0.999, Eps 1e-8.
+// correction. Zero fields take the defaults LR 0.01, Beta1 0.9, Beta2 0.999,
+// Eps 1e-8 (Kingma & Ba's, except for the larger learning rate). bbvi's
+// default optimizer, bbvi.NewOptimizer("adam", 0), is this Adam with
+// Beta2 = 0.99 instead, which suits stochastic ELBO gradients better (see its
+// documentation).
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
 	st                    state

@@ -164,7 +164,7 @@ func (s *Settings) withDefaults() Settings {
 			c.Converger = Stationary{}
 		}
 	}
-	if c.Dtype == (graph.Dtype{}) {
+	if c.Dtype == 0 { // unset
 		c.Dtype = graph.Float64
 	}
 	return c

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
-	"gorgonia.org/tensor"
 )
 
 type bijCase struct {
@@ -107,7 +106,7 @@ func TestBijectorInverseOutsideSupport(t *testing.T) {
 // of several ranks, in both float types.
 func TestBijectorGraph(t *testing.T) {
 	leads := [][]int{nil, {5}, {2, 3}}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for ci, c := range bijCases {
 			for _, lead := range leads {
 				t.Run(fmt.Sprintf("%v/%v/%v", dt, c.bij, lead), func(t *testing.T) {
@@ -236,7 +235,7 @@ func TestBijectorGradients(t *testing.T) {
 // TestBijectorIdentityInCost checks that Identity's constant log det can join a
 // differentiated cost.
 func TestBijectorIdentityInCost(t *testing.T) {
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	p := b.Param("p", []float64{0.5, -1, 2, 0.1}, 2, 2)
 	id := Identity{}
 	cost := b.Sum(b.Add(b.Sum(b.NormalLogProb(id.Forward(b, p), b.Scalar(0), b.Scalar(1)), 1), id.LogDetJacobian(b, p)))
@@ -252,7 +251,7 @@ func TestBijectorIdentityInCost(t *testing.T) {
 func TestBijectorExtremeLogDet(t *testing.T) {
 	xs := []float64{-1e4, -100, -20, 0, 20, 100, 1e4}
 	bijs := []Bijector{Exp{}, Softplus{}, Sigmoid{}, Sigmoid{Lower: -1, Upper: 1e3}}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for _, bij := range bijs {
 			b := NewBuilder(dt)
 			p := b.Param("x", xs, len(xs), 1)
@@ -295,7 +294,7 @@ func TestBijectorErrors(t *testing.T) {
 		{"nil", func(b *Builder) *Node { return Softplus{}.LogDetJacobian(b, nil) }},
 	}
 	for _, c := range cases {
-		b := NewBuilder(tensor.Float64)
+		b := NewBuilder(Float64)
 		if n := c.build(b); n != nil || b.Err() == nil {
 			t.Errorf("%s: got %v, err %v", c.name, n, b.Err())
 		}

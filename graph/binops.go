@@ -157,17 +157,15 @@ func (op *binOp) Hashcode() uint32 {
 func (op *binOp) String() string       { return op.name }
 func (op *binOp) DiffWRT(n int) []bool { return []bool{true, true} }
 func (op *binOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	b := builderFor(in[0])
-	gx, gy := op.grad(b, in[0], in[1], out, grad)
-	if b.err != nil {
-		return nil, b.err
-	}
-	return G.Nodes{gx, gy}, nil
+	return symDiff(in, out, grad, func(b *Builder, in []*Node, out, g *Node) []*Node {
+		gx, gy := op.grad(b, in[0], in[1], out, g)
+		return []*Node{gx, gy}
+	})
 }
 
 // applyBin applies a binOp to two nodes of the same shape, or two scalars.
 func applyBin(op *binOp) plainFn {
-	return func(x, y *Node) (*Node, error) {
+	return func(x, y *G.Node) (*G.Node, error) {
 		if x.IsScalar() != y.IsScalar() {
 			return nil, fmt.Errorf("graph: %s of a scalar and a tensor", op.name)
 		}

@@ -14,7 +14,7 @@ import (
 // BENCHMARKS.md).
 type openBLAS struct{ netlib.Implementation }
 
-// Sgemm implements blas.Float32.
+// Sgemm implements blas.Float32Level3.
 func (o openBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if blas32.HasAVX2() {
 		blas32.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -23,14 +23,11 @@ func (o openBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []f
 	o.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// With the openblas build tag (and cgo), BLAS calls go through OpenBLAS:
-//
-//	apt-get install -y libopenblas-dev
-//	CGO_LDFLAGS=-lopenblas go build -tags openblas ./...
-func init() {
+// openBLASImpl is the BLAS that OpenBLAS returns in this build.
+var openBLASImpl = func() *blasImpl {
 	name := "openblas"
 	if blas32.HasAVX2() {
 		name = "openblas + vigor-blas32 sgemm"
 	}
-	useBLAS(name, openBLAS{})
-}
+	return &blasImpl{name: name, f32: openBLAS{}, f64: netlib.Implementation{}}
+}()

@@ -3,66 +3,72 @@ package graph
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// Node is a node of a Gorgonia expression graph. It is an alias, so nodes built by
-// a Builder can be passed to any Gorgonia function and back.
-type Node = G.Node
-
-// Dtype is the float type of a graph: Float64 or Float32.
-type Dtype = tensor.Dtype
-
-// Float64 and Float32 are the two float types a Builder supports.
-var (
-	Float64 = tensor.Float64
-	Float32 = tensor.Float32
-)
-
-// Builder builds a Gorgonia expression graph with one float type and keeps the
-// first error it meets, so that model code reads as math rather than as a chain of
-// error checks. After an error every method returns nil and does nothing; check
-// Err once at the end.
+// Builder builds a graph with one float type and keeps the first error it
+// meets, so that model code reads as math rather than as a chain of error
+// checks. After an error every method returns nil and does nothing; check Err
+// once at the end.
 //
-// Binary elementwise methods (Add, Sub, Mul, Div, Pow) broadcast like NumPy: shapes
+// Binary elementwise methods (Add, Sub, Mul, Div) broadcast like NumPy: shapes
 // are aligned on their trailing axes and axes of size 1 are repeated. A scalar
 // broadcasts against anything.
 //
+// Underneath, a Builder is a Gorgonia expression graph, which Grad
+// differentiates symbolically; Gorgonia's types stay inside this package.
+//
 // A Builder is not safe for concurrent use.
 type Builder struct {
-	g   *G.ExprGraph
-	dt  tensor.Dtype
-	err error
-	n   int // counter for unique names
+	g     *G.ExprGraph
+	dt    Dtype
+	err   error
+	n     int               // counter for unique names
+	nodes map[*G.Node]*Node // the one wrapper of each node handed out
+	blas  *blasImpl         // the BLAS of the machines compiled from b
 }
 
 // NewBuilder returns a Builder over a new graph with float type dt (Float64 or
-// Float32). It panics on any other dtype: that is a programmer error.
-func NewBuilder(dt tensor.Dtype) *Builder {
-	return wrap(G.NewGraph(), dt)
+// Float32). Its matrix products use the BLAS set by UseBLAS (see SetBLAS). It
+// panics on any other dtype, including the zero (unset) Dtype: that is a
+// programmer error.
+func NewBuilder(dt Dtype) *Builder {
+	b := wrap(G.NewGraph(), dt)
+	b.blas = processBLAS()
+	return b
 }
 
-func wrap(g *G.ExprGraph, dt tensor.Dtype) *Builder {
-	if dt != tensor.Float64 && dt != tensor.Float32 {
+func wrap(g *G.ExprGraph, dt Dtype) *Builder {
+	if dt != Float64 && dt != Float32 {
 		panic(fmt.Sprintf("graph: unsupported dtype %v (want Float64 or Float32)", dt))
 	}
-	return &Builder{g: g, dt: dt}
+	return &Builder{g: g, dt: dt, nodes: map[*G.Node]*Node{}}
 }
 
 // builderFor returns a Builder over the graph that n belongs to, with n's dtype.
-// Custom ops use it to build their gradients.
-func builderFor(n *Node) *Builder {
-	return wrap(n.Graph(), n.Dtype())
+// Custom ops use it to build their gradients. Its wrappers are its own: the
+// nodes it builds go back to Gorgonia as Gorgonia nodes.
+func builderFor(n *G.Node) *Builder {
+	return wrap(n.Graph(), dtypeOf(n.Dtype()))
 }
 
-// Graph returns the underlying Gorgonia graph.
-func (b *Builder) Graph() *G.ExprGraph { return b.g }
+// node returns the one wrapper of the Gorgonia node n (nil for nil).
+func (b *Builder) node(n *G.Node) *Node {
+	if n == nil {
+		return nil
+	}
+	w, ok := b.nodes[n]
+	if !ok {
+		w = &Node{n: n}
+		b.nodes[n] = w
+	}
+	return w
+}
 
 // Dtype returns the float type of the graph.
-func (b *Builder) Dtype() tensor.Dtype { return b.dt }
+func (b *Builder) Dtype() Dtype { return b.dt }
 
 // Err returns the first error met while building, or nil.
 func (b *Builder) Err() error { return b.err }
@@ -92,13 +98,14 @@ func (b *Builder) ok(ns ...*Node) bool {
 	return true
 }
 
-// keep records err (wrapped with op) and returns n, or nil after an error.
-func (b *Builder) keep(op string, n *Node, err error) *Node {
+// keep records err (wrapped with op) and returns the wrapper of n, or nil after
+// an error.
+func (b *Builder) keep(op string, n *G.Node, err error) *Node {
 	if err != nil {
 		b.Fail(fmt.Errorf("graph: %s: %w", op, err))
 		return nil
 	}
-	return n
+	return b.node(n)
 }
 
 func (b *Builder) uniq(prefix string) string {
@@ -111,24 +118,21 @@ func (b *Builder) Scalar(v float64) *Node {
 	if b.err != nil {
 		return nil
 	}
-	if b.dt == tensor.Float32 {
-		return G.NewConstant(float32(v), G.In(b.g))
+	if b.dt == Float32 {
+		return b.node(G.NewConstant(float32(v), G.In(b.g)))
 	}
-	return G.NewConstant(v, G.In(b.g))
+	return b.node(G.NewConstant(v, G.In(b.g)))
 }
 
-// NewValue allocates a tensor of the builder's float type with the given shape,
+// newValue allocates a tensor of the builder's float type with the given shape,
 // filled from vals (converted; nil means zeros). It panics if len(vals) does not
 // match the shape: that is a programmer error.
-func (b *Builder) NewValue(vals []float64, shape ...int) *tensor.Dense {
-	n := 1
-	for _, s := range shape {
-		n *= s
-	}
+func (b *Builder) newValue(vals []float64, shape ...int) *tensor.Dense {
+	n := Shape(shape).Size()
 	if vals != nil && len(vals) != n {
-		panic(fmt.Sprintf("graph: %d values for shape %v", len(vals), shape))
+		panic(fmt.Sprintf("graph: %d values for shape %v", len(vals), Shape(shape)))
 	}
-	if b.dt == tensor.Float32 {
+	if b.dt == Float32 {
 		d := make([]float32, n)
 		for i, v := range vals {
 			d[i] = float32(v)
@@ -142,7 +146,8 @@ func (b *Builder) NewValue(vals []float64, shape ...int) *tensor.Dense {
 
 // Input returns a tensor node with the given shape whose value (zeros at first) is
 // filled in by the caller between runs, for data or noise. Fill it with Set, or
-// write into Values(n) in place; the graph reads the new values on its next run.
+// write into its buffer (Float64s, Float32s) in place; the graph reads the new
+// values on its next run.
 func (b *Builder) Input(name string, shape ...int) *Node {
 	return b.tensorNode(name, nil, shape...)
 }
@@ -166,79 +171,18 @@ func (b *Builder) tensorNode(name string, vals []float64, shape ...int) *Node {
 		b.Failf("graph: node %q: shape must have at least one axis", name)
 		return nil
 	}
-	n := 1
 	for _, s := range shape {
 		if s <= 0 {
-			b.Failf("graph: node %q: bad shape %v", name, shape)
+			b.Failf("graph: node %q: bad shape %v", name, Shape(shape))
 			return nil
 		}
-		n *= s
 	}
-	if vals != nil && len(vals) != n {
-		b.Failf("graph: node %q: %d values for shape %v", name, len(vals), shape)
+	if n := Shape(shape).Size(); vals != nil && len(vals) != n {
+		b.Failf("graph: node %q: %d values for shape %v", name, len(vals), Shape(shape))
 		return nil
 	}
-	v := b.NewValue(vals, shape...)
-	return G.NewTensor(b.g, b.dt, len(shape), G.WithShape(shape...), G.WithName(b.uniq(name)), G.WithValue(v))
-}
-
-// Values returns the backing slice of n's current value converted to float64 (a
-// copy). It returns nil if n has no value yet.
-func Values(n *Node) []float64 {
-	v := n.Value()
-	if v == nil {
-		return nil
-	}
-	switch d := v.Data().(type) {
-	case []float64:
-		return append([]float64(nil), d...)
-	case []float32:
-		out := make([]float64, len(d))
-		for i, x := range d {
-			out[i] = float64(x)
-		}
-		return out
-	case float64:
-		return []float64{d}
-	case float32:
-		return []float64{float64(d)}
-	}
-	return nil
-}
-
-// Scalar64 returns the value of a scalar node as a float64 (NaN if it has none).
-func Scalar64(n *Node) float64 {
-	v := Values(n)
-	if len(v) != 1 {
-		return math.NaN()
-	}
-	return v[0]
-}
-
-// Set copies vals into the value of tensor node n (converting to its float type).
-// It returns an error if the lengths differ or n has no tensor value.
-func Set(n *Node, vals []float64) error {
-	v := n.Value()
-	if v == nil {
-		return fmt.Errorf("graph: Set %s: node has no value", n.Name())
-	}
-	switch d := v.Data().(type) {
-	case []float64:
-		if len(d) != len(vals) {
-			return fmt.Errorf("graph: Set %s: %d values for %d slots", n.Name(), len(vals), len(d))
-		}
-		copy(d, vals)
-	case []float32:
-		if len(d) != len(vals) {
-			return fmt.Errorf("graph: Set %s: %d values for %d slots", n.Name(), len(vals), len(d))
-		}
-		for i, x := range vals {
-			d[i] = float32(x)
-		}
-	default:
-		return fmt.Errorf("graph: Set %s: not a float tensor", n.Name())
-	}
-	return nil
+	v := b.newValue(vals, shape...)
+	return b.node(G.NewTensor(b.g, b.dt.tensorDtype(), len(shape), G.WithShape(shape...), G.WithName(b.uniq(name)), G.WithValue(v)))
 }
 
 // ---- shape helpers ----
@@ -252,33 +196,26 @@ func (b *Builder) Reshape(x *Node, shape ...int) *Node {
 		return x
 	}
 	if x.IsScalar() {
-		b.Failf("graph: Reshape of a scalar to %v (use Mul with a tensor of ones)", shape)
+		b.Failf("graph: Reshape of a scalar to %v (use Mul with a tensor of ones)", Shape(shape))
 		return nil
 	}
-	if x.Shape().TotalSize() != tensor.Shape(shape).TotalSize() {
-		b.Failf("graph: Reshape %v to %v: sizes differ", x.Shape(), shape)
+	if x.Shape().Size() != Shape(shape).Size() {
+		b.Failf("graph: Reshape %v to %v: sizes differ", x.Shape(), Shape(shape))
 		return nil
 	}
 	return b.shapeOp("reshape", x, shape, 0)
 }
 
-// T returns the transpose of a matrix.
+// T returns the transpose of a matrix, a copy (see SwapLeading).
 func (b *Builder) T(x *Node) *Node {
 	if !b.ok(x) {
 		return nil
 	}
-	n, err := G.Transpose(x)
-	return b.keep("T", n, err)
-}
-
-// MatMul returns the matrix product x·y of two matrices, or of a matrix and a
-// vector.
-func (b *Builder) MatMul(x, y *Node) *Node {
-	if !b.ok(x, y) {
+	if x.Dims() != 2 {
+		b.Failf("graph: T of shape %v: want a matrix", x.Shape())
 		return nil
 	}
-	n, err := G.Mul(x, y)
-	return b.keep("MatMul", n, err)
+	return b.SwapLeading(x)
 }
 
 // Col returns column j of a matrix as a vector.
@@ -316,7 +253,7 @@ func (b *Builder) Concat(axis int, xs ...*Node) *Node {
 	if len(xs) == 1 {
 		return xs[0]
 	}
-	n, err := G.Concat(axis, xs...)
+	n, err := G.Concat(axis, gnodes(xs)...)
 	return b.keep("Concat", n, err)
 }
 
@@ -328,7 +265,7 @@ func (b *Builder) Sum(x *Node, axes ...int) *Node {
 	if x.IsScalar() {
 		return x
 	}
-	n, err := G.Sum(x, axes...)
+	n, err := G.Sum(x.n, axes...)
 	return b.keep("Sum", n, err)
 }
 
@@ -359,7 +296,9 @@ func (b *Builder) Mean(x *Node, axes ...int) *Node {
 
 // ---- elementwise binary ops with broadcasting ----
 
-type plainFn func(a, b *Node) (*Node, error)
+// plainFn applies an elementwise binary op to two Gorgonia nodes of the same
+// shape (or a scalar and a tensor, for Gorgonia's own ops).
+type plainFn func(a, b *G.Node) (*G.Node, error)
 
 func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 	if !b.ok(x, y) {
@@ -371,7 +310,7 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 		if x.IsScalar() != y.IsScalar() {
 			fn = gorgoniaBinary[name] // a scalar and a tensor
 		}
-		n, err := fn(x, y)
+		n, err := fn(x.n, y.n)
 		return b.keep(name, n, err)
 	}
 	r := max(len(xs), len(ys))
@@ -411,15 +350,16 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 	if b.err != nil {
 		return nil
 	}
-	n, err := plain(x, y)
+	n, err := plain(x.n, y.n)
 	return b.keep(name, n, err)
 }
 
 // gorgoniaBinary are Gorgonia's ops, used for a scalar with a tensor.
 var gorgoniaBinary = map[string]plainFn{"Add": G.Add, "Sub": G.Sub, "Mul": G.HadamardProd, "Div": G.HadamardDiv}
 
-// sameShape compares shapes axis by axis (tensor.Shape.Eq treats (n) and (n, 1) as equal).
-func sameShape(s tensor.Shape, t []int) bool {
+// sameShape compares shapes axis by axis (Gorgonia's Shape.Eq treats (n) and
+// (n, 1) as equal).
+func sameShape(s, t []int) bool {
 	if len(s) != len(t) {
 		return false
 	}
@@ -431,7 +371,7 @@ func sameShape(s tensor.Shape, t []int) bool {
 	return true
 }
 
-func padShape(s tensor.Shape, r int) []int {
+func padShape(s []int, r int) []int {
 	out := make([]int, r)
 	for i := range out {
 		out[i] = 1
@@ -487,14 +427,6 @@ func (b *Builder) Shift(x *Node, c float64) *Node {
 
 // ---- elementwise unary ops ----
 
-func (b *Builder) unary(name string, x *Node, f func(*Node) (*Node, error)) *Node {
-	if !b.ok(x) {
-		return nil
-	}
-	n, err := f(x)
-	return b.keep(name, n, err)
-}
-
 // Neg returns -x.
 func (b *Builder) Neg(x *Node) *Node { return b.apply1(negOp, x) }
 
@@ -548,6 +480,15 @@ func (b *Builder) LogSumExp(x *Node, axis int) *Node {
 		b.Failf("graph: LogSumExp axis %d of shape %v", axis, x.Shape())
 		return nil
 	}
-	n, err := G.ApplyOp(&lseOp{axis: axis, dims: x.Dims()}, x)
+	n, err := G.ApplyOp(&lseOp{axis: axis, dims: x.Dims()}, x.n)
 	return b.keep("LogSumExp", n, err)
+}
+
+// gnodes returns the Gorgonia nodes of ns.
+func gnodes(ns []*Node) []*G.Node {
+	out := make([]*G.Node, len(ns))
+	for i, n := range ns {
+		out[i] = n.n
+	}
+	return out
 }

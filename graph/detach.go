@@ -140,7 +140,7 @@ func (b *Builder) StopGradient(x *Node) *Node {
 	if !b.ok(x) {
 		return nil
 	}
-	n, err := G.ApplyOp(stopOp, x)
+	n, err := G.ApplyOp(stopOp, x.n)
 	return b.keep("StopGradient", n, err)
 }
 
@@ -183,7 +183,7 @@ func (b *Builder) CategoricalSample(logits, noise *Node) *Node {
 		b.Failf("graph: CategoricalSample: logits need a category axis")
 		return nil
 	}
-	n, err := G.ApplyOp(onehotOp, x)
+	n, err := G.ApplyOp(onehotOp, x.n)
 	return b.keep("CategoricalSample", n, err)
 }
 
@@ -240,9 +240,9 @@ func (b *Builder) Tap(x *Node) *Tap {
 		return nil
 	}
 	b.n++
-	op := &tapOp{id: b.n, dims: x.Dims(), buf: make([]float64, x.Shape().TotalSize())}
-	_, err := G.ApplyOp(op, x)
-	if b.keep("Tap", x, err) == nil {
+	op := &tapOp{id: b.n, dims: x.Dims(), buf: make([]float64, x.Shape().Size())}
+	_, err := G.ApplyOp(op, x.n)
+	if b.keep("Tap", x.n, err) == nil {
 		return nil
 	}
 	return &Tap{op: op}

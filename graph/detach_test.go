@@ -4,14 +4,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"gorgonia.org/tensor"
 )
 
 // TestStopGradient checks that StopGradient passes values and blocks
 // gradients: d/dp Σ sg(p)·p² = p², not 3p², and d/dp Σ sg(p²)·p = p².
 func TestStopGradient(t *testing.T) {
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		init := []float64{0.5, -1.5, 2}
 		b := NewBuilder(dt)
 		p := b.Param("p", init, 3)
@@ -44,7 +42,7 @@ func TestStopGradient(t *testing.T) {
 	}
 
 	// A cost that reaches the parameter only through StopGradient has no gradient.
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	p := b.Param("p", []float64{1, 2}, 2)
 	q := b.Param("q", []float64{1, 2}, 2)
 	cost := b.Sum(b.Add(b.StopGradient(p), q))
@@ -56,7 +54,7 @@ func TestStopGradient(t *testing.T) {
 // TestTap checks that a Tap records an intermediate value that later ops of the
 // same shape would overwrite in a reused register.
 func TestTap(t *testing.T) {
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	x := b.Input("x", 4)
 	y := b.Exp(x)
 	tap := b.Tap(y)
@@ -95,7 +93,7 @@ func TestTap(t *testing.T) {
 func TestDiscreteSamples(t *testing.T) {
 	const n = 20000
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		b := NewBuilder(dt)
 		bl := []float64{-2, 0, 0.7}
 		cl := []float64{1, 0, -1, 0.5, 2, 2}

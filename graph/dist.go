@@ -28,10 +28,10 @@ const (
 // builder's graph. Gorgonia cannot combine two graphless constants ("No Graph
 // Supplied"), and the functions here combine their parameters with each other.
 func (b *Builder) bind(n *Node) *Node {
-	if n == nil || n.Graph() != nil || n.Value() == nil {
+	if n == nil || n.n.Graph() != nil || n.n.Value() == nil {
 		return n
 	}
-	return G.NewConstant(n.Value(), G.In(b.g))
+	return b.node(G.NewConstant(n.n.Value(), G.In(b.g)))
 }
 
 // bindAll binds each node (see bind) and reports whether building may go on.

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
-	"gorgonia.org/tensor"
 )
 
 // Argument layouts used to exercise broadcasting against an (S, D) output.
@@ -161,16 +160,16 @@ var distCases = []distCase{
 	},
 }
 
-func dtTol(dt tensor.Dtype) float64 {
-	if dt == tensor.Float32 {
+func dtTol(dt Dtype) float64 {
+	if dt == Float32 {
 		return 1e-5
 	}
 	return 1e-10
 }
 
 // roundTo rounds v to the precision of dt, so references see the graph's inputs.
-func roundTo(dt tensor.Dtype, v float64) float64 {
-	if dt == tensor.Float32 {
+func roundTo(dt Dtype, v float64) float64 {
+	if dt == Float32 {
 		return float64(float32(v))
 	}
 	return v
@@ -225,7 +224,7 @@ func runStable(t *testing.T, b *Builder, watch ...*Node) {
 }
 
 func TestDistLogProbBroadcast(t *testing.T) {
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for ci, c := range distCases {
 			for k, combo := range layCombos(len(c.gens)) {
 				t.Run(fmt.Sprintf("%v/%s/%v", dt, c.name, combo), func(t *testing.T) {
@@ -272,7 +271,7 @@ func TestDistLogProbBroadcast(t *testing.T) {
 }
 
 func TestDistLogProbEdges(t *testing.T) {
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for _, c := range distCases {
 			b := NewBuilder(dt)
 			n := len(c.edges)
@@ -338,7 +337,7 @@ func TestDistLogProbGradients(t *testing.T) {
 
 func TestCategoricalLogitsLogProb(t *testing.T) {
 	const S, K = 5, 4
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for _, rowLogits := range []bool{false, true} {
 			rng := rand.New(rand.NewPCG(7, 8))
 			b := NewBuilder(dt)
@@ -395,7 +394,7 @@ func TestCategoricalLogitsLogProb(t *testing.T) {
 		}
 	}
 	// A single vector gives a scalar.
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	out := b.CategoricalLogitsLogProb(b.Constant("oh", []float64{0, 1, 0}, 3), b.Constant("l", []float64{1, 2, 3}, 3))
 	runGraph(t, b)
 	want := 2 - math.Log(math.Exp(1)+math.Exp(2)+math.Exp(3))
@@ -417,7 +416,7 @@ func TestCategoricalLogitsLogProb(t *testing.T) {
 func TestBernoulliLogitsExtreme(t *testing.T) {
 	ys := []float64{0, 1, 0, 1, 1, 0}
 	ls := []float64{1e4, 1e4, -1e4, -1e4, 0, 1e3}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		b := NewBuilder(dt)
 		l := b.Param("l", ls, len(ls))
 		lp := b.BernoulliLogitsLogProb(b.Constant("y", ys, len(ys)), l)
@@ -439,7 +438,7 @@ func TestBernoulliLogitsExtreme(t *testing.T) {
 }
 
 func TestDistNilArgument(t *testing.T) {
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	x := b.Constant("x", []float64{1, 2}, 2)
 	if n := b.NormalLogProb(x, nil, b.Scalar(1)); n != nil || b.Err() == nil {
 		t.Errorf("nil loc: got %v, err %v", n, b.Err())
@@ -447,7 +446,7 @@ func TestDistNilArgument(t *testing.T) {
 	if n := b.GammaLogProb(x, x, x); n != nil {
 		t.Errorf("after an error: got %v, want nil", n)
 	}
-	b = NewBuilder(tensor.Float64)
+	b = NewBuilder(Float64)
 	if n := b.CategoricalLogitsLogProb(b.Scalar(1), x); n != nil || b.Err() == nil {
 		t.Errorf("scalar one-hot: got %v, err %v", n, b.Err())
 	}

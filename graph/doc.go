@@ -1,7 +1,12 @@
 // Package graph holds Vigor's Gorgonia building blocks: a Builder that binds the
 // float type once and keeps the first error, numerically stable ops, elementwise
 // log-densities, bijectors with their log-Jacobians, closed-form KL divergences,
-// Dense/MLP layers, and in-place optimizers.
+// Dense/MLP layers, in-place optimizers, and an executor with an explicitly
+// chosen BLAS.
+//
+// Gorgonia is the graph and symbolic-differentiation engine underneath, but
+// its types stay inside this package: graph hands out its own Node, Shape and
+// Dtype, and importing it changes none of Gorgonia's process-wide settings.
 //
 // # Building a graph
 //
@@ -18,8 +23,10 @@
 //	...                                        // then: fill inputs, m.Run(), read grads
 //
 // Inputs and parameters are ordinary tensors: writing into their values between
-// runs (graph.Set, or an Optimizer's Step) is all a training loop does. Gradient
-// nodes are recomputed on every Run; they do not accumulate.
+// runs (graph.Set, in place through the buffers of graph.Float64s and
+// graph.Float32s, or an Optimizer's Step) is all a training loop does. Gradient
+// nodes are recomputed on every Run; they do not accumulate. A Builder hands
+// out one *Node per graph node, so nodes can key maps.
 //
 // # Stable ops
 //
@@ -31,7 +38,7 @@
 //	logsigmoid(x) = -softplus(-x)
 //	logsumexp(x)  = m + log Σ exp(x_k - m),  m = max_k x_k
 //
-// Reshape, Cols and broadcasting are also Vigor's own copying ops: Gorgonia's
+// Reshape, Cols, T and broadcasting are also Vigor's own copying ops: Gorgonia's
 // views can be overwritten in place by its register allocator, which silently
 // corrupts the parameter or data they view.
 //
@@ -54,7 +61,8 @@
 // update parameters in place, keep their state in float64 by position, and do
 // exactly what their fields say (Gorgonia's solvers ignore some options).
 // Adam's step is a typed loop split across cores; State and SetState save and
-// restore an optimizer exactly, for checkpoints.
+// restore an optimizer exactly, for checkpoints. (bbvi's default Adam uses
+// β₂ = 0.99 rather than Adam's 0.999; see bbvi.NewOptimizer.)
 //
 // # Gradient plumbing
 //
@@ -70,7 +78,21 @@
 // node owns its output buffer, allocated on the first Run and reused in place
 // afterwards, so a training step allocates next to nothing, and no node's value is
 // overwritten by another's (Gorgonia's TapeMachine shares buffers between nodes
-// and drops them all on every Reset). Matrix products go through Gorgonia's BLAS:
-// gonum's pure Go by default, or OpenBLAS with the openblas build tag (cgo,
-// libopenblas-dev); BLASName says which.
+// and drops them all on every Reset).
+//
+// # Matrix products and BLAS
+//
+// MatMul is graph's own op: one gemm call per product (and per gradient
+// product, with transpose flags rather than transposed copies), computed by the
+// BLAS of the Builder the Machine was compiled from. The default, DefaultBLAS,
+// computes float32 products with Vigor's own kernels (internal/blas32: Go with
+// AVX2/FMA assembly on amd64) and float64 ones with gonum's pure Go BLAS;
+// GonumBLAS uses gonum for both. The choice is always an explicit call:
+//
+//	b.SetBLAS(graph.GonumBLAS())       // one Builder
+//	if k, ok := graph.OpenBLAS(); ok { // a program built with -tags openblas (cgo, libopenblas-dev)
+//		graph.UseBLAS(k)               // every Builder created afterwards
+//	}
+//
+// Importing graph neither reads nor sets Gorgonia's process-wide BLAS.
 package graph

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
-	"gorgonia.org/tensor"
 )
 
 // klEntropy computes KL(p ‖ q) for normals another way: cross-entropy minus entropy.
@@ -71,7 +70,7 @@ func TestKLMonteCarlo(t *testing.T) {
 
 func TestKLGraph(t *testing.T) {
 	const S, D = 4, 3
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		t.Run(fmt.Sprint(dt), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(24, 25))
 			draw := func(n int, f func() float64) []float64 {

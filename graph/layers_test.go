@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"gorgonia.org/tensor"
 )
 
 func actRef(a Activation, v float64) float64 {
@@ -44,7 +42,7 @@ func mlpRef(m *MLP, x []float64) []float64 {
 func TestMLPForward(t *testing.T) {
 	const N = 6
 	sizes := []int{3, 5, 4, 2}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for _, act := range []Activation{ActLinear, ActReLU, ActTanh, ActSigmoid, ActSoftplus} {
 			for _, out := range []Activation{ActLinear, ActSigmoid} {
 				t.Run(fmt.Sprintf("%v/%v/%v", dt, act, out), func(t *testing.T) {
@@ -103,7 +101,7 @@ func TestMLPForward(t *testing.T) {
 func TestMLPGradient(t *testing.T) {
 	const N = 5
 	rng := rand.New(rand.NewPCG(32, 33))
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	m := b.NewMLP("net", []int{3, 4, 2}, ActTanh, ActLinear, rng)
 	xs, ts := make([]float64, N*3), make([]float64, N*2)
 	for i := range xs {
@@ -141,7 +139,7 @@ func TestMLPGradient(t *testing.T) {
 }
 
 func TestDenseInit(t *testing.T) {
-	weights := func(seed uint64, dt tensor.Dtype) [][]float64 {
+	weights := func(seed uint64, dt Dtype) [][]float64 {
 		b := NewBuilder(dt)
 		m := b.NewMLP("m", []int{4, 6, 3}, ActReLU, ActLinear, rand.New(rand.NewPCG(seed, 1)))
 		if b.Err() != nil {
@@ -153,8 +151,8 @@ func TestDenseInit(t *testing.T) {
 		}
 		return out
 	}
-	a, a2, c := weights(5, tensor.Float64), weights(5, tensor.Float64), weights(6, tensor.Float64)
-	a32 := weights(5, tensor.Float32)
+	a, a2, c := weights(5, Float64), weights(5, Float64), weights(6, Float64)
+	a32 := weights(5, Float32)
 	same := func(x, y [][]float64, f32 bool) bool {
 		for i := range x {
 			for j := range x[i] {
@@ -192,7 +190,7 @@ func TestDenseInit(t *testing.T) {
 		{ActSoftplus, 60, 40, math.Sqrt(6.0 / 60)},
 	}
 	for _, c := range cases {
-		b := NewBuilder(tensor.Float64)
+		b := NewBuilder(Float64)
 		d := b.NewDense("d", c.in, c.out, c.act, rand.New(rand.NewPCG(7, 7)))
 		if b.Err() != nil {
 			t.Fatal(b.Err())
@@ -220,7 +218,7 @@ func TestDenseInit(t *testing.T) {
 }
 
 func TestMLPParamsOrder(t *testing.T) {
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	m := b.NewMLP("net", []int{2, 3, 4, 1}, ActTanh, ActSigmoid, rand.New(rand.NewPCG(1, 1)))
 	ps := m.Params()
 	if len(ps) != 6 {
@@ -290,7 +288,7 @@ func TestLayerErrors(t *testing.T) {
 		}},
 	}
 	for _, c := range cases {
-		b := NewBuilder(tensor.Float64)
+		b := NewBuilder(Float64)
 		got := c.build(b)
 		isNil := false
 		switch v := got.(type) {
@@ -306,8 +304,8 @@ func TestLayerErrors(t *testing.T) {
 		}
 	}
 	for _, f := range []func(){
-		func() { NewBuilder(tensor.Float64).NewDense("d", 2, 2, ActTanh, nil) },
-		func() { NewBuilder(tensor.Float64).NewMLP("m", []int{2, 2}, ActTanh, ActLinear, nil) },
+		func() { NewBuilder(Float64).NewDense("d", 2, 2, ActTanh, nil) },
+		func() { NewBuilder(Float64).NewMLP("m", []int{2, 2}, ActTanh, ActLinear, nil) },
 	} {
 		func() {
 			defer func() {

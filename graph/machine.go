@@ -21,14 +21,18 @@ func (b *Builder) Grad(cost *Node, wrt ...*Node) []*Node {
 	var gs G.Nodes
 	err := catch(func() error {
 		var err error
-		gs, err = G.Grad(cost, wrt...)
+		gs, err = G.Grad(cost.n, gnodes(wrt)...)
 		return err
 	})
 	if err != nil {
 		b.Fail(fmt.Errorf("graph: Grad: %w", err))
 		return nil
 	}
-	return gs
+	out := make([]*Node, len(gs))
+	for i, g := range gs {
+		out[i] = b.node(g)
+	}
+	return out
 }
 
 // Machine runs a compiled graph. Build it once with Compile; each Run evaluates
@@ -41,38 +45,39 @@ func (b *Builder) Grad(cost *Node, wrt ...*Node) []*Node {
 // can write into a preallocated value), so a step allocates next to nothing,
 // and no node's value is ever overwritten by another node's (the TapeMachine's
 // register allocator shares buffers between nodes and clears them all on every
-// Reset).
+// Reset). Its matrix products use the BLAS of its Builder (see
+// Builder.SetBLAS).
 type Machine struct {
 	steps []execStep
 }
 
 // execStep evaluates one operation node.
 type execStep struct {
-	node *Node
+	node *G.Node
 	op   G.Op
-	kids []*Node
+	kids []*G.Node
 	in   []G.Value
 	pre  G.UsePreallocDoer // nil if the op cannot write into a given buffer
 	buf  G.Value           // the node's own output buffer, once allocated
 }
 
-// Compile prepares the builder's graph for running. It returns the builder's
-// error if building failed.
+// Compile prepares the builder's graph for running, with the builder's BLAS
+// (see SetBLAS). It returns the builder's error if building failed.
 func (b *Builder) Compile() (*Machine, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
 	m := &Machine{}
-	done := map[*Node]bool{}
-	var visit func(n *Node)
-	visit = func(n *Node) {
+	done := map[*G.Node]bool{}
+	var visit func(n *G.Node)
+	visit = func(n *G.Node) {
 		if done[n] {
 			return
 		}
 		done[n] = true
-		var kids []*Node
+		var kids []*G.Node
 		for it := b.g.From(n.ID()); it.Next(); {
-			kids = append(kids, it.Node().(*Node))
+			kids = append(kids, it.Node().(*G.Node))
 		}
 		for _, k := range kids {
 			visit(k)
@@ -81,7 +86,12 @@ func (b *Builder) Compile() (*Machine, error) {
 			return // an input, a parameter or a constant: its value is bound
 		}
 		s := execStep{node: n, op: n.Op(), kids: kids, in: make([]G.Value, len(kids))}
-		if pd, ok := n.Op().(G.UsePreallocDoer); ok && !n.IsScalar() {
+		if mm, ok := n.Op().(*matMulOp); ok {
+			bound := *mm // the product with the builder's BLAS
+			bound.k = b.blas
+			s.op = &bound
+		}
+		if pd, ok := s.op.(G.UsePreallocDoer); ok && !n.IsScalar() {
 			s.pre = pd
 		}
 		m.steps = append(m.steps, s)

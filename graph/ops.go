@@ -33,7 +33,7 @@ func (b *Builder) apply1(op *ewOp, x *Node) *Node {
 	if !b.ok(x) {
 		return nil
 	}
-	n, err := G.ApplyOp(op, x)
+	n, err := G.ApplyOp(op, x.n)
 	return b.keep(op.name, n, err)
 }
 
@@ -128,12 +128,32 @@ func (op *ewOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if op.grad == nil {
 		return nil, fmt.Errorf("graph: %s is not differentiable", op.name)
 	}
+	return symDiff(in, out, grad, func(b *Builder, in []*Node, out, g *Node) []*Node {
+		return []*Node{op.grad(b, in[0], out, g)}
+	})
+}
+
+// symDiff builds the gradients of a custom op with Builder methods: f gets a
+// Builder over the graph of the op's node, with its inputs, output and
+// incoming gradient as Nodes, and returns one gradient per input.
+func symDiff(in G.Nodes, out, grad *G.Node, f func(b *Builder, in []*Node, out, grad *Node) []*Node) (G.Nodes, error) {
 	b := builderFor(in[0])
-	d := op.grad(b, in[0], out, grad)
+	ws := make([]*Node, len(in))
+	for i, n := range in {
+		ws[i] = b.node(n)
+	}
+	ds := f(b, ws, b.node(out), b.node(grad))
 	if b.err != nil {
 		return nil, b.err
 	}
-	return G.Nodes{d}, nil
+	res := make(G.Nodes, len(ds))
+	for i, d := range ds {
+		if d == nil {
+			return nil, fmt.Errorf("graph: no gradient for input %d", i)
+		}
+		res[i] = d.n
+	}
+	return res, nil
 }
 
 // ---- scalar kernels ----
@@ -462,19 +482,16 @@ func (op *lseOp) DiffWRT(n int) []bool { return []bool{true} }
 
 // SymDiff: d/dx logsumexp(x) = softmax(x) along the axis, times the incoming gradient.
 func (op *lseOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	x := in[0]
-	b := builderFor(x)
-	// Re-insert the reduced axis as size 1 so y and g broadcast against x.
-	y, g := out, grad
-	if !out.IsScalar() {
-		keep := append([]int{}, x.Shape()...)
-		keep[op.axis] = 1
-		y = b.Reshape(out, keep...)
-		g = b.Reshape(grad, keep...)
-	}
-	d := b.Mul(b.Exp(b.Sub(x, y)), g)
-	if b.err != nil {
-		return nil, b.err
-	}
-	return G.Nodes{d}, nil
+	return symDiff(in, out, grad, func(b *Builder, in []*Node, out, grad *Node) []*Node {
+		x := in[0]
+		// Re-insert the reduced axis as size 1 so y and g broadcast against x.
+		y, g := out, grad
+		if !out.IsScalar() {
+			keep := x.Shape()
+			keep[op.axis] = 1
+			y = b.Reshape(out, keep...)
+			g = b.Reshape(grad, keep...)
+		}
+		return []*Node{b.Mul(b.Exp(b.Sub(x, y)), g)}
+	})
 }

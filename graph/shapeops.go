@@ -197,6 +197,6 @@ func (op *shapeOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 }
 
 func (b *Builder) shapeOp(kind string, x *Node, out []int, from int) *Node {
-	n, err := G.ApplyOp(newShapeOp(kind, x.Shape(), out, from), x)
+	n, err := G.ApplyOp(newShapeOp(kind, x.n.Shape(), out, from), x.n)
 	return b.keep(kind, n, err)
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
-	"gorgonia.org/tensor"
 )
 
 func TestStickBreakingRoundTrip(t *testing.T) {
@@ -95,7 +94,7 @@ func TestStickBreakingJacobian(t *testing.T) {
 // the plain-Go forms for inputs of several ranks, in both float types.
 func TestStickBreakingGraph(t *testing.T) {
 	sb := StickBreaking{}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for _, m := range []int{1, 3} {
 			for _, lead := range [][]int{nil, {5}, {2, 3}} {
 				t.Run(fmt.Sprintf("%v/K=%d/%v", dt, m+1, lead), func(t *testing.T) {
@@ -173,7 +172,7 @@ func TestStickBreakingGradients(t *testing.T) {
 func TestStickBreakingExtreme(t *testing.T) {
 	xs := []float64{-800, 0, 800, -30, 30, 1e4}
 	sb := StickBreaking{}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		b := NewBuilder(dt)
 		p := b.Param("x", xs, 2, 3)
 		lw := sb.LogForward(b, p)
@@ -192,11 +191,11 @@ func TestStickBreakingExtreme(t *testing.T) {
 
 func TestStickBreakingErrors(t *testing.T) {
 	sb := StickBreaking{}
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	if n := sb.Forward(b, b.Scalar(1)); n != nil || b.Err() == nil {
 		t.Errorf("Forward of a scalar: got %v, err %v", n, b.Err())
 	}
-	b = NewBuilder(tensor.Float64)
+	b = NewBuilder(Float64)
 	if n := sb.LogDetJacobian(b, nil); n != nil || b.Err() == nil {
 		t.Errorf("LogDetJacobian of nil: got %v, err %v", n, b.Err())
 	}

@@ -55,12 +55,12 @@ func (s *state) prepare(params, grads []*Node, nbuf int) error {
 	}
 	sizes := make([]int, len(params))
 	for i, p := range params {
-		if p.Value() == nil || grads[i].Value() == nil {
+		if p.n.Value() == nil || grads[i].n.Value() == nil {
 			return fmt.Errorf("graph: optimizer: parameter %d has no value or gradient (run the machine first)", i)
 		}
-		sizes[i] = p.Value().Shape().TotalSize()
-		if grads[i].Value().Shape().TotalSize() != sizes[i] {
-			return fmt.Errorf("graph: optimizer: gradient %d has %d values for %d parameters", i, grads[i].Value().Shape().TotalSize(), sizes[i])
+		sizes[i] = p.n.Value().Shape().TotalSize()
+		if grads[i].n.Value().Shape().TotalSize() != sizes[i] {
+			return fmt.Errorf("graph: optimizer: gradient %d has %d values for %d parameters", i, grads[i].n.Value().Shape().TotalSize(), sizes[i])
 		}
 	}
 	if s.sizes == nil {
@@ -92,9 +92,9 @@ func (s *state) reset() { *s = state{} }
 // (as float64) and writes the returned delta into the parameter: p -= delta.
 func update(params, grads []*Node, f func(i, j int, g float64) float64) error {
 	for i, p := range params {
-		switch pd := p.Value().Data().(type) {
+		switch pd := p.n.Value().Data().(type) {
 		case []float64:
-			gd, ok := grads[i].Value().Data().([]float64)
+			gd, ok := grads[i].n.Value().Data().([]float64)
 			if !ok {
 				return errors.New("graph: optimizer: gradient dtype differs from parameter")
 			}
@@ -102,7 +102,7 @@ func update(params, grads []*Node, f func(i, j int, g float64) float64) error {
 				pd[j] -= f(i, j, g)
 			}
 		case []float32:
-			gd, ok := grads[i].Value().Data().([]float32)
+			gd, ok := grads[i].n.Value().Data().([]float32)
 			if !ok {
 				return errors.New("graph: optimizer: gradient dtype differs from parameter")
 			}
@@ -117,8 +117,11 @@ func update(params, grads []*Node, f func(i, j int, g float64) float64) error {
 }
 
 // Adam is the Adam optimizer (Kingma & Ba 2015, arXiv:1412.6980) with bias
-// correction. Zero fields take the defaults LR 0.001... see DefaultAdam: LR 0.01,
-// Beta1 0.9, Beta2 0.999, Eps 1e-8.
+// correction. Zero fields take the defaults LR 0.01, Beta1 0.9, Beta2 0.999,
+// Eps 1e-8 (Kingma & Ba's, except for the larger learning rate). bbvi's
+// default optimizer, bbvi.NewOptimizer("adam", 0), is this Adam with
+// Beta2 = 0.99 instead, which suits stochastic ELBO gradients better (see its
+// documentation).
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
 	st                    state
@@ -146,9 +149,9 @@ func (o *Adam) Step(params, grads []*Node) error {
 	// element is independent, so the result does not depend on the split.
 	a, s2 := lr/c1, 1/math.Sqrt(c2)
 	for i, p := range params {
-		switch pd := p.Value().Data().(type) {
+		switch pd := p.n.Value().Data().(type) {
 		case []float64:
-			gd, ok := grads[i].Value().Data().([]float64)
+			gd, ok := grads[i].n.Value().Data().([]float64)
 			if !ok {
 				return errors.New("graph: optimizer: gradient dtype differs from parameter")
 			}
@@ -156,7 +159,7 @@ func (o *Adam) Step(params, grads []*Node) error {
 				adam64(pd[lo:hi], gd[lo:hi], m[i][lo:hi], v[i][lo:hi], b1, b2, a, s2, eps)
 			})
 		case []float32:
-			gd, ok := grads[i].Value().Data().([]float32)
+			gd, ok := grads[i].n.Value().Data().([]float32)
 			if !ok {
 				return errors.New("graph: optimizer: gradient dtype differs from parameter")
 			}

@@ -3,12 +3,10 @@ package graph
 import (
 	"math"
 	"testing"
-
-	"gorgonia.org/tensor"
 )
 
 // quadratic builds loss = ½ Σ c_j (p_j - t_j)², whose gradient is c ⊙ (p - t).
-func quadratic(t *testing.T, dt tensor.Dtype, init []float64) (*Machine, *Node, *Node) {
+func quadratic(t *testing.T, dt Dtype, init []float64) (*Machine, *Node, *Node) {
 	t.Helper()
 	b := NewBuilder(dt)
 	p := b.Param("p", init, len(init))
@@ -24,7 +22,7 @@ func quadratic(t *testing.T, dt tensor.Dtype, init []float64) (*Machine, *Node, 
 }
 
 func TestOptimizersConverge(t *testing.T) {
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for _, o := range []Optimizer{&Adam{LR: 0.05}, &RMSProp{LR: 0.01}, &AdaGrad{LR: 0.5}, &SGD{LR: 0.18, Kappa: 0.51}} {
 			m, p, g := quadratic(t, dt, []float64{0, 0, 0})
 			steps := 5000
@@ -64,7 +62,7 @@ func TestOptimizerFirstSteps(t *testing.T) {
 		{&SGD{LR: 0.1, Tau: 3, Kappa: 0.5}, func(g float64) float64 { return 0.1 * math.Pow(4, -0.5) * g }},
 	}
 	for _, c := range cases {
-		m, p, g := quadratic(t, tensor.Float64, []float64{0, 0, 0})
+		m, p, g := quadratic(t, Float64, []float64{0, 0, 0})
 		if err := m.Run(); err != nil {
 			t.Fatal(err)
 		}
@@ -108,16 +106,16 @@ func TestRobbinsMonro(t *testing.T) {
 }
 
 func TestOptimizerStateByPosition(t *testing.T) {
-	m, p, g := quadratic(t, tensor.Float64, []float64{0, 0, 0})
+	m, p, g := quadratic(t, Float64, []float64{0, 0, 0})
 	defer m.Close()
 	_ = m.Run()
 	o := &Adam{}
 	if err := o.Step([]*Node{p}, []*Node{g}); err != nil {
 		t.Fatal(err)
 	}
-	m2, p2, g2 := quadratic(t, tensor.Float64, []float64{0, 0, 0})
+	m2, p2, g2 := quadratic(t, Float64, []float64{0, 0, 0})
 	defer m2.Close()
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	extra := b.Param("q", nil, 2)
 	if err := o.Step([]*Node{p2, extra}, []*Node{g2, g2}); err == nil {
 		t.Error("a different parameter list was accepted")
@@ -136,7 +134,7 @@ func TestOptimizerStateResumes(t *testing.T) {
 		func() Stateful { return &AdaGrad{LR: 0.5} },
 		func() Stateful { return &SGD{LR: 0.1} },
 	}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		for _, newOpt := range mk {
 			steps := func(o Optimizer, m *Machine, p, g *Node, n int) {
 				for i := 0; i < n; i++ {

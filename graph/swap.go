@@ -29,7 +29,7 @@ func (b *Builder) SwapLeading(x *Node) *Node {
 		b.Failf("graph: SwapLeading of shape %v: need at least two axes", x.Shape())
 		return nil
 	}
-	n, err := G.ApplyOp(&swapOp{in: x.Shape().Clone()}, x)
+	n, err := G.ApplyOp(&swapOp{in: x.n.Shape()}, x.n)
 	return b.keep("SwapLeading", n, err)
 }
 

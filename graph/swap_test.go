@@ -3,8 +3,6 @@ package graph
 import (
 	"math/rand/v2"
 	"testing"
-
-	"gorgonia.org/tensor"
 )
 
 func TestSwapLeading(t *testing.T) {
@@ -13,7 +11,7 @@ func TestSwapLeading(t *testing.T) {
 	for i := range vals {
 		vals[i] = float64(i)
 	}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		bd := NewBuilder(dt)
 		x := bd.Constant("x", vals, a, b, c)
 		y := bd.SwapLeading(x)
@@ -43,7 +41,7 @@ func TestSwapLeading(t *testing.T) {
 		}
 		mach.Close()
 	}
-	bd := NewBuilder(tensor.Float64)
+	bd := NewBuilder(Float64)
 	if bd.SwapLeading(bd.Constant("v", []float64{1, 2}, 2)); bd.Err() == nil {
 		t.Error("a vector was accepted")
 	}

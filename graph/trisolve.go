@@ -24,7 +24,7 @@ type triSolveOp struct{ trans bool }
 // shape (S, d). Only the lower triangle of L is read; its diagonal must be
 // non-zero. It is differentiable in both arguments:
 //
-//	∂/∂R = G L⁻¹,   ∂/∂L = -tril((G L⁻¹)ᵀ E)   for the incoming gradient G.
+//	∂/∂R = G L⁻¹,   ∂/∂L = -tril((G L⁻¹)ᵀ E)   (G: the incoming gradient)
 //
 // With L a Cholesky factor of Σ, SolveLower(L, ζ - μ) whitens draws of
 // N(μ, Σ), which gives log N(ζ; μ, LLᵀ) at any ζ.
@@ -35,7 +35,7 @@ func (b *Builder) SolveLower(l, r *Node) *Node { return b.triSolve(false, l, r) 
 // triangular (only the lower triangle is read) and R of shape (S, d). It is
 // differentiable in both arguments:
 //
-//	∂/∂R = G L⁻ᵀ,   ∂/∂L = -tril(Eᵀ (G L⁻ᵀ))   for the incoming gradient G.
+//	∂/∂R = G L⁻ᵀ,   ∂/∂L = -tril(Eᵀ (G L⁻ᵀ))   (G: the incoming gradient)
 func (b *Builder) SolveLowerT(l, r *Node) *Node { return b.triSolve(true, l, r) }
 
 func (b *Builder) triSolve(trans bool, l, r *Node) *Node {
@@ -53,7 +53,7 @@ func (b *Builder) triSolve(trans bool, l, r *Node) *Node {
 		b.Failf("graph: %s: shapes %v and %v, want (d, d) and (S, d)", name, ls, rs)
 		return nil
 	}
-	n, err := G.ApplyOp(&triSolveOp{trans: trans}, l, r)
+	n, err := G.ApplyOp(&triSolveOp{trans: trans}, l.n, r.n)
 	return b.keep(name, n, err)
 }
 
@@ -165,8 +165,11 @@ func (op *triSolveOp) String() string {
 func (op *triSolveOp) DiffWRT(n int) []bool { return []bool{true, true} }
 
 func (op *triSolveOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	return symDiff(in, out, grad, op.grads)
+}
+
+func (op *triSolveOp) grads(b *Builder, in []*Node, out, grad *Node) []*Node {
 	l := in[0]
-	b := builderFor(l)
 	d := l.Shape()[0]
 	mask := make([]float64, d*d)
 	for i := 0; i < d; i++ {
@@ -183,9 +186,5 @@ func (op *triSolveOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 		a = b.SolveLower(l, grad)         // G L⁻ᵀ
 		gl = b.Neg(b.MatMul(b.T(out), a)) // -(Eᵀ A)
 	}
-	gl = b.Mul(gl, tril)
-	if b.err != nil {
-		return nil, b.err
-	}
-	return G.Nodes{gl, a}, nil
+	return []*Node{b.Mul(gl, tril), a}
 }

@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"gorgonia.org/tensor"
 )
 
 // TestSolveLower checks both solves against the systems they solve, in both
@@ -30,7 +28,7 @@ func TestSolveLower(t *testing.T) {
 	for i := range r {
 		r[i] = rng.NormFloat64()
 	}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+	for _, dt := range []Dtype{Float64, Float32} {
 		b := NewBuilder(dt)
 		ln := b.Constant("L", l, d, d)
 		rn := b.Constant("R", r, s, d)
@@ -44,7 +42,7 @@ func TestSolveLower(t *testing.T) {
 			t.Fatal(err)
 		}
 		tol := 1e-12
-		if dt == tensor.Float32 {
+		if dt == Float32 {
 			tol = 1e-4
 		}
 		v1, v2 := Values(e1), Values(e2)
@@ -86,7 +84,7 @@ func TestSolveLowerGradients(t *testing.T) {
 		w[i] = rng.NormFloat64()
 	}
 	for _, trans := range []bool{false, true} {
-		b := NewBuilder(tensor.Float64)
+		b := NewBuilder(Float64)
 		ln := b.Param("L", l, d, d)
 		rn := b.Param("R", r, s, d)
 		var e *Node
@@ -123,7 +121,7 @@ func TestSolveLowerGradients(t *testing.T) {
 }
 
 func TestSolveLowerShapes(t *testing.T) {
-	b := NewBuilder(tensor.Float64)
+	b := NewBuilder(Float64)
 	l := b.Constant("L", make([]float64, 9), 3, 3)
 	r := b.Constant("R", make([]float64, 4), 2, 2)
 	if b.SolveLower(l, r); b.Err() == nil {

@@ -70,20 +70,22 @@ func fillImages(x *graph.Node, set *datasets.ImageSet, lo, hi int, targets datas
 	for i := lo; i < hi; i++ {
 		set.Float32(buf[(i-lo)*d:(i-lo+1)*d], i, targets, nil)
 	}
-	copyInto(x.Value().Data(), buf)
+	copyInto(x, buf)
 	return hi - lo
 }
 
+// fillNormal fills the buffer of a float32 or float64 input with standard
+// normal draws from rng, in order.
 func fillNormal(node *graph.Node, rng *rand.Rand) {
-	switch e := node.Value().Data().(type) {
-	case []float32:
+	if e := graph.Float32s(node); e != nil {
 		for i := range e {
 			e[i] = float32(rng.NormFloat64())
 		}
-	case []float64:
-		for i := range e {
-			e[i] = rng.NormFloat64()
-		}
+		return
+	}
+	e := graph.Float64s(node)
+	for i := range e {
+		e[i] = rng.NormFloat64()
 	}
 }
 
@@ -205,15 +207,14 @@ func LogLikelihood(m *Model, set *datasets.ImageSet, s EvalSettings, rng *rand.R
 			if err := n.run(); err != nil {
 				return nil, 0, err
 			}
-			w := n.logw.Value().Data()
+			w32, w64 := graph.Float32s(n.logw), graph.Float64s(n.logw)
 			for i := 0; i < rows; i++ {
 				for k := 0; k < use; k++ {
 					var v float64
-					switch d := w.(type) {
-					case []float32:
-						v = float64(d[k*batch+i])
-					case []float64:
-						v = d[k*batch+i]
+					if w32 != nil {
+						v = float64(w32[k*batch+i])
+					} else {
+						v = w64[k*batch+i]
 					}
 					if math.IsNaN(v) || math.IsInf(v, 1) {
 						return nil, 0, &NonFiniteError{What: "importance weight"}

@@ -175,25 +175,14 @@ func (t *Trainer) TrainEpoch(set *datasets.ImageSet) (float64, error) {
 	start := time.Now()
 	var sum float64
 	images := 0
-	eps := n.eps.Value().Data()
-	mask := n.mask.Value().Data()
 	for bi := 1; ; bi++ {
 		rows, ok := batcher.Next(t.xbuf)
 		if !ok {
 			break
 		}
-		copyInto(n.x.Value().Data(), t.xbuf)
-		switch e := eps.(type) {
-		case []float32:
-			for i := range e {
-				e[i] = float32(t.rng.NormFloat64())
-			}
-		case []float64:
-			for i := range e {
-				e[i] = t.rng.NormFloat64()
-			}
-		}
-		setMask(mask, rows)
+		copyInto(n.x, t.xbuf)
+		fillNormal(n.eps, t.rng)
+		setMask(n.mask, rows)
 		if err := n.run(); err != nil {
 			return 0, err
 		}
@@ -202,7 +191,7 @@ func (t *Trainer) TrainEpoch(set *datasets.ImageSet) (float64, error) {
 			return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "loss"}
 		}
 		for i, g := range n.grads {
-			if !finiteData(g.Value().Data()) {
+			if !finiteNode(g) {
 				return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "gradient of " + n.params[i].Name()}
 			}
 		}
@@ -225,51 +214,48 @@ func (t *Trainer) TrainEpoch(set *datasets.ImageSet) (float64, error) {
 	return sum / float64(images), nil
 }
 
-// copyInto copies float32 src into a float32 or float64 tensor backing slice.
-func copyInto(dst any, src []float32) {
-	switch d := dst.(type) {
-	case []float32:
+// copyInto copies float32 src into the buffer of a float32 or float64 input.
+func copyInto(dst *graph.Node, src []float32) {
+	if d := graph.Float32s(dst); d != nil {
 		copy(d, src)
-	case []float64:
-		for i := range d {
-			d[i] = float64(src[i])
+		return
+	}
+	d := graph.Float64s(dst)
+	for i := range d {
+		d[i] = float64(src[i])
+	}
+}
+
+// setMask sets the first rows entries of the mask input to 1 and the rest to 0.
+func setMask(mask *graph.Node, rows int) {
+	if m := graph.Float32s(mask); m != nil {
+		fillMask(m, rows)
+		return
+	}
+	fillMask(graph.Float64s(mask), rows)
+}
+
+func fillMask[T float32 | float64](m []T, rows int) {
+	for i := range m {
+		m[i] = 0
+		if i < rows {
+			m[i] = 1
 		}
 	}
 }
 
-// setMask sets the first rows entries to 1 and the rest to 0.
-func setMask(mask any, rows int) {
-	switch m := mask.(type) {
-	case []float32:
-		for i := range m {
-			m[i] = 0
-			if i < rows {
-				m[i] = 1
-			}
-		}
-	case []float64:
-		for i := range m {
-			m[i] = 0
-			if i < rows {
-				m[i] = 1
-			}
-		}
+// finiteNode reports whether every value of n is finite.
+func finiteNode(n *graph.Node) bool {
+	if d := graph.Float32s(n); d != nil {
+		return allFinite(d)
 	}
+	return allFinite(graph.Float64s(n))
 }
 
-func finiteData(d any) bool {
-	switch v := d.(type) {
-	case []float32:
-		for _, x := range v {
-			if x-x != 0 {
-				return false
-			}
-		}
-	case []float64:
-		for _, x := range v {
-			if x-x != 0 {
-				return false
-			}
+func allFinite[T float32 | float64](v []T) bool {
+	for _, x := range v {
+		if x-x != 0 {
+			return false
 		}
 	}
 	return true

@@ -220,7 +220,7 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 			const h = 1e-6
 			checked := 0
 			for i, p := range n.params {
-				data := p.Value().Data().([]float64)
+				data := graph.Float64s(p)
 				for j := 0; j < len(data); j += 1 + len(data)/7 {
 					old := data[j]
 					data[j] = old + h

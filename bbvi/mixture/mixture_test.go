@@ -505,7 +505,7 @@ func TestMixtureModelGraph(t *testing.T) {
 		const h = 1e-6
 		for pi, pn := range params {
 			g := graph.Values(grads[pi])
-			vals := pn.Value().Data().([]float64)
+			vals := graph.Float64s(pn)
 			for i := range vals {
 				old := vals[i]
 				vals[i] = old + h

@@ -109,10 +109,12 @@ func benchBBVI(args []string) error {
 		return err
 	}
 	// Evaluations (one graph run each) every warm-up-length steps: the first
-	// marks the end of the warm-up, the others cost about 1% of the steps.
+	// marks the end of the warm-up, the others cost about 1% of the steps. The
+	// steps alone are timed, as PyTorch's: the default start and no
+	// diagnostics at the end.
 	var t0 time.Time
 	set := &bbvi.Settings{Draws: 8, MaxSteps: *warmup + *steps, Tol: -1, EvalEvery: *warmup, EvalDraws: 8,
-		AverageSteps: -1, Dtype: dt, Progress: func(p bbvi.Progress) {
+		AverageSteps: -1, Dtype: dt, Start: "default", DiagnosticDraws: -1, Progress: func(p bbvi.Progress) {
 			if p.Step == *warmup {
 				t0 = time.Now()
 			}

@@ -278,7 +278,7 @@ func (f *fitter) diagnose(n int, status Status, reason string) (*Diagnostics, er
 	case res.K > PSISOK:
 		d.Hint = "the posterior is far from Gaussian: try a flow (--family flow), or reparameterize the model (e.g. a non-centred hierarchy)"
 	case status == StepLimit:
-		d.Hint = "raise the step limit (--max-steps), or rescale the data so that the coefficients have similar scales"
+		d.Hint = "raise the step limit (Settings.MaxSteps; vigor fit --steps)"
 	}
 	return d, nil
 }

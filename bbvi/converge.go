@@ -80,8 +80,8 @@ func (c Stationary) Converged(h *History) bool {
 		}
 		// The move: the mean of the window's second half against its first.
 		move := math.Abs(means[2]+means[3]-means[0]-means[1]) / 2
-		if h.Gaussian && j < dim/2 {
-			move /= math.Exp(last[dim/2+j]) // in units of the marginal sd
+		if j < h.Dim {
+			move /= math.Exp(last[h.Dim+j]) // in units of the marginal sd
 		}
 		if !(move < drift) {
 			return false

@@ -14,7 +14,7 @@ import (
 func history(steps, d int, jitter, drift, rise float64, seed uint64) *bbvi.History {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	const thin = 5
-	h := &bbvi.History{Step: steps, Thin: thin, Gaussian: true}
+	h := &bbvi.History{Step: steps, Thin: thin, Dim: d}
 	for t := thin; t <= steps; t += thin {
 		row := make([]float64, 2*d)
 		for j := 0; j < d; j++ {

@@ -157,6 +157,16 @@ func (f *fitter) newRatioGraph(s, rows int) (*ratioGraph, error) {
 	if b.Err() != nil {
 		return nil, fmt.Errorf("bbvi: diagnostics: %w", b.Err())
 	}
+	// The model's own parameters θ, at their fitted values.
+	theta := modelParams(b, params)
+	if len(theta) != len(f.params)-f.nq {
+		return nil, errors.New("bbvi: diagnostics: the model declared a different number of parameters")
+	}
+	for i, p := range theta {
+		if err := graph.Set(p, graph.Values(f.params[f.nq+i])); err != nil {
+			return nil, err
+		}
+	}
 	for _, n := range []*graph.Node{g.base, g.ll} {
 		if n != nil && (n.Dims() != 1 || n.Shape()[0] != s) {
 			return nil, fmt.Errorf("bbvi: diagnostics: a log-density has shape %v, want (%d)", n.Shape(), s)

@@ -269,12 +269,16 @@ type MixedPosterior struct {
 	// component (n×K, row-major) for a categorical one. A local latent has one
 	// component per data row.
 	Probs     map[string][]float64
-	Estimator string      // the gradient estimator's name
-	Trace     []ELBOPoint // ELBO evaluations; the last is at the reported parameters
-	Steps     int         // optimizer steps taken
-	Status    Status      // how the fit ended: Converged, StepLimit, NonFinite or Stopped
-	Reason    string      // why, in a sentence
-	Seconds   float64     // wall time of the fit
+	Estimator string // the gradient estimator's name
+	// Params holds the model's own parameters θ (every b.Param its functions
+	// declare), learned jointly with q by maximizing the ELBO, a lower bound on
+	// log p(x; θ) (variational EM), by name; nil when the model declares none.
+	Params  map[string][]float64
+	Trace   []ELBOPoint // ELBO evaluations; the last is at the reported parameters
+	Steps   int         // optimizer steps taken
+	Status  Status      // how the fit ended: Converged, StepLimit, NonFinite or Stopped
+	Reason  string      // why, in a sentence
+	Seconds float64     // wall time of the fit
 }
 
 // ELBO returns the last ELBO evaluation (NaN if there is none).

@@ -37,6 +37,7 @@ type fitter struct {
 	batchF  [][]float64
 	backup  [][]float64
 	closed  bool
+	nq      int // params[:nq] are q's, params[nq:] the model's own θ
 }
 
 func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error) {
@@ -127,8 +128,14 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if b.Err() != nil {
 		return nil, fmt.Errorf("bbvi: building the model graph: %w", b.Err())
 	}
+	f.nq = len(f.params)
+	f.model = m
+	f.params = append(f.params, modelParams(b, f.params)...)
 	f.grads = b.Grad(f.loss, f.params...)
 	if b.Err() != nil {
+		if len(f.params) > f.nq {
+			return nil, fmt.Errorf("bbvi: differentiating the %s objective (is every b.Param of the model used by its log density?): %w", set.Estimator.Name(), b.Err())
+		}
 		return nil, fmt.Errorf("bbvi: differentiating the %s objective: %w", set.Estimator.Name(), b.Err())
 	}
 	f.m, err = b.Compile()
@@ -231,6 +238,7 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		Estimator: set.Estimator.Name(),
 		Trace:     trace,
 		Steps:     steps,
+		Params:    f.theta(),
 	}
 	for _, blk := range f.blocks {
 		mp.Probs[blk.Latent.Name] = blk.Approx.Probs()
@@ -265,6 +273,7 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		}
 		post.Family = set.Family.Name()
 		post.Estimator = mp.Estimator
+		post.Params = mp.Params
 		post.Trace = trace
 		post.Steps = steps
 		mp.Continuous = post
@@ -288,12 +297,43 @@ func (f *fitter) summary(dst []float64) []float64 {
 			}
 			dst = append(dst, 0.5*math.Log(v))
 		}
+		for _, p := range f.params[f.nq:] {
+			dst = append(dst, graph.Values(p)...)
+		}
 		return dst
 	}
 	for _, p := range f.params {
 		dst = append(dst, graph.Values(p)...)
 	}
 	return dst
+}
+
+// modelParams returns the Params of the graph that are not q's: the model's
+// own parameters θ, learned jointly with q (variational EM).
+func modelParams(b *graph.Builder, q []*graph.Node) []*graph.Node {
+	own := map[*graph.Node]bool{}
+	for _, p := range q {
+		own[p] = true
+	}
+	var out []*graph.Node
+	for _, p := range b.Params() {
+		if !own[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// theta returns the model parameters' current values by name.
+func (f *fitter) theta() map[string][]float64 {
+	if len(f.params) == f.nq {
+		return nil
+	}
+	out := map[string][]float64{}
+	for _, p := range f.params[f.nq:] {
+		out[paramName(p)] = graph.Values(p)
+	}
+	return out
 }
 
 func prod(shape []int) int {

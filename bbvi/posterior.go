@@ -41,7 +41,11 @@ type Posterior struct {
 	Status    Status      // how the fit ended: Converged, StepLimit, NonFinite or Stopped
 	Reason    string      // why, in a sentence
 	Start     string      // where q started: "laplace" (at the mode, see Settings.Start) or "default"
-	Seconds   float64     // wall time of the fit
+	// Params holds the model's own parameters θ (every b.Param its functions
+	// declare), learned jointly with q by maximizing the ELBO, a lower bound on
+	// log p(x; θ) (variational EM), by name; nil when the model declares none.
+	Params  map[string][]float64
+	Seconds float64 // wall time of the fit
 	// Diagnostics say whether q can be trusted (PSIS k̂ of fresh draws, the
 	// ELBO with its standard error, a verdict and a hint); nil when the fit
 	// skipped them (Settings.DiagnosticDraws < 0, a NaN or Inf, or a model

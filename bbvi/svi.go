@@ -80,15 +80,17 @@ type History struct {
 	Trace []ELBOPoint
 	// Iterates holds a summary of q recorded every Thin steps over the last
 	// Window() steps, oldest first (fewer early in the fit). For a Gaussian q
-	// each row is (μ_1..μ_d, log σ_1..log σ_d), the means and the log marginal
-	// sds of ζ; for other families it is every parameter, flattened in the
-	// order of the graph's parameters. The rows belong to the SVI: copy what
-	// you keep.
+	// each row starts with (μ_1..μ_d, log σ_1..log σ_d), the means and the log
+	// marginal sds of its d coordinates, then holds the model's own parameters
+	// θ (if any), flattened; for other families it is every parameter,
+	// flattened in the order of the graph's parameters. The rows belong to the
+	// SVI: copy what you keep.
 	Iterates [][]float64
 	// Thin is the number of steps between rows of Iterates.
 	Thin int
-	// Gaussian tells that the rows of Iterates are (μ, log σ).
-	Gaussian bool
+	// Dim is the number d of (μ, log σ) pairs at the start of each row of
+	// Iterates; 0 when q is not Gaussian.
+	Dim int
 }
 
 // RelativeTolerance is Stan's ADVI convergence rule: the fit has converged when
@@ -345,8 +347,11 @@ func (v *SVI) record() {
 
 // history is what the Converger sees.
 func (v *SVI) history() *History {
-	_, gauss := v.f.approx.(Gaussian)
-	return &History{Step: v.t, Trace: v.trace, Iterates: v.rows, Thin: v.thin, Gaussian: gauss}
+	d := 0
+	if _, gauss := v.f.approx.(Gaussian); gauss {
+		d = v.f.dim
+	}
+	return &History{Step: v.t, Trace: v.trace, Iterates: v.rows, Thin: v.thin, Dim: d}
 }
 
 // accumulate adds the current parameters to the running sum of the averaging

@@ -28,6 +28,7 @@ type Builder struct {
 	n     int               // counter for unique names
 	nodes map[*G.Node]*Node // the one wrapper of each node handed out
 	blas  *blasImpl         // the BLAS of the machines compiled from b
+	prms  []*Node           // the Param nodes, in creation order
 }
 
 // NewBuilder returns a Builder over a new graph with float type dt (Float64 or
@@ -153,10 +154,19 @@ func (b *Builder) Input(name string, shape ...int) *Node {
 }
 
 // Param returns a learnable tensor node with the given shape and initial values
-// (nil means zeros). It is an Input whose gradient the caller asks for.
+// (nil means zeros). It is an Input whose gradient the caller asks for; Params
+// lists every Param of the graph.
 func (b *Builder) Param(name string, init []float64, shape ...int) *Node {
-	return b.tensorNode(name, init, shape...)
+	n := b.tensorNode(name, init, shape...)
+	if n != nil {
+		b.prms = append(b.prms, n)
+	}
+	return n
 }
+
+// Params returns every node made by Param, in the order they were made (a new
+// slice; the nodes are the graph's).
+func (b *Builder) Params() []*Node { return append([]*Node(nil), b.prms...) }
 
 // Constant returns a tensor node holding vals, which the caller does not change.
 func (b *Builder) Constant(name string, vals []float64, shape ...int) *Node {

@@ -218,28 +218,30 @@ type DerivedParam struct {
 
 // Row is the result of one fit: what the table prints, and every component.
 type Row struct {
-	ID         string         `json:"id"`
-	Model      string         `json:"model"`
-	Family     string         `json:"family"`
-	Dim        int            `json:"dim"`
-	Target     string         `json:"target,omitempty"` // "nuts" or "mf": the sds the ratios are against
-	MeanErr    Num            `json:"max_mean_err"`
-	MeanErrAt  string         `json:"max_mean_err_at,omitempty"`
-	RatioMin   Num            `json:"sd_ratio_min"`
-	RatioMinAt string         `json:"sd_ratio_min_at,omitempty"`
-	RatioMax   Num            `json:"sd_ratio_max"`
-	RatioMaxAt string         `json:"sd_ratio_max_at,omitempty"`
-	DerivedErr Num            `json:"derived_max_mean_err"` // NaN (null) when there are none
-	Pass       bool           `json:"pass"`
-	Status     string         `json:"status,omitempty"`
-	Reason     string         `json:"reason,omitempty"`
-	Steps      int            `json:"steps"`
-	Seconds    Num            `json:"seconds"`
-	ELBO       Num            `json:"elbo"`
-	ParetoK    *float64       `json:"pareto_k"` // nil (null) until the library provides it
-	Err        string         `json:"error,omitempty"`
-	Params     []Param        `json:"params,omitempty"`
-	Derived    []DerivedParam `json:"derived,omitempty"`
+	ID         string `json:"id"`
+	Model      string `json:"model"`
+	Family     string `json:"family"`
+	Dim        int    `json:"dim"`
+	Target     string `json:"target,omitempty"` // "nuts" or "mf": the sds the ratios are against
+	MeanErr    Num    `json:"max_mean_err"`
+	MeanErrAt  string `json:"max_mean_err_at,omitempty"`
+	RatioMin   Num    `json:"sd_ratio_min"`
+	RatioMinAt string `json:"sd_ratio_min_at,omitempty"`
+	RatioMax   Num    `json:"sd_ratio_max"`
+	RatioMaxAt string `json:"sd_ratio_max_at,omitempty"`
+	// RatioWorstAt is the component whose sd ratio is farthest from 1 (in log).
+	RatioWorstAt string         `json:"sd_ratio_worst_at,omitempty"`
+	DerivedErr   Num            `json:"derived_max_mean_err"` // NaN (null) when there are none
+	Pass         bool           `json:"pass"`
+	Status       string         `json:"status,omitempty"`
+	Reason       string         `json:"reason,omitempty"`
+	Steps        int            `json:"steps"`
+	Seconds      Num            `json:"seconds"`
+	ELBO         Num            `json:"elbo"`
+	ParetoK      *float64       `json:"pareto_k"` // nil (null) until the library provides it
+	Err          string         `json:"error,omitempty"`
+	Params       []Param        `json:"params,omitempty"`
+	Derived      []DerivedParam `json:"derived,omitempty"`
 }
 
 // Num is a float64 that JSON writes as null when it is NaN or infinite.
@@ -331,6 +333,10 @@ func compare(r *Row, p *refsuite.Problem, ref *Reference, post *bbvi.Posterior, 
 		}
 	}
 	r.MeanErr, r.RatioMin, r.RatioMax = Num(worst), Num(rmin), Num(rmax)
+	r.RatioWorstAt = r.RatioMaxAt
+	if math.Abs(math.Log(rmin)) > math.Abs(math.Log(rmax)) || math.IsNaN(rmax) {
+		r.RatioWorstAt = r.RatioMinAt
+	}
 	if r.Err != "" || post.Status == bbvi.NonFinite {
 		r.Pass = false
 	}
@@ -378,10 +384,10 @@ func paretoK(post *bbvi.Posterior, p *refsuite.Problem) (float64, bool) {
 	return 0, false
 }
 
-const rowFormat = "%-2s %-17s %-10s %3s  %-24s %-28s %5s  %-6s %-10s %6s %6s %4s  %s\n"
+const rowFormat = "%-2s %-17s %-10s %3s  %-22s %-34s %5s  %-6s %-10s %6s %6s %3s  %s\n"
 
 func printHeader(w io.Writer) {
-	fmt.Fprintf(w, rowFormat, "id", "model", "family", "d", "max|Δμ|/sd", "sd ratio (target)", "drv", "result", "status", "steps", "secs", "k̂", "reason")
+	fmt.Fprintf(w, rowFormat, "id", "model", "family", "d", "max|Δμ|/sd (where)", "sd ratio range (target, worst)", "drv", "result", "status", "steps", "secs", "  k̂", "reason") // k̂ is two runes wide one column
 }
 
 func printRow(w io.Writer, r *Row) {
@@ -407,7 +413,7 @@ func printRow(w io.Writer, r *Row) {
 	}
 	fmt.Fprintf(w, rowFormat, r.ID, r.Model, r.Family, fmt.Sprint(r.Dim),
 		fmt.Sprintf("%s (%s)", num(r.MeanErr), r.MeanErrAt),
-		fmt.Sprintf("%s–%s (%s)", num(r.RatioMin), num(r.RatioMax), r.Target),
+		fmt.Sprintf("%s–%s (%s, %s)", num(r.RatioMin), num(r.RatioMax), r.Target, r.RatioWorstAt),
 		drv, result, r.Status, fmt.Sprint(r.Steps), fmt.Sprintf("%.1f", float64(r.Seconds)), k, reason)
 }
 
@@ -429,8 +435,16 @@ func num(x Num) string {
 // with the accuracy.
 func printSummary(w io.Writer, rows []*Row) {
 	var pass, fitted, agree int
-	var convFail, notConvPass, errs []string
+	var convFail, notConvPass, errs, fams []string
+	famPass, famN := map[string]int{}, map[string]int{}
 	for _, r := range rows {
+		if famN[r.Family] == 0 {
+			fams = append(fams, r.Family)
+		}
+		famN[r.Family]++
+		if r.Pass {
+			famPass[r.Family]++
+		}
 		name := r.ID + "/" + r.Family
 		if r.Status == "" {
 			errs = append(errs, name)
@@ -453,6 +467,13 @@ func printSummary(w io.Writer, rows []*Row) {
 	fmt.Fprintf(w, "\npassed %d of %d fits", pass, len(rows))
 	if len(errs) > 0 {
 		fmt.Fprintf(w, " (%d could not be fitted or compared: %s)", len(errs), strings.Join(errs, " "))
+	}
+	for i, f := range fams {
+		sep := "; "
+		if i == 0 {
+			sep = ": "
+		}
+		fmt.Fprintf(w, "%s%s %d of %d", sep, f, famPass[f], famN[f])
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "status agrees with accuracy in %d of %d fits (converged and PASS, or not converged and FAIL)\n", agree, fitted)

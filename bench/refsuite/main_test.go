@@ -109,3 +109,30 @@ func TestRunBanana(t *testing.T) {
 		t.Errorf("JSON rows: %+v", rows)
 	}
 }
+
+// A fit that could not be run prints its error on its line, and the summary
+// counts it apart; a converged FAIL and a step-limit PASS are both named.
+func TestSummary(t *testing.T) {
+	rows := []*Row{
+		{ID: "a", Model: "m", Family: "meanfield", Dim: 2, Err: "no reference ref/m.json", DerivedErr: Num(math.NaN())},
+		{ID: "b", Model: "m", Family: "meanfield", Dim: 2, Status: "converged", Pass: false, DerivedErr: Num(math.NaN())},
+		{ID: "c", Model: "m", Family: "fullrank", Dim: 2, Status: "step-limit", Pass: true, DerivedErr: Num(math.NaN())},
+		{ID: "d", Model: "m", Family: "fullrank", Dim: 2, Status: "converged", Pass: true, DerivedErr: Num(math.NaN())},
+	}
+	var out bytes.Buffer
+	for _, r := range rows {
+		printRow(&out, r)
+	}
+	printSummary(&out, rows)
+	for _, want := range []string{
+		"ERROR: no reference ref/m.json",
+		"passed 2 of 4 fits (1 could not be fitted or compared: a/meanfield): meanfield 0 of 2; fullrank 2 of 2",
+		"status agrees with accuracy in 1 of 3 fits",
+		"converged but FAIL (1): b/meanfield",
+		"not converged but PASS (1): c/fullrank",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

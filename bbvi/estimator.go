@@ -48,12 +48,16 @@ type Problem struct {
 }
 
 // precond is a fixed affine map from the space q is fitted in to the
-// unconstrained space, ζ = c + s ⊙ u, set by a Laplace start: u is then of
-// order one in every coordinate, whatever the scales of the posterior, so
-// that the optimizer's steps (of a fixed size per coordinate, for Adam) are
-// of the right size everywhere. Its log|det| = Σ log s_j joins the log joint.
+// unconstrained space, set by a Laplace start: ζ = c + s ⊙ u (diagonal), or
+// ζ = c + P u with P the lower Cholesky factor of the Laplace covariance
+// (dense, for families closed under such maps: DenseFamily). u is then of
+// order one in every coordinate (and, dense, uncorrelated at the start),
+// whatever the scales and correlations of the posterior, so that the
+// optimizer's steps — of a fixed size per coordinate, for Adam — are of the
+// right size everywhere. Its log|det| joins the log joint.
 type precond struct {
-	shift, scale []float64
+	shift, scale []float64 // the diagonal map (scale nil when dense)
+	lower        []float64 // the dense map P, d×d row-major (nil when diagonal)
 	logDet       float64
 }
 
@@ -65,26 +69,77 @@ func newPrecond(shift, scale []float64) *precond {
 	return p
 }
 
+func newDensePrecond(shift, lower []float64) *precond {
+	d := len(shift)
+	p := &precond{shift: shift, lower: lower}
+	for j := 0; j < d; j++ {
+		p.logDet += math.Log(lower[j*d+j])
+	}
+	return p
+}
+
 // apply maps u (S, dim) to ζ and returns it with log|det| as a node of shape (S).
 func (p *precond) apply(b *graph.Builder, u *graph.Node) (zeta, logdet *graph.Node) {
 	d := len(p.shift)
-	zeta = b.Add(b.Mul(u, b.Constant("q.pre.scale", p.scale, d)), b.Constant("q.pre.shift", p.shift, d))
+	shift := b.Constant("q.pre.shift", p.shift, d)
+	if p.lower != nil {
+		zeta = b.Add(b.MatMul(u, b.Constant("q.pre.lowerT", transpose(p.lower, d), d, d)), shift)
+	} else {
+		zeta = b.Add(b.Mul(u, b.Constant("q.pre.scale", p.scale, d)), shift)
+	}
 	s := u.Shape()[0]
 	return zeta, b.Constant("q.pre.logdet", constantN(s, p.logDet), s)
+}
+
+// point maps one u to ζ in place.
+func (p *precond) point(x []float64) {
+	d := len(p.shift)
+	if p.lower == nil {
+		for i := range x {
+			x[i] = p.shift[i] + p.scale[i]*x[i]
+		}
+		return
+	}
+	for i := d - 1; i >= 0; i-- { // lower-triangular: row i reads x[0..i], so go down
+		v := p.shift[i]
+		for j := 0; j <= i; j++ {
+			v += p.lower[i*d+j] * x[j]
+		}
+		x[i] = v
+	}
 }
 
 // gaussian maps a Gaussian over u, N(mean, LLᵀ), to the Gaussian over ζ.
 func (p *precond) gaussian(mean, l []float64) ([]float64, []float64) {
 	d := len(mean)
-	m := make([]float64, d)
+	m := append([]float64(nil), mean...)
+	p.point(m)
 	out := make([]float64, len(l))
 	for i := 0; i < d; i++ {
-		m[i] = p.shift[i] + p.scale[i]*mean[i]
-		for j := 0; j < d; j++ {
-			out[i*d+j] = p.scale[i] * l[i*d+j]
+		for j := 0; j <= i; j++ {
+			if p.lower == nil {
+				out[i*d+j] = p.scale[i] * l[i*d+j]
+				continue
+			}
+			var v float64
+			for k := j; k <= i; k++ {
+				v += p.lower[i*d+k] * l[k*d+j]
+			}
+			out[i*d+j] = v
 		}
 	}
 	return m, out
+}
+
+// transpose returns the transpose of the d×d row-major matrix a.
+func transpose(a []float64, d int) []float64 {
+	t := make([]float64, d*d)
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			t[j*d+i] = a[i*d+j]
+		}
+	}
+	return t
 }
 
 // constantN returns n copies of v.

@@ -83,6 +83,17 @@ type Gaussian interface {
 	MeanScale() (mean, scale []float64)
 }
 
+// A DenseFamily is a Family closed under invertible lower-triangular affine
+// maps of ζ (FullRank, Flow): if q is in it, so is the law of c + P ζ. A fit
+// that takes the Laplace start fits such a family in coordinates u with
+// ζ = mode + P u, P the Cholesky factor of the Laplace covariance, so that u
+// starts uncorrelated with unit scales; other families get the diagonal of P.
+type DenseFamily interface {
+	Family
+	// DenseAffine marks the family; it does nothing.
+	DenseAffine()
+}
+
 // A LogProber gives log q(ζ; λ) at given draws, as a differentiable function of
 // the parameters λ. The score-function estimator needs it: it evaluates log q at
 // draws detached from λ (graph.StopGradient), so that the gradient of log q is
@@ -299,6 +310,9 @@ type FullRank struct{}
 
 // Name implements Family.
 func (FullRank) Name() string { return "fullrank" }
+
+// DenseAffine implements DenseFamily.
+func (FullRank) DenseAffine() {}
 
 // Build implements Family: the mean starts at blk.Init and L at
 // blk.InitSD·I.

@@ -421,7 +421,7 @@ func median(xs []float64) float64 {
 }
 
 // preFrozen is a frozen q over u seen through the preconditioner: draws of
-// ζ = c + s ⊙ u with log q(ζ) = log q(u) - Σ log s.
+// ζ = c + P u with log q(ζ) = log q(u) - log|det P|.
 type preFrozen struct {
 	Frozen
 	pre *precond
@@ -430,8 +430,6 @@ type preFrozen struct {
 // Sample implements Frozen.
 func (p preFrozen) Sample(dst []float64, rng *rand.Rand) float64 {
 	lq := p.Frozen.Sample(dst, rng)
-	for i := range dst {
-		dst[i] = p.pre.shift[i] + p.pre.scale[i]*dst[i]
-	}
+	p.pre.point(dst)
 	return lq - p.pre.logDet
 }

@@ -80,6 +80,10 @@ const flowScaleBound = 2
 // Name implements Family.
 func (Flow) Name() string { return "flow" }
 
+// DenseAffine implements DenseFamily: a flow composed with an affine map is a
+// flow.
+func (Flow) DenseAffine() {}
+
 // sizes returns the number of layers and the hidden width for dimension dim.
 func (f Flow) sizes(dim int) (layers, hidden int, err error) {
 	if f.Layers < 0 || f.Hidden < 0 {

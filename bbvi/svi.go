@@ -202,14 +202,20 @@ func chooseStart(f *fitter, m Model, data Data, set Settings, rng *rand.Rand) (*
 		return f, "default"
 	}
 	// q is fitted over u = (ζ - mode)/s, s the Laplace marginal sds: it starts
-	// at u ~ N(0, (S Λ S)⁻¹), and u is of order one in every coordinate.
+	// at u ~ N(0, (S Λ S)⁻¹), and u is of order one in every coordinate. A
+	// DenseFamily is fitted over u = P⁻¹(ζ - mode), P the Cholesky factor of
+	// the Laplace covariance, and starts at u ~ N(0, I).
 	d := len(mode)
 	sd := constantN(d, 1)
 	var uprec []float64
+	pre := (*precond)(nil)
 	if prec != nil {
 		l, err := cholInverse(prec, d)
 		if err != nil {
 			return f, "default"
+		}
+		if _, dense := set.Family.(DenseFamily); dense {
+			pre = newDensePrecond(mode, l)
 		}
 		uprec = make([]float64, d*d)
 		for i := 0; i < d; i++ {
@@ -225,8 +231,13 @@ func chooseStart(f *fitter, m Model, data Data, set Settings, rng *rand.Rand) (*
 			}
 		}
 	}
+	if pre == nil {
+		pre = newPrecond(mode, sd)
+	} else {
+		uprec = nil // N(0, I)
+	}
 	ls := set
-	ls.InitMean, ls.initPrec, ls.pre = nil, uprec, newPrecond(mode, sd)
+	ls.InitMean, ls.initPrec, ls.pre = nil, uprec, pre
 	g, err := newFitter(m, data, ls, rng)
 	if err != nil {
 		return f, "default"
@@ -552,7 +563,8 @@ type SVIState struct {
 	Iterates  [][]float64    `json:"iterates,omitempty"` // the Converger's window
 	Start     string         `json:"start"`              // the start taken (Posterior.Start)
 	Shift     []float64      `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
-	Scale     []float64      `json:"scale,omitempty"`
+	Scale     []float64      `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
+	Lower     []float64      `json:"lower,omitempty"`
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -585,6 +597,7 @@ func (v *SVI) State() (*SVIState, error) {
 	if p := v.f.set.pre; p != nil {
 		st.Shift = append([]float64(nil), p.shift...)
 		st.Scale = append([]float64(nil), p.scale...)
+		st.Lower = append([]float64(nil), p.lower...)
 	}
 	for _, r := range v.rows {
 		st.Iterates = append(st.Iterates, append([]float64(nil), r...))
@@ -612,19 +625,33 @@ func (v *SVI) Restore(st *SVIState) error {
 	if v.result != nil || f.closed {
 		return errors.New("bbvi: Restore: the fit has ended (Result or Close was called)")
 	}
-	if len(st.Shift) != len(st.Scale) || (len(st.Shift) != 0 && len(st.Shift) != f.dim) {
+	dense := len(st.Lower) > 0
+	if (len(st.Shift) != 0 && len(st.Shift) != f.dim) || (!dense && len(st.Scale) != len(st.Shift)) ||
+		(dense && (len(st.Scale) != 0 || len(st.Lower) != f.dim*f.dim)) {
 		return errors.New("bbvi: Restore: the state's preconditioner does not fit this model")
 	}
+	if !finite(st.Shift) || !finite(st.Lower) {
+		return errors.New("bbvi: Restore: the state's preconditioner is not finite")
+	}
 	for i, x := range st.Scale {
-		if !(x > 0) || math.IsInf(x, 0) || math.IsNaN(st.Shift[i]) || math.IsInf(st.Shift[i], 0) {
-			return errors.New("bbvi: Restore: the state's preconditioner is not finite and positive")
+		if !(x > 0) || math.IsInf(x, 0) {
+			return fmt.Errorf("bbvi: Restore: the state's preconditioner has scale %v at %d", x, i)
+		}
+	}
+	for j := 0; dense && j < f.dim; j++ {
+		if !(st.Lower[j*f.dim+j] > 0) {
+			return errors.New("bbvi: Restore: the state's dense preconditioner has a diagonal that is not positive")
 		}
 	}
 	if len(st.Shift) > 0 {
 		// A fit that took the Laplace start runs on a preconditioned graph.
 		set := f.set
 		set.InitMean, set.initPrec = nil, nil
-		set.pre = newPrecond(append([]float64(nil), st.Shift...), append([]float64(nil), st.Scale...))
+		if dense {
+			set.pre = newDensePrecond(append([]float64(nil), st.Shift...), append([]float64(nil), st.Lower...))
+		} else {
+			set.pre = newPrecond(append([]float64(nil), st.Shift...), append([]float64(nil), st.Scale...))
+		}
 		g, err := newFitter(v.model, v.data, set, f.rng)
 		if err != nil {
 			return fmt.Errorf("bbvi: Restore: %w", err)

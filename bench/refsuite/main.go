@@ -238,7 +238,8 @@ type Row struct {
 	Steps        int            `json:"steps"`
 	Seconds      Num            `json:"seconds"`
 	ELBO         Num            `json:"elbo"`
-	ParetoK      *float64       `json:"pareto_k"` // nil (null) until the library provides it
+	ParetoK      *float64       `json:"pareto_k"` // nil (null) when the fit has no diagnostics
+	Reliable     bool           `json:"reliable"` // the fit's own verdict (post.Diagnostics.Reliable)
 	Err          string         `json:"error,omitempty"`
 	Params       []Param        `json:"params,omitempty"`
 	Derived      []DerivedParam `json:"derived,omitempty"`
@@ -284,6 +285,7 @@ func fitOne(p *refsuite.Problem, ref *Reference, family string, seed uint64) (r 
 	r.Steps, r.Seconds, r.ELBO = post.Steps, Num(post.Seconds), Num(post.ELBO())
 	if k, ok := paretoK(post, p); ok {
 		r.ParetoK = &k
+		r.Reliable = post.Diagnostics.Reliable
 	}
 	_, meanField := fam.(bbvi.MeanField)
 	compare(r, p, ref, post, meanField, seed)
@@ -376,12 +378,13 @@ func compare(r *Row, p *refsuite.Problem, ref *Reference, post *bbvi.Posterior, 
 // draws from q, as in Yao et al. 2018, arXiv:1802.02538), and false while the
 // library does not provide it: the table then prints "-".
 //
-// TO FILL IN when bbvi reports k̂ (a field or method of the Posterior, or a
-// diagnostic of the SVI): return it here. Nothing else in the command needs
-// to change; the JSON output carries it as "pareto_k".
-func paretoK(post *bbvi.Posterior, p *refsuite.Problem) (float64, bool) {
-	_, _ = post, p
-	return 0, false
+// paretoK returns the PSIS k̂ of the fit's diagnostics (post.Diagnostics),
+// false when the fit has none.
+func paretoK(post *bbvi.Posterior, _ *refsuite.Problem) (float64, bool) {
+	if post.Diagnostics == nil {
+		return 0, false
+	}
+	return post.Diagnostics.ParetoK, true
 }
 
 const rowFormat = "%-2s %-17s %-10s %3s  %-22s %-34s %5s  %-6s %-10s %6s %6s %3s  %s\n"
@@ -434,8 +437,8 @@ func num(x Num) string {
 // printSummary prints how many fits passed and whether the status agrees
 // with the accuracy.
 func printSummary(w io.Writer, rows []*Row) {
-	var pass, fitted, agree int
-	var convFail, notConvPass, errs, fams []string
+	var pass, fitted, agree, vagree int
+	var convFail, notConvPass, relFail, doubtPass, errs, fams []string
 	famPass, famN := map[string]int{}, map[string]int{}
 	for _, r := range rows {
 		if famN[r.Family] == 0 {
@@ -463,6 +466,14 @@ func printSummary(w io.Writer, rows []*Row) {
 		default:
 			agree++
 		}
+		switch {
+		case r.Reliable && !r.Pass:
+			relFail = append(relFail, name)
+		case !r.Reliable && r.Pass:
+			doubtPass = append(doubtPass, name)
+		default:
+			vagree++
+		}
 	}
 	fmt.Fprintf(w, "\npassed %d of %d fits", pass, len(rows))
 	if len(errs) > 0 {
@@ -479,6 +490,9 @@ func printSummary(w io.Writer, rows []*Row) {
 	fmt.Fprintf(w, "status agrees with accuracy in %d of %d fits (converged and PASS, or not converged and FAIL)\n", agree, fitted)
 	fmt.Fprintf(w, "converged but FAIL (%d): %s\n", len(convFail), list(convFail))
 	fmt.Fprintf(w, "not converged but PASS (%d): %s\n", len(notConvPass), list(notConvPass))
+	fmt.Fprintf(w, "verdict agrees with accuracy in %d of %d fits (reliable and PASS, or doubtful and FAIL)\n", vagree, fitted)
+	fmt.Fprintf(w, "reliable but FAIL (%d): %s\n", len(relFail), list(relFail))
+	fmt.Fprintf(w, "doubtful but PASS (%d): %s\n", len(doubtPass), list(doubtPass))
 }
 
 func list(s []string) string {

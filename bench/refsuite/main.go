@@ -54,6 +54,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fl.String("json", "", "also write every result, component by component, to this JSON file")
 	writeData := fl.String("write-data", "", "write the data files that make_refs.R reads into this directory, and exit")
 	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return usageError{err}
 	}
 	if fl.NArg() > 0 {

@@ -81,7 +81,9 @@ type Settings struct {
 	InitLogits map[string][]float64
 	// DiagnosticDraws is the number of fresh draws from the fitted q whose
 	// importance ratios give the fit's Diagnostics (PSIS k̂, ELBO, verdict).
-	// 0 means 1000; a negative value skips the diagnostics.
+	// 0 means 4000, or fewer (at least 500) for large data, so that draws ×
+	// rows × latents stays under about 2·10⁹; a negative value skips the
+	// diagnostics.
 	DiagnosticDraws int
 	// Progress, if not nil, is called after every ELBO evaluation.
 	Progress func(Progress)
@@ -147,9 +149,6 @@ func (s *Settings) withDefaults() Settings {
 	}
 	if c.EvalDraws == 0 {
 		c.EvalDraws = 200
-	}
-	if c.DiagnosticDraws == 0 {
-		c.DiagnosticDraws = defaultDiagnosticDraws
 	}
 	if c.Window == 0 {
 		c.Window = min(10, max(2, c.MaxSteps/c.EvalEvery/10))

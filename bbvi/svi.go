@@ -516,8 +516,12 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 	if mp.Continuous != nil {
 		mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
 		mp.Continuous.Start = v.how
-		if v.status != NonFinite && len(v.f.blocks) == 0 && v.set.DiagnosticDraws > 0 {
-			d, err := v.f.diagnose(v.set.DiagnosticDraws, v.status, v.reason)
+		if v.status != NonFinite && len(v.f.blocks) == 0 && v.set.DiagnosticDraws >= 0 {
+			n := v.set.DiagnosticDraws
+			if n == 0 {
+				n = diagnosticDraws(v.f.n, v.f.dim)
+			}
+			d, err := v.f.diagnose(n, v.status, v.reason)
 			if err != nil {
 				d = &Diagnostics{Reasons: []string{"no diagnostics: " + err.Error()}}
 			}

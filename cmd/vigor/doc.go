@@ -81,7 +81,7 @@
 // linear"). While fitting, a terminal gets a progress bar on stderr (step,
 // ELBO, relative change, elapsed time), redrawn in place after every ELBO
 // evaluation. When stderr is not a terminal, fit prints only the summary at
-// the end: how the fit ended, the ELBO of 1000 fresh draws with its standard
+// the end: how the fit ended, the ELBO of 4000 fresh draws (fewer for large data) with its standard
 // error, the Pareto k̂ of their importance ratios and the verdict,
 //
 //	fit: 2400 steps, converged, ELBO -231.4 ± 0.03, Pareto k̂ 0.21: reliable, 1.2 s
@@ -121,7 +121,7 @@
 //	              write N joint posterior draws in CmdStan's CSV layout: "# key =
 //	              value" comment lines, a header of lp__ (always 0, as in CmdStan's
 //	              variational output) and the names, one draw per row
-//	--resample    draw them instead by importance resampling of the 1000
+//	--resample    draw them instead by importance resampling of the
 //	              diagnostic draws with their Pareto-smoothed weights
 //
 // The output is one indented JSON object. All the posterior summaries are in

@@ -48,7 +48,8 @@ type Block struct {
 	// InitPrec, if not nil, is a precision matrix Λ (Size×Size, row-major,
 	// symmetric positive definite): the family starts as close to N(Init, Λ⁻¹)
 	// as it can, in place of InitSD. MeanField starts at the sds 1/√Λ_jj (the
-	// best mean-field Gaussian for that normal), FullRank at L = chol(Λ⁻¹).
+	// best mean-field Gaussian for that normal), FullRank at L = chol(Λ⁻¹),
+	// LowRank at the top eigenvectors of Λ⁻¹ plus the rest of its diagonal.
 	// Families that cannot use it fall back to InitSD.
 	InitPrec []float64
 }

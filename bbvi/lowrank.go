@@ -1,6 +1,7 @@
 package bbvi
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -109,6 +110,11 @@ func (l LowRank) Build(b *graph.Builder, blk Block) (Approx, error) {
 		}
 		om0[j] = ls - 0.5*math.Log1p(row)
 	}
+	if blk.InitPrec != nil {
+		if c0, om0, err = lowRankFromPrec(blk.InitPrec, dim, r); err != nil {
+			return nil, fmt.Errorf("bbvi: lowrank: InitPrec: %w", err)
+		}
+	}
 	name := blk.prefix("q")
 	a := &lowRank{dim: dim, r: r}
 	a.mu = b.Param(name+".mu", blk.Init, dim)
@@ -116,6 +122,65 @@ func (l LowRank) Build(b *graph.Builder, blk Block) (Approx, error) {
 	a.fac = b.Param(name+".factor", c0, dim, r)
 	a.build(b, name)
 	return a, b.Err()
+}
+
+// lowRankFromPrec returns the start (C = D⁻¹B, ω = log d) closest to the
+// normal of precision Λ that a rank-r factor can take: B = V_r (Λ_r - δ)^{1/2}
+// from the r largest eigenpairs of Σ = Λ⁻¹ (δ the mean of the other
+// eigenvalues, 0 when there are none), and D² the rest of Σ's diagonal, so
+// that the start has Σ's marginal variances exactly.
+func lowRankFromPrec(prec []float64, dim, r int) (c0, om0 []float64, err error) {
+	l, err := cholInverse(prec, dim)
+	if err != nil {
+		return nil, nil, err
+	}
+	cov := mat.NewSymDense(dim, nil)
+	for i := 0; i < dim; i++ {
+		for j := 0; j <= i; j++ {
+			var v float64
+			for k := 0; k <= j; k++ {
+				v += l[i*dim+k] * l[j*dim+k]
+			}
+			cov.SetSym(i, j, v)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(cov, true) {
+		return nil, nil, errors.New("no eigendecomposition")
+	}
+	vals := eig.Values(nil) // ascending
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	var delta float64
+	if dim > r {
+		for _, v := range vals[:dim-r] {
+			delta += v
+		}
+		delta /= float64(dim - r)
+	}
+	bf := make([]float64, dim*r)
+	for k := 0; k < r; k++ {
+		col := dim - 1 - k // the k-th largest
+		s := math.Sqrt(math.Max(vals[col]-delta, 0))
+		for j := 0; j < dim; j++ {
+			bf[j*r+k] = vecs.At(j, col) * s
+		}
+	}
+	c0 = make([]float64, dim*r)
+	om0 = make([]float64, dim)
+	for j := 0; j < dim; j++ {
+		var bb float64
+		for k := 0; k < r; k++ {
+			bb += bf[j*r+k] * bf[j*r+k]
+		}
+		d2 := math.Max(cov.At(j, j)-bb, 1e-3*cov.At(j, j))
+		d := math.Sqrt(d2)
+		om0[j] = math.Log(d)
+		for k := 0; k < r; k++ {
+			c0[j*r+k] = bf[j*r+k] / d
+		}
+	}
+	return c0, om0, nil
 }
 
 type lowRank struct {

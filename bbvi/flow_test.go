@@ -315,7 +315,7 @@ func TestFlowFitsFunnel(t *testing.T) { testFlowBeatsGaussians(t, funnelTarget()
 func TestNewFamiliesFloat32(t *testing.T) {
 	tg := bananaTarget()
 	for _, fam := range []Family{LowRank{}, Flow{}} {
-		post, err := Fit(tg.model, nil, &Settings{Family: fam, MaxSteps: 400, EvalEvery: 100, EvalDraws: 80, Dtype: graph.Float32}, rand.New(rand.NewPCG(1, 2)))
+		post, err := Fit(tg.model, nil, &Settings{Family: fam, MaxSteps: 400, EvalEvery: 100, EvalDraws: 80, Dtype: graph.Float32, Start: "default"}, rand.New(rand.NewPCG(1, 2)))
 		if err != nil {
 			t.Fatalf("%s: %v", fam.Name(), err)
 		}
@@ -339,7 +339,7 @@ func TestNewFamiliesScoreFunction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		post, err := Fit(tg.model, nil, &Settings{Family: fam, Estimator: est, MaxSteps: 400, EvalEvery: 100, EvalDraws: 400, InitSD: 0.1}, rand.New(rand.NewPCG(1, 2)))
+		post, err := Fit(tg.model, nil, &Settings{Family: fam, Estimator: est, MaxSteps: 400, EvalEvery: 100, EvalDraws: 400, InitSD: 0.1, Start: "default"}, rand.New(rand.NewPCG(1, 2)))
 		if err != nil {
 			t.Fatalf("%s: %v", fam.Name(), err)
 		}

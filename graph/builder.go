@@ -26,6 +26,7 @@ type Builder struct {
 	dt    Dtype
 	err   error
 	n     int               // counter for unique names
+	depth int               // nesting of composite methods (see enter)
 	nodes map[*G.Node]*Node // the one wrapper of each node handed out
 	blas  *blasImpl         // the BLAS of the machines compiled from b
 }
@@ -315,7 +316,7 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 	}
 	r := max(len(xs), len(ys))
 	if r > 4 {
-		b.Failf("graph: %s: cannot broadcast shapes %v and %v (more than 4 axes)", name, xs, ys)
+		b.Fail(&broadcastError{op: name, x: xs, y: ys, why: "more than 4 axes"})
 		return nil
 	}
 	xp, yp := padShape(xs, r), padShape(ys, r)
@@ -328,7 +329,7 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 		case yp[i] == 1:
 			rp = append(rp, byte(i))
 		default:
-			b.Failf("graph: %s: shapes %v and %v do not broadcast", name, xs, ys)
+			b.Fail(&broadcastError{op: name, x: xs, y: ys})
 			return nil
 		}
 	}
@@ -398,6 +399,7 @@ func (b *Builder) Div(x, y *Node) *Node {
 
 // AddN returns the sum of several nodes of broadcast-compatible shapes.
 func (b *Builder) AddN(xs ...*Node) *Node {
+	defer b.enter("AddN", "xs", xs)()
 	if len(xs) == 0 {
 		b.Failf("graph: AddN of nothing")
 		return nil

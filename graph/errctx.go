@@ -62,7 +62,7 @@ func (e *CallError) Error() string {
 func (e *CallError) Unwrap() error { return e.Err }
 
 // enter marks the start of the composite method name, called with args given
-// as alternating argument names and values (*Node, []*Node, int).
+// as alternating argument names and values (*Node, []*Node, *Index, int).
 // Defer the function it returns: if the method's inner steps record an error,
 // that function wraps it in a CallError naming the call. Only the outermost
 // composite call wraps, and an error whose message already names the method
@@ -114,6 +114,11 @@ func describeArg(v any) string {
 			parts[i] = describeArg(n)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case *Index:
+		if a == nil {
+			return "nil"
+		}
+		return fmt.Sprintf("(%d) of %d groups", a.Len(), a.Groups())
 	}
 	return fmt.Sprint(v)
 }

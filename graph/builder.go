@@ -219,7 +219,10 @@ func (b *Builder) T(x *Node) *Node {
 	return b.SwapLeading(x)
 }
 
-// Col returns column j of a matrix as a vector.
+// Col returns column j of a matrix (S, D) as a vector (S). In the package's
+// (draws, rows) layout a per-draw value must keep its axis to broadcast
+// against rows: there use Cols(x, j, j+1), of shape (S, 1) (see the package
+// documentation).
 func (b *Builder) Col(x *Node, j int) *Node {
 	if !b.ok(x) {
 		return nil

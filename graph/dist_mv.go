@@ -61,7 +61,8 @@ func (b *Builder) DirichletLogProb(x, alpha *Node) *Node {
 // or (S, N, D). The output has the leading shape of x - loc: (…) for one
 // factor, (S) or (S, N) for per-draw factors. Only the lower triangle of
 // scaleTril is read; its diagonal must be positive. The gradients with
-// respect to x, loc and scaleTril are exact (see SolveLower).
+// respect to x, loc and scaleTril are exact (see SolveLower); with per-draw
+// factors and N rows, the factor's gradient takes O(S·N·D²) memory.
 func (b *Builder) MultiNormalCholeskyLogProb(x, loc, scaleTril *Node) *Node {
 	defer b.enter("MultiNormalCholeskyLogProb", "x", x, "loc", loc, "scaleTril", scaleTril)()
 	ns := []*Node{x, loc, scaleTril}

@@ -85,7 +85,8 @@ func (ix *Index) Ints() []int { return ix.vals }
 //
 // computed in one pass over the rows: O(S·B·K) time, with no one-hot matrix,
 // so thousands of groups cost no more than a few. The index itself gets no
-// gradient.
+// gradient. A nil idx, or params of another shape, is an error recorded in
+// the builder (Gather returns nil).
 func (b *Builder) Gather(params *Node, idx *Index) *Node {
 	if !b.ok(params) {
 		return nil

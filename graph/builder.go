@@ -26,6 +26,7 @@ type Builder struct {
 	dt    Dtype
 	err   error
 	n     int               // counter for unique names
+	depth int               // nesting of composite methods (see enter)
 	nodes map[*G.Node]*Node // the one wrapper of each node handed out
 	blas  *blasImpl         // the BLAS of the machines compiled from b
 	prms  []*Node           // the Param nodes, in creation order
@@ -228,7 +229,10 @@ func (b *Builder) T(x *Node) *Node {
 	return b.SwapLeading(x)
 }
 
-// Col returns column j of a matrix as a vector.
+// Col returns column j of a matrix (S, D) as a vector (S). In the package's
+// (draws, rows) layout a per-draw value must keep its axis to broadcast
+// against rows: there use Cols(x, j, j+1), of shape (S, 1) (see the package
+// documentation).
 func (b *Builder) Col(x *Node, j int) *Node {
 	if !b.ok(x) {
 		return nil
@@ -325,7 +329,7 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 	}
 	r := max(len(xs), len(ys))
 	if r > 4 {
-		b.Failf("graph: %s: cannot broadcast shapes %v and %v (more than 4 axes)", name, xs, ys)
+		b.Fail(&broadcastError{op: name, x: xs, y: ys, why: "more than 4 axes"})
 		return nil
 	}
 	xp, yp := padShape(xs, r), padShape(ys, r)
@@ -338,7 +342,7 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 		case yp[i] == 1:
 			rp = append(rp, byte(i))
 		default:
-			b.Failf("graph: %s: shapes %v and %v do not broadcast", name, xs, ys)
+			b.Fail(&broadcastError{op: name, x: xs, y: ys})
 			return nil
 		}
 	}
@@ -408,6 +412,7 @@ func (b *Builder) Div(x, y *Node) *Node {
 
 // AddN returns the sum of several nodes of broadcast-compatible shapes.
 func (b *Builder) AddN(xs ...*Node) *Node {
+	defer b.enter("AddN", "xs", xs)()
 	if len(xs) == 0 {
 		b.Failf("graph: AddN of nothing")
 		return nil

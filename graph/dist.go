@@ -48,6 +48,7 @@ func (b *Builder) bindAll(ns ...*Node) bool {
 // NormalLogProb returns log N(x | loc, scale²) elementwise:
 // -½((x-loc)/scale)² - log scale - ½ log 2π. scale must be positive.
 func (b *Builder) NormalLogProb(x, loc, scale *Node) *Node {
+	defer b.enter("NormalLogProb", "x", x, "loc", loc, "scale", scale)()
 	ns := []*Node{x, loc, scale}
 	if !b.bindAll(ns...) {
 		return nil
@@ -62,6 +63,7 @@ func (b *Builder) NormalLogProb(x, loc, scale *Node) *Node {
 // log 2 - ½ log 2π - log σ - ½(x/σ)². It assumes x ≥ 0 and does not check it: for
 // x < 0 it returns the same formula rather than -Inf. scale must be positive.
 func (b *Builder) HalfNormalLogProb(x, scale *Node) *Node {
+	defer b.enter("HalfNormalLogProb", "x", x, "scale", scale)()
 	ns := []*Node{x, scale}
 	if !b.bindAll(ns...) {
 		return nil
@@ -76,6 +78,7 @@ func (b *Builder) HalfNormalLogProb(x, scale *Node) *Node {
 // check it (for x < 0 it returns the same formula rather than -Inf). rate must be
 // positive.
 func (b *Builder) ExponentialLogProb(x, rate *Node) *Node {
+	defer b.enter("ExponentialLogProb", "x", x, "rate", rate)()
 	ns := []*Node{x, rate}
 	if !b.bindAll(ns...) {
 		return nil
@@ -89,6 +92,7 @@ func (b *Builder) ExponentialLogProb(x, rate *Node) *Node {
 // α log β - log Γ(α) + (α-1) log x - βx. It assumes x > 0 (at x = 0 the result is
 // ±Inf or NaN); shape and rate must be positive.
 func (b *Builder) GammaLogProb(x, shape, rate *Node) *Node {
+	defer b.enter("GammaLogProb", "x", x, "shape", shape, "rate", rate)()
 	ns := []*Node{x, shape, rate}
 	if !b.bindAll(ns...) {
 		return nil
@@ -107,6 +111,7 @@ func (b *Builder) GammaLogProb(x, shape, rate *Node) *Node {
 // gradient with respect to x or loc at x = loc is taken as 0. scale must be
 // positive.
 func (b *Builder) LaplaceLogProb(x, loc, scale *Node) *Node {
+	defer b.enter("LaplaceLogProb", "x", x, "loc", loc, "scale", scale)()
 	ns := []*Node{x, loc, scale}
 	if !b.bindAll(ns...) {
 		return nil
@@ -121,6 +126,7 @@ func (b *Builder) LaplaceLogProb(x, loc, scale *Node) *Node {
 // log Γ((ν+1)/2) - log Γ(ν/2) - ½ log(νπ) - log σ - (ν+1)/2 · log(1 + z²/ν) with
 // z = (x-loc)/σ. nu and scale must be positive.
 func (b *Builder) StudentTLogProb(x, nu, loc, scale *Node) *Node {
+	defer b.enter("StudentTLogProb", "x", x, "nu", nu, "loc", loc, "scale", scale)()
 	ns := []*Node{x, nu, loc, scale}
 	if !b.bindAll(ns...) {
 		return nil
@@ -143,6 +149,7 @@ func (b *Builder) StudentTLogProb(x, nu, loc, scale *Node) *Node {
 // y is meant to be 0 or 1 (other values give the same formula, which is the
 // binary cross-entropy with soft labels).
 func (b *Builder) BernoulliLogitsLogProb(y, logits *Node) *Node {
+	defer b.enter("BernoulliLogitsLogProb", "y", y, "logits", logits)()
 	ns := []*Node{y, logits}
 	if !b.bindAll(ns...) {
 		return nil
@@ -163,6 +170,7 @@ func (b *Builder) BernoulliLogitsLogProb(y, logits *Node) *Node {
 // Σ onehot·logits - logsumexp(logits), not a weighted log-probability. The two
 // must have at least one axis each.
 func (b *Builder) CategoricalLogitsLogProb(onehot, logits *Node) *Node {
+	defer b.enter("CategoricalLogitsLogProb", "onehot", onehot, "logits", logits)()
 	ns := []*Node{onehot, logits}
 	if !b.bindAll(ns...) {
 		return nil

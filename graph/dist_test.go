@@ -93,6 +93,13 @@ type distCase struct {
 	build func(b *Builder, a []*Node) *Node
 	ref   func(a []float64) float64
 	edges [][]float64 // extra points, one value per argument
+	data  int         // the first data arguments (counts, trials): no gradient check
+}
+
+// allDistCases returns the elementwise densities of dist.go and of the files
+// after it.
+func allDistCases() []distCase {
+	return append(append(append([]distCase{}, distCases...), contDistCases...), countDistCases...)
 }
 
 func genReal(r *rand.Rand) float64  { return 2 * r.NormFloat64() }
@@ -153,6 +160,7 @@ var distCases = []distCase{
 		name:  "Bernoulli",
 		gens:  []func(*rand.Rand) float64{genY, genLogit},
 		build: func(b *Builder, a []*Node) *Node { return b.BernoulliLogitsLogProb(a[0], a[1]) },
+		data:  1,
 		ref: func(a []float64) float64 {
 			return distuv.Bernoulli{P: 1 / (1 + math.Exp(-a[1]))}.LogProb(a[0])
 		},
@@ -225,7 +233,7 @@ func runStable(t *testing.T, b *Builder, watch ...*Node) {
 
 func TestDistLogProbBroadcast(t *testing.T) {
 	for _, dt := range []Dtype{Float64, Float32} {
-		for ci, c := range distCases {
+		for ci, c := range allDistCases() {
 			for k, combo := range layCombos(len(c.gens)) {
 				t.Run(fmt.Sprintf("%v/%s/%v", dt, c.name, combo), func(t *testing.T) {
 					rng := rand.New(rand.NewPCG(uint64(ci), uint64(k)))
@@ -272,7 +280,7 @@ func TestDistLogProbBroadcast(t *testing.T) {
 
 func TestDistLogProbEdges(t *testing.T) {
 	for _, dt := range []Dtype{Float64, Float32} {
-		for _, c := range distCases {
+		for _, c := range allDistCases() {
 			b := NewBuilder(dt)
 			n := len(c.edges)
 			args := make([]*Node, len(c.gens))
@@ -301,11 +309,11 @@ func TestDistLogProbEdges(t *testing.T) {
 
 func TestDistLogProbGradients(t *testing.T) {
 	w := []float64{0.3, -1.2, 0.7, 2.1, -0.4, 1.5, 1, -0.8, 0.25, 1.1, -2, 0.6}
-	for ci, c := range distCases {
+	for ci, c := range allDistCases() {
 		rng := rand.New(rand.NewPCG(100, uint64(ci)))
 		for a := range c.gens {
-			if c.name == "Bernoulli" && a == 0 {
-				continue // y is data in {0, 1}
+			if a < c.data {
+				continue // y is data in {0, 1}, or counts
 			}
 			// Argument a is the parameter (S, D); the others are fixed rows or columns.
 			init := make([]float64, distS*distD)

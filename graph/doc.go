@@ -1,8 +1,8 @@
 // Package graph holds Vigor's Gorgonia building blocks: a Builder that binds the
-// float type once and keeps the first error, numerically stable ops, elementwise
-// log-densities, bijectors with their log-Jacobians, closed-form KL divergences,
-// Dense/MLP layers, in-place optimizers, and an executor with an explicitly
-// chosen BLAS.
+// float type once and keeps the first error, numerically stable ops, one
+// (draws, rows) layout, log-densities, gather and stack, bijectors with their
+// log-Jacobians, closed-form KL divergences, Dense/MLP layers, in-place
+// optimizers, and an executor with an explicitly chosen BLAS.
 //
 // Gorgonia is the graph and symbolic-differentiation engine underneath, but
 // its types stay inside this package: graph hands out its own Node, Shape and
@@ -42,18 +42,93 @@
 // views can be overwritten in place by its register allocator, which silently
 // corrupts the parameter or data they view.
 //
-// # Densities, bijectors, KL
+// # One layout: draws × rows
 //
-// The log-densities (Normal, HalfNormal, Exponential, Gamma, Laplace, StudentT,
-// Bernoulli and Categorical with logits) are elementwise and broadcast, so a
-// latent with a leading sample axis (S, D) is scored against data (B, 1) in one
-// op. Bijectors map the real line onto a support with log|det J|, as in ADVI
+// Every quantity with one value per draw and per data row has shape (S, B):
+// the S draws of the latent variables on axis 0, the B rows of the minibatch
+// on axis 1, and any per-row vector after them, (S, B, K). Summing over axis 1
+// gives one log-density per draw, (S), which is what a model returns. Every
+// op, density and example of this package uses this layout:
+//
+//	latent z of size D               (S, D); a latent of size 1 is (S, 1)
+//	component j of z                 Cols(z, j, j+1)               (S, 1)
+//	a per-draw value or vector       PerDraw: (S) → (S, 1), (S, K) → (S, 1, K)
+//	a data column x                  PerRow: (B) → (1, B); (B, K) → (1, B, K)
+//	a data matrix X (B, C)           MatMul(zc, T(X)) with zc (S, C) → (S, B)
+//	each row's group parameters      Gather(z (S, G), idx) → (S, B)
+//	per-row log-densities            (S, B), then Sum(·, 1) → (S)
+//
+// For example, a Poisson regression with z = (intercept, slope) of shape (S, 2):
+//
+//	a, slope := b.Cols(z, 0, 1), b.Cols(z, 1, 2)                 // (S, 1) each
+//	eta := b.Add(a, b.Mul(slope, b.PerRow(x)))                  // (S, B)
+//	loglik := b.Sum(b.PoissonLogRateLogProb(b.PerRow(y), eta), 1) // (S)
+//
+// Written this way a model works with any batch size B, including B = 1 and
+// B = S (where a per-row vector of length B mistaken for a per-draw one of
+// length S would otherwise broadcast silently), and never needs the number of
+// rows. Col returns a plain vector (S), not this layout: use Cols(z, j, j+1).
+//
+// # Densities
+//
+// The log-densities are Builder methods named for the distribution and, when
+// it is not the natural one, the parameter they take (PoissonLogRateLogProb,
+// BinomialLogitsLogProb). Their parameterizations are Stan's, written out in
+// each doc comment. The univariate ones are elementwise and broadcast, so a
+// latent (S, 1) is scored against data (1, B) in one op, and none of them sums:
+//
+//	continuous: Normal, HalfNormal, LogNormal, StudentT, HalfStudentT, Cauchy,
+//	            HalfCauchy, Laplace, Logistic, Exponential, Gamma, InverseGamma,
+//	            Weibull, Beta, Uniform
+//	discrete:   BernoulliLogits, BinomialLogits, PoissonLogRate,
+//	            NegativeBinomialLogMean, CategoricalLogits
+//
+// The multivariate ones score the last axis (Dirichlet, MultiNormalCholesky)
+// or the last two (LKJCholesky) and broadcast over the leading ones;
+// MultiNormalCholesky and LKJCholesky take one Cholesky factor or one per draw.
+// MixtureLogProb combines component log-densities with log weights,
+//
+//	log p(x) = logsumexp_k (log w_k + log p_k(x)).
+//
+// Arguments outside a support are not checked (Uniform's bounds are the one
+// exception): model constrained latents through a bijector.
+//
+// # Indexing
+//
+// Gather picks each row's group parameters from a latent (S, G) or (S, G, K)
+// through an Index, an integer input of one group number per row, giving
+// (S, B) or (S, B, K); its gradient is a scatter-add in one pass over the rows,
+// so thousands of groups cost no more than a few. Stack joins nodes of one
+// shape along a new axis; Concat along an existing one.
+//
+// # Errors
+//
+// A Builder keeps its first error. An error met inside a method built from
+// other ops (a density, a KL divergence, AddN) is a *CallError that names the
+// call the caller wrote, with the shapes of its arguments, rather than the
+// internal op that failed:
+//
+//	graph: NormalLogProb(x (10), loc (8), scale ()): shapes do not broadcast
+//
+// A failed broadcast anywhere wraps ErrBroadcast.
+//
+// # Bijectors, KL
+//
+// Bijectors map the real line onto a support with log|det J|, as in ADVI
 // (Kucukelbir et al. 2017, arXiv:1603.00788):
 //
 //	Exp:      y = eˣ,                         log|J| = x
 //	Softplus: y = log(1 + eˣ),                log|J| = logsigmoid(x)
 //	Sigmoid:  y = L + (U - L)·σ(x),            log|J| = log(U - L) + logσ(x) + logσ(-x)
 //	LowerCholesky: packed vector -> lower-triangular matrix with exp on the diagonal
+//
+// KLNormal and KLStdNormalLogVar are the closed-form KL divergences between
+// normals.
+//
+// References: Lewandowski, Kurowicka and Joe (2009), Generating random
+// correlation matrices based on vines and extended onion method, J.
+// Multivariate Anal. 100(9) (the LKJ density); the Stan Functions Reference
+// (the parameterizations).
 //
 // # Optimizers
 //

@@ -7,6 +7,7 @@ import "math"
 // log(sd2/sd1) + (sd1² + (mu1-mu2)²) / (2 sd2²) - ½.
 // sd1 and sd2 must be positive. It returns nil after an error; check b.Err.
 func (b *Builder) KLNormal(mu1, sd1, mu2, sd2 *Node) *Node {
+	defer b.enter("KLNormal", "mu1", mu1, "sd1", sd1, "mu2", mu2, "sd2", sd2)()
 	ns := []*Node{mu1, sd1, mu2, sd2}
 	if !b.bindAll(ns...) {
 		return nil
@@ -21,6 +22,7 @@ func (b *Builder) KLNormal(mu1, sd1, mu2, sd2 *Node) *Node {
 // (broadcasting like Add): ½(mu² + exp(logVar) - 1 - logVar), the usual
 // variational-autoencoder regulariser. It returns nil after an error; check b.Err.
 func (b *Builder) KLStdNormalLogVar(mu, logVar *Node) *Node {
+	defer b.enter("KLStdNormalLogVar", "mu", mu, "logVar", logVar)()
 	ns := []*Node{mu, logVar}
 	if !b.bindAll(ns...) {
 		return nil

@@ -28,12 +28,10 @@ func Example_poissonRegression() {
 			return b.Sum(b.NormalLogProb(z["coef"], b.Scalar(0), b.Scalar(1)), 1) // (S)
 		},
 		Likelihood: func(b *graph.Builder, z bbvi.Vars, d bbvi.Vars) *graph.Node {
-			coef := z["coef"]                                                          // (S, 2)
-			xs := b.Reshape(d["x"], n, 1)                                              // (B, 1)
-			ys := b.Reshape(d["y"], n, 1)                                              // (B, 1)
-			eta := b.Add(b.Col(coef, 0), b.Mul(xs, b.Col(coef, 1)))                    // (B, S)
-			logp := b.Sub(b.Sub(b.Mul(ys, eta), b.Exp(eta)), b.Lgamma(b.Shift(ys, 1))) // log Poisson(y | e^eta)
-			return b.Sum(logp, 0)                                                      // (S)
+			coef := z["coef"]                                               // (S, 2): draws × coefficients
+			a, slope := b.Cols(coef, 0, 1), b.Cols(coef, 1, 2)              // (S, 1) each
+			eta := b.Add(a, b.Mul(slope, b.PerRow(d["x"])))                 // (S, B): draws × rows
+			return b.Sum(b.PoissonLogRateLogProb(b.PerRow(d["y"]), eta), 1) // (S)
 		},
 	}
 	data := bbvi.Data{{Name: "x", Values: x}, {Name: "y", Values: y}}

@@ -123,7 +123,7 @@ func TestFitBadInput(t *testing.T) {
 		{name: "negative samples", file: goodCSV, args: []string{"--samples", "-3"}, want: []string{"--samples"}},
 		{name: "negative batch", file: goodCSV, args: []string{"--batch", "-1"}, want: []string{"--batch"}},
 		{name: "zero steps", file: goodCSV, args: []string{"--steps", "0"}, want: []string{"--steps"}},
-		{name: "unknown family", file: goodCSV, args: []string{"--family", "flow"}, want: []string{"family", `"flow"`}},
+		{name: "unknown family", file: goodCSV, args: []string{"--family", "nosuch"}, want: []string{"family", `"nosuch"`}},
 		{name: "unknown model", file: goodCSV, args: []string{"--model", "poisson"}, want: []string{"model", `"poisson"`}},
 		{name: "unknown optimizer", file: goodCSV, args: []string{"--optimizer", "lbfgs"}, want: []string{"optimizer", `"lbfgs"`}},
 		{name: "zero prior scale", file: goodCSV, args: []string{"--prior-scale", "0"}, want: []string{"--prior-scale"}},

@@ -294,6 +294,8 @@ func (a *meanField) Entropy(b *graph.Builder) *graph.Node {
 	return b.Shift(b.Sum(a.omega), float64(a.dim)*(0.5+halfLog2Pi))
 }
 
+// MeanScale implements Gaussian. Its factor is dim×dim; the fit uses MeanSD,
+// which is not.
 func (a *meanField) MeanScale() ([]float64, []float64) {
 	om := graph.Values(a.omega)
 	l := make([]float64, a.dim*a.dim)
@@ -301,6 +303,15 @@ func (a *meanField) MeanScale() ([]float64, []float64) {
 		l[i*a.dim+i] = math.Exp(w)
 	}
 	return graph.Values(a.mu), l
+}
+
+// MeanSD implements Diagonal: μ and σ = exp(ω), in O(dim) memory.
+func (a *meanField) MeanSD() ([]float64, []float64) {
+	sd := graph.Values(a.omega)
+	for i, w := range sd {
+		sd[i] = math.Exp(w)
+	}
+	return graph.Values(a.mu), sd
 }
 
 // FullRank is the Gaussian family with a dense covariance: ζ = μ + L ε, with L

@@ -57,6 +57,9 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if err := data.validate(); err != nil {
 		return nil, err
 	}
+	if dn, ok := m.(dataNeeder); ok && dn.needsData() && data.N() == 0 {
+		return nil, errors.New("bbvi: the model has a likelihood but no data (nil Data): it would fit the prior alone")
+	}
 	f := &fitter{set: set, model: m, latents: latents, data: data, rng: rng}
 	local := false
 	for _, l := range latents {
@@ -249,6 +252,15 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		var post *Posterior
 		var err error
 		switch q := f.approx.(type) {
+		case Diagonal:
+			mu, sd := q.MeanSD()
+			if pre := f.set.pre; pre != nil {
+				for i := range mu {
+					mu[i] = pre.shift[i] + pre.scale[i]*mu[i]
+					sd[i] = pre.scale[i] * sd[i]
+				}
+			}
+			post, err = newDiagPosterior(f.cont, mu, sd)
 		case Gaussian:
 			mu, scale := q.MeanScale()
 			if f.set.pre != nil {
@@ -283,9 +295,18 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 
 // summary appends to dst[:0] a summary of q at the current parameters, for the
 // Converger: (μ, log σ) of every coordinate of ζ for a Gaussian q (σ the
-// marginal sd), else every parameter, flattened.
+// marginal sd), else every parameter, flattened. A Diagonal q gives it in
+// O(dim) memory.
 func (f *fitter) summary(dst []float64) []float64 {
 	dst = dst[:0]
+	if g, ok := f.approx.(Diagonal); ok {
+		mu, sd := g.MeanSD()
+		dst = append(dst, mu...)
+		for _, s := range sd {
+			dst = append(dst, 0.5*math.Log(s*s))
+		}
+		return dst
+	}
 	if g, ok := f.approx.(Gaussian); ok {
 		mu, l := g.MeanScale()
 		d := len(mu)

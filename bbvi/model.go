@@ -198,6 +198,8 @@ type PointwiseModel interface {
 // FuncModel adapts plain functions to a Model, for models written in a few lines.
 // A nil Likelihood means a model without data, unless Points is set: then the
 // likelihood is the sum over rows of Points, and the model is a PointwiseModel.
+// A FuncModel with a Likelihood or Points needs data: fitting it with a nil
+// (or empty) Data is an error, rather than a fit of the prior alone.
 type FuncModel struct {
 	Vars       []Latent
 	Prior      func(b *graph.Builder, z Vars) *graph.Node
@@ -224,6 +226,14 @@ func (m FuncModel) LogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {
 	}
 	return m.Likelihood(b, z, x)
 }
+
+// needsData reports whether the model reads data: it has a Likelihood or
+// Points.
+func (m FuncModel) needsData() bool { return m.Likelihood != nil || m.Points != nil }
+
+// A dataNeeder knows whether it has a likelihood that reads data, so that a
+// fit without data is refused instead of silently fitting the prior.
+type dataNeeder interface{ needsData() bool }
 
 // PointLogLikelihood implements PointwiseModel; it returns nil when Points is nil.
 func (m FuncModel) PointLogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.Node {

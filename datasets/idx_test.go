@@ -5,10 +5,13 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -174,4 +177,57 @@ func FuzzParseIDX(f *testing.F) {
 			t.Fatalf("inconsistent result: type %#x dims %v, %d bytes", x.Type, x.Dims, len(x.Data))
 		}
 	})
+}
+
+// zeros is an endless stream of zero bytes (like /dev/zero) that counts what
+// is read from it.
+type zeros struct{ read int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	clear(p)
+	z.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestReadIDXBounded: the stream is read no further than the declared size
+// (plus the byte that finds trailing data), and memory follows the data that
+// arrive, not the header's claim.
+func TestReadIDXBounded(t *testing.T) {
+	// An endless stream behind a small header: stopped at the declared size.
+	z := &zeros{}
+	_, err := ReadIDX(io.MultiReader(bytes.NewReader(idxBytes(IDXUint8, []uint32{1000}, nil)), z))
+	if err == nil || !strings.Contains(err.Error(), "trailing data") {
+		t.Errorf("endless data: %v", err)
+	}
+	if z.read > 1000+1<<16 {
+		t.Errorf("read %d bytes of an endless stream behind a header declaring 1000", z.read)
+	}
+	// A header claiming 1 GiB with three bytes behind it costs little.
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := ReadIDX(bytes.NewReader(idxBytes(IDXUint8, []uint32{1 << 30}, []byte{1, 2, 3}))); err == nil {
+		t.Fatal("truncated data accepted")
+	}
+	runtime.ReadMemStats(&after)
+	if d := after.TotalAlloc - before.TotalAlloc; d > 80<<20 {
+		t.Errorf("a 1 GiB claim with 3 bytes of data allocated %d MiB", d>>20)
+	}
+	// ReadIDXLimit refuses a claim above its limit before reading data.
+	_, err = ReadIDXLimit(bytes.NewReader(idxBytes(IDXUint8, []uint32{10, 10}, seq(100))), 99)
+	if !errors.Is(err, ErrFormat) || err.Error() != "IDX: offset 8: dimensions [10 10]... need more than 99 bytes" {
+		t.Errorf("ReadIDXLimit over the limit: %v", err)
+	}
+	if x, err := ReadIDXLimit(bytes.NewReader(idxBytes(IDXUint8, []uint32{10, 10}, seq(100))), 100); err != nil || len(x.Data) != 100 {
+		t.Errorf("ReadIDXLimit at the limit: %v", err)
+	}
+	// Past the first 64 MiB the declared size is allocated once.
+	n := trustAfter + 1000
+	x, err := ReadIDX(bytes.NewReader(idxBytes(IDXUint8, []uint32{uint32(n)}, seq(n))))
+	if err != nil || len(x.Data) != n || x.Data[n-1] != seq(n)[n-1] || x.Data[trustAfter] != seq(n)[trustAfter] {
+		t.Errorf("ReadIDX of %d bytes: %v", n, err)
+	}
+	_, err = ReadIDX(bytes.NewReader(idxBytes(IDXUint8, []uint32{uint32(n)}, seq(n-1))))
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("data: got %d of %d bytes", n-1, n)) {
+		t.Errorf("ReadIDX of %d bytes, one short: %v", n, err)
+	}
 }

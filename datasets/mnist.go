@@ -20,19 +20,22 @@ const (
 	MNISTTestLabels  = "t10k-labels-idx1-ubyte"
 )
 
-// mnistFile is one data file and the SHA-256 of its uncompressed content.
+// mnistFile is one data file, the SHA-256 of its uncompressed content and
+// its uncompressed size: no more than size+1 bytes of it are ever read (0:
+// unknown, no bound), so that a gzip bomb in its place is stopped there.
 type mnistFile struct {
 	name   string
 	sha256 string
+	size   int64
 }
 
 // mnistFiles lists the four MNIST files: train images, train labels, test
 // images, test labels.
 var mnistFiles = [4]mnistFile{
-	{MNISTTrainImages, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"},
-	{MNISTTrainLabels, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"},
-	{MNISTTestImages, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"},
-	{MNISTTestLabels, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
+	{MNISTTrainImages, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 16 + 60000*28*28},
+	{MNISTTrainLabels, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 8 + 60000},
+	{MNISTTestImages, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 16 + 10000*28*28},
+	{MNISTTestLabels, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 8 + 10000},
 }
 
 // ErrChecksum is wrapped by errors for files whose SHA-256 (of the
@@ -65,21 +68,31 @@ func (s *ImageSet) Image(i int) []uint8 {
 	return s.Pixels[i*d : (i+1)*d]
 }
 
-// MissingError reports MNIST files that are absent from Dir (and, from
-// FetchMNIST, could not be downloaded). It matches fs.ErrNotExist with
-// errors.Is; Causes holds the reasons the fetch attempts failed, if any.
+// MissingError reports MNIST files that are absent from Dir, or present but
+// corrupt (their checksum does not match), and, from FetchMNIST, could not
+// be downloaded. It matches fs.ErrNotExist with errors.Is when a file is
+// absent, and ErrChecksum when one is corrupt; Causes holds the reasons the
+// fetch attempts failed, if any.
 type MissingError struct {
-	Dir    string   // directory searched
-	Files  []string // missing file names (uncompressed names)
-	Causes []error  // why fetching failed; nil from LoadMNIST
+	Dir     string   // directory searched
+	Files   []string // missing file names (uncompressed names)
+	Corrupt []string // present files that fail their checksum (uncompressed names)
+	Causes  []error  // why fetching failed; nil from LoadMNIST
 }
 
-// Error returns a single line naming the directory, the missing files and
-// what to do.
+// Error returns a single line naming the directory, the missing and corrupt
+// files and what to do.
 func (e *MissingError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "datasets: MNIST files missing from %s: %s; put them there (raw or .gz), or let FetchMNIST download them",
-		e.Dir, strings.Join(e.Files, ", "))
+	switch {
+	case len(e.Files) > 0 && len(e.Corrupt) > 0:
+		fmt.Fprintf(&b, "datasets: MNIST files missing from %s: %s; and corrupt: %s (delete them)", e.Dir, strings.Join(e.Files, ", "), strings.Join(e.Corrupt, ", "))
+	case len(e.Corrupt) > 0:
+		fmt.Fprintf(&b, "datasets: MNIST files corrupt in %s (checksum mismatch): %s; delete them", e.Dir, strings.Join(e.Corrupt, ", "))
+	default:
+		fmt.Fprintf(&b, "datasets: MNIST files missing from %s: %s", e.Dir, strings.Join(e.Files, ", "))
+	}
+	b.WriteString("; put them there (raw or .gz), or let FetchMNIST download them")
 	if len(e.Causes) > 0 {
 		b.WriteString(" (download failed: ")
 		for i, c := range e.Causes {
@@ -93,8 +106,11 @@ func (e *MissingError) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, fs.ErrNotExist) true.
-func (e *MissingError) Is(target error) bool { return target == fs.ErrNotExist }
+// Is makes errors.Is(err, fs.ErrNotExist) true when a file is missing and
+// errors.Is(err, ErrChecksum) true when one is corrupt.
+func (e *MissingError) Is(target error) bool {
+	return (target == fs.ErrNotExist && len(e.Files) > 0) || (target == ErrChecksum && len(e.Corrupt) > 0)
+}
 
 // Unwrap returns the causes of the failed fetch.
 func (e *MissingError) Unwrap() []error { return e.Causes }
@@ -156,7 +172,7 @@ func loadMNIST(dir string, files [4]mnistFile, rows, cols int) (*MNIST, error) {
 		img, lbl := files[2*k], files[2*k+1]
 		imgPath, _ := findFile(dir, img.name)
 		lblPath, _ := findFile(dir, lbl.name)
-		s, err := readImageSet(imgPath, lblPath, img.sha256, lbl.sha256)
+		s, err := readImageSet(imgPath, lblPath, img, lbl)
 		if err != nil {
 			return nil, err
 		}
@@ -174,15 +190,17 @@ func loadMNIST(dir string, files [4]mnistFile, rows, cols int) (*MNIST, error) {
 // sets such as Fashion-MNIST. Counts that differ give an error wrapping
 // ErrMismatch; malformed files give errors wrapping ErrFormat.
 func ReadImageSet(imagesPath, labelsPath string) (*ImageSet, error) {
-	return readImageSet(imagesPath, labelsPath, "", "")
+	return readImageSet(imagesPath, labelsPath, mnistFile{}, mnistFile{})
 }
 
-func readImageSet(imgPath, lblPath, imgSum, lblSum string) (*ImageSet, error) {
-	img, err := readVerifiedIDX(imgPath, imgSum)
+// readImageSet reads an image and a label file, verified against imgFile and
+// lblFile when they have a checksum.
+func readImageSet(imgPath, lblPath string, imgFile, lblFile mnistFile) (*ImageSet, error) {
+	img, err := readVerifiedIDX(imgPath, imgFile)
 	if err != nil {
 		return nil, err
 	}
-	lbl, err := readVerifiedIDX(lblPath, lblSum)
+	lbl, err := readVerifiedIDX(lblPath, lblFile)
 	if err != nil {
 		return nil, err
 	}
@@ -201,10 +219,11 @@ func readImageSet(imgPath, lblPath, imgSum, lblSum string) (*ImageSet, error) {
 	return &ImageSet{N: img.Dims[0], Rows: img.Dims[1], Cols: img.Dims[2], Pixels: img.Data, Labels: lbl.Data}, nil
 }
 
-// readVerifiedIDX reads an IDX file (raw or gzip) and, if wantSum is not
-// empty, checks the SHA-256 of its uncompressed content. A checksum mismatch
+// readVerifiedIDX reads an IDX file (raw or gzip) and, if want has a
+// checksum, checks the SHA-256 of its uncompressed content, reading no more
+// than want.size+1 bytes of it when the size is known. A checksum mismatch
 // takes precedence over a format error, since it explains it.
-func readVerifiedIDX(path, wantSum string) (*IDX, error) {
+func readVerifiedIDX(path string, want mnistFile) (*IDX, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("datasets: %w", err)
@@ -212,21 +231,33 @@ func readVerifiedIDX(path, wantSum string) (*IDX, error) {
 	defer f.Close()
 	src, err := maybeGunzip(f)
 	if err != nil {
+		if want.sha256 != "" {
+			return nil, fmt.Errorf("datasets: %s: %w (corrupt or wrong file; delete it and fetch again): %w", path, err, ErrChecksum)
+		}
 		return nil, fmt.Errorf("datasets: %s: %w", path, err)
+	}
+	wantSum := want.sha256
+	if wantSum == "" {
+		x, err := ReadIDX(src)
+		if err != nil {
+			return nil, fmt.Errorf("datasets: %s: %w", path, err)
+		}
+		return x, nil
+	}
+	if want.size > 0 {
+		src = io.LimitReader(src, want.size+1)
 	}
 	h := sha256.New()
 	tee := io.TeeReader(src, h)
 	x, idxErr := ReadIDX(tee)
 	if idxErr != nil {
 		if _, err := io.Copy(io.Discard, tee); err != nil {
-			return nil, fmt.Errorf("datasets: %s: %w", path, idxErr)
+			return nil, fmt.Errorf("datasets: %s: %w (corrupt or wrong file; delete it and fetch again): %w", path, idxErr, ErrChecksum)
 		}
 	}
-	if wantSum != "" {
-		if got := hex.EncodeToString(h.Sum(nil)); got != wantSum {
-			return nil, fmt.Errorf("datasets: %s: SHA-256 of the uncompressed data is %s, want %s (corrupt or wrong file; delete it and fetch again): %w",
-				path, got, wantSum, ErrChecksum)
-		}
+	if got := hex.EncodeToString(h.Sum(nil)); got != wantSum {
+		return nil, fmt.Errorf("datasets: %s: SHA-256 of the uncompressed data is %s, want %s (corrupt or wrong file; delete it and fetch again): %w",
+			path, got, wantSum, ErrChecksum)
 	}
 	if idxErr != nil {
 		return nil, fmt.Errorf("datasets: %s: %w", path, idxErr)
@@ -235,8 +266,9 @@ func readVerifiedIDX(path, wantSum string) (*IDX, error) {
 }
 
 // verifyFile checks that the uncompressed content of the file at path (raw
-// or gzip) has the given SHA-256.
-func verifyFile(path, wantSum string) error {
+// or gzip) has the SHA-256 of want, reading no more than want.size+1 bytes
+// of it when the size is known.
+func verifyFile(path string, want mnistFile) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("datasets: %w", err)
@@ -244,14 +276,17 @@ func verifyFile(path, wantSum string) error {
 	defer f.Close()
 	src, err := maybeGunzip(f)
 	if err != nil {
-		return fmt.Errorf("datasets: %s: %w", path, err)
+		return fmt.Errorf("datasets: %s: %w: %w", path, err, ErrChecksum)
+	}
+	if want.size > 0 {
+		src = io.LimitReader(src, want.size+1)
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, src); err != nil {
 		return fmt.Errorf("datasets: %s: %w (corrupt gzip data?): %w", path, err, ErrChecksum)
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != wantSum {
-		return fmt.Errorf("datasets: %s: SHA-256 is %s, want %s: %w", path, got, wantSum, ErrChecksum)
+	if got := hex.EncodeToString(h.Sum(nil)); got != want.sha256 {
+		return fmt.Errorf("datasets: %s: SHA-256 is %s, want %s: %w", path, got, want.sha256, ErrChecksum)
 	}
 	return nil
 }

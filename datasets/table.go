@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vigor-ml/vigor/internal/atomicfile"
 )
@@ -36,7 +37,50 @@ var (
 	ErrNoColumn = errors.New("no such column")
 	// ErrNotBinary reports a value other than 0 or 1 in a column that must be binary.
 	ErrNotBinary = errors.New("not binary")
+	// ErrTooLarge reports input beyond a limit of CSVLimits: a line, a cell,
+	// the columns or the cells of the table. A NUL byte (a binary file, or
+	// /dev/zero) is an ErrSyntax instead.
+	ErrTooLarge = errors.New("input too large")
 )
+
+// Default limits of the CSV reader, for the zero fields of CSVLimits.
+const (
+	// DefaultCSVLineBytes bounds a record: one line, or the lines of a record
+	// with a quoted multi-line cell, line ending included.
+	DefaultCSVLineBytes = 16 << 20
+	// DefaultCSVCellBytes bounds one cell or header name (no number needs more).
+	DefaultCSVCellBytes = 4 << 10
+	// DefaultCSVColumns bounds the number of columns.
+	DefaultCSVColumns = 1 << 20
+)
+
+// CSVLimits bound what the CSV reader accepts, so that no input, however
+// large or malformed (a one-line 200 MB file, /dev/zero), makes it use more
+// memory than the limits allow: the reader stops at the first byte past a
+// limit, with a *TableError wrapping ErrTooLarge that names the line (and
+// column). A zero field means its default.
+type CSVLimits struct {
+	LineBytes int // bytes per record; 0 means DefaultCSVLineBytes
+	CellBytes int // bytes per cell or header name; 0 means DefaultCSVCellBytes
+	Columns   int // columns; 0 means DefaultCSVColumns
+	// Cells bounds the cells of the data rows in all (rows × columns), the
+	// table's memory (8 bytes a cell, plus about 32 a row); 0 means no bound.
+	Cells int64
+}
+
+// withDefaults fills the zero fields of l.
+func (l CSVLimits) withDefaults() CSVLimits {
+	if l.LineBytes <= 0 {
+		l.LineBytes = DefaultCSVLineBytes
+	}
+	if l.CellBytes <= 0 {
+		l.CellBytes = DefaultCSVCellBytes
+	}
+	if l.Columns <= 0 {
+		l.Columns = DefaultCSVColumns
+	}
+	return l
+}
 
 // Table is a numeric table read from a CSV file with a header row.
 type Table struct {
@@ -90,15 +134,21 @@ func (e *TableError) Error() string {
 // Unwrap returns the wrapped cause.
 func (e *TableError) Unwrap() error { return e.Err }
 
-// ReadCSV reads a numeric table from the CSV file at path. The first row is
-// the header. All errors are *TableError values that name path.
+// ReadCSV reads a numeric table from the CSV file at path, within the
+// default CSVLimits. The first row is the header. All errors are *TableError
+// values that name path.
 func ReadCSV(path string) (*Table, error) {
+	return ReadCSVLimits(path, CSVLimits{})
+}
+
+// ReadCSVLimits is ReadCSV within the limits lim.
+func ReadCSVLimits(path string, lim CSVLimits) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &TableError{File: path, Msg: "cannot open: " + causeText(err), Err: err}
 	}
 	defer f.Close()
-	return ParseCSV(f, path)
+	return ParseCSVLimits(f, path, lim)
 }
 
 // causeText returns the innermost message of err (e.g. "no such file or
@@ -115,13 +165,23 @@ func causeText(err error) string {
 // in error messages and becomes Table.Source.
 //
 // The first record is the header; header names and cells may be surrounded
-// by whitespace, which is ignored. A leading UTF-8 byte order mark, CRLF line
-// endings, empty lines and whitespace-only lines at the end of the input are
-// accepted. Every cell must be a finite number as understood by
-// strconv.ParseFloat; NaN and infinities are rejected. Line numbers in errors
-// are physical lines of the input, the header being line 1.
+// by whitespace, which is ignored. A leading UTF-8 byte order mark and CRLF
+// line endings are accepted. Blank lines — empty or whitespace-only, the two
+// alike — are skipped wherever they are. Every cell must be a finite number
+// as understood by strconv.ParseFloat; NaN and infinities are rejected. Line
+// numbers in errors are physical lines of the input, the header being line 1.
+//
+// The input is read within the default CSVLimits (see ParseCSVLimits), and a
+// NUL byte, which no text file holds, stops it at once.
 func ParseCSV(r io.Reader, source string) (*Table, error) {
-	br := bufio.NewReader(r)
+	return ParseCSVLimits(r, source, CSVLimits{})
+}
+
+// ParseCSVLimits is ParseCSV within the limits lim.
+func ParseCSVLimits(r io.Reader, source string, lim CSVLimits) (*Table, error) {
+	lim = lim.withDefaults()
+	guard := &csvGuard{r: r, lim: lim, source: source, line: 1, recLine: 1}
+	br := bufio.NewReader(guard)
 	if bom, err := br.Peek(3); err == nil && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF {
 		_, _ = br.Discard(3)
 	}
@@ -130,9 +190,12 @@ func ParseCSV(r io.Reader, source string) (*Table, error) {
 	cr.ReuseRecord = true
 
 	t := &Table{Source: source}
-	blankLine := 0 // first whitespace-only line seen after the header, if any
+	var cells int64
 	for {
 		rec, err := cr.Read()
+		if guard.err != nil && err != nil {
+			return nil, guard.err // a limit or a NUL byte, in the record being read
+		}
 		if err == io.EOF {
 			break
 		}
@@ -140,25 +203,23 @@ func ParseCSV(r io.Reader, source string) (*Table, error) {
 			return nil, csvError(source, err)
 		}
 		line, _ := cr.FieldPos(0)
+		if isBlank(rec) {
+			continue
+		}
 		if t.Columns == nil {
 			if err := t.setHeader(rec, line); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if isBlank(rec) {
-			if blankLine == 0 {
-				blankLine = line
-			}
-			continue
-		}
-		if blankLine != 0 {
-			return nil, &TableError{File: source, Line: blankLine, Msg: "blank line inside the data", Err: ErrRagged}
-		}
 		if len(rec) != len(t.Columns) {
 			return nil, &TableError{File: source, Line: line,
 				Msg: fmt.Sprintf("has %d fields, want %d (one per header column)", len(rec), len(t.Columns)),
 				Err: ErrRagged}
+		}
+		if cells += int64(len(rec)); lim.Cells > 0 && cells > lim.Cells {
+			return nil, &TableError{File: source, Line: line, Err: ErrTooLarge,
+				Msg: fmt.Sprintf("more than %d cells in all (the limit)", lim.Cells)}
 		}
 		row := make([]float64, len(rec))
 		for j, cell := range rec {
@@ -206,6 +267,95 @@ func isBlank(rec []string) bool {
 	return len(rec) == 1 && strings.TrimSpace(rec[0]) == ""
 }
 
+// csvGuard passes the bytes of r on to the CSV parser, stopping at the first
+// NUL byte and at the first byte past a limit of lim. It follows the quoting
+// (a '"' toggles it; a doubled one toggles twice) to know where a record and a
+// cell end. The bytes before the offending one are passed on first, so that
+// errors earlier in the input are reported first; then err is set and
+// returned by every Read.
+type csvGuard struct {
+	r      io.Reader
+	lim    CSVLimits
+	source string
+	err    error // sticky
+
+	line      int  // physical line of the next byte, from 1
+	recLine   int  // the line where the current record starts
+	quoted    bool // inside a quoted cell
+	recBytes  int  // bytes of the current record
+	cellBytes int  // bytes of the current cell, but '\r'; a '\n' ending it counts
+	fields    int  // fields of the current record so far, minus one
+}
+
+// Read implements io.Reader.
+func (g *csvGuard) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	n, err := g.r.Read(p)
+	for i, c := range p[:n] {
+		at := g.line // the line of c
+		g.recBytes++
+		if c != '\r' {
+			g.cellBytes++
+		}
+		switch c {
+		case 0:
+			g.err = &TableError{File: g.source, Line: at, Err: ErrSyntax,
+				Msg: "NUL byte: this is not a text CSV file"}
+		case '"':
+			g.quoted = !g.quoted
+		case ',':
+			if !g.quoted {
+				g.fields++
+				g.cellBytes = 0
+			}
+		case '\n':
+			g.line++
+			if !g.quoted {
+				g.recBytes, g.cellBytes, g.fields = 0, 0, 0
+				g.recLine = g.line
+			}
+		}
+		switch {
+		case g.err != nil:
+		case g.recBytes > g.lim.LineBytes && at == g.recLine:
+			g.err = &TableError{File: g.source, Line: at, Err: ErrTooLarge,
+				Msg: fmt.Sprintf("line longer than %d bytes (the limit)", g.lim.LineBytes)}
+		case g.recBytes > g.lim.LineBytes:
+			g.err = &TableError{File: g.source, Line: g.recLine, Err: ErrTooLarge,
+				Msg: fmt.Sprintf("record longer than %d bytes (the limit) by line %d: a quoted cell runs on", g.lim.LineBytes, at)}
+		case g.cellBytes > g.lim.CellBytes:
+			g.err = &TableError{File: g.source, Line: g.recLine, Column: g.fields + 1, Err: ErrTooLarge,
+				Msg: fmt.Sprintf("cell longer than %d bytes (the limit)", g.lim.CellBytes)}
+		case g.fields >= g.lim.Columns:
+			g.err = &TableError{File: g.source, Line: g.recLine, Err: ErrTooLarge,
+				Msg: fmt.Sprintf("more than %d columns (the limit)", g.lim.Columns)}
+		}
+		if g.err != nil {
+			if i > 0 {
+				return i, nil
+			}
+			return 0, g.err
+		}
+	}
+	return n, err
+}
+
+// quoteCell quotes a cell for an error message, shortened to its first 40
+// characters.
+func quoteCell(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + fmt.Sprintf("... (%d bytes)", len(s))
+}
+
 // parseCell parses one trimmed cell; the returned error lacks its position.
 func parseCell(cell string) (float64, *TableError) {
 	s := strings.TrimSpace(cell)
@@ -215,15 +365,15 @@ func parseCell(cell string) (float64, *TableError) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
-			return 0, &TableError{Msg: fmt.Sprintf("%q is not finite (overflows float64)", s), Err: ErrNotFinite}
+			return 0, &TableError{Msg: quoteCell(s) + " is not finite (overflows float64)", Err: ErrNotFinite}
 		}
 		// Underflow to zero (ErrRange with a finite result) is accepted.
 		if !errors.Is(err, strconv.ErrRange) {
-			return 0, &TableError{Msg: fmt.Sprintf("%q is not a number", s), Err: ErrNotNumber}
+			return 0, &TableError{Msg: quoteCell(s) + " is not a number", Err: ErrNotNumber}
 		}
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, &TableError{Msg: fmt.Sprintf("%q is not finite", s), Err: ErrNotFinite}
+		return 0, &TableError{Msg: quoteCell(s) + " is not finite", Err: ErrNotFinite}
 	}
 	return v, nil
 }

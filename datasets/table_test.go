@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -27,6 +28,11 @@ func TestParseCSVGood(t *testing.T) {
 		{"crlf", "x,y\r\n1.5,-2e3\r\n0x1p-2,7\r\n", []string{"x", "y"}, [][]float64{{1.5, -2000}, {0.25, 7}}, []int{2, 3}},
 		{"blank trailing lines", "x\n1\n2\n\n  \n\r\n", []string{"x"}, [][]float64{{1}, {2}}, []int{2, 3}},
 		{"empty line inside", "x,y\n1,2\n\n3,4\n", []string{"x", "y"}, [][]float64{{1, 2}, {3, 4}}, []int{2, 4}},
+		// Blank lines, empty or whitespace-only, are skipped alike, anywhere.
+		{"whitespace line inside", "x,y\n1,2\n \t\n3,4\n", []string{"x", "y"}, [][]float64{{1, 2}, {3, 4}}, []int{2, 4}},
+		{"whitespace line one column", "x\n1\n  \n2\n", []string{"x"}, [][]float64{{1}, {2}}, []int{2, 4}},
+		{"blank lines before the header", "\n \r\n\nx\n1\n", []string{"x"}, [][]float64{{1}}, []int{5}},
+		{"quoted newline", "\"a\nb\",c\n1,2\n", []string{"a\nb", "c"}, [][]float64{{1, 2}}, []int{3}},
 		{"quoted", "\"a\",\"b, c\"\n\"1\", 2\n", []string{"a", "b, c"}, [][]float64{{1, 2}}, []int{2}},
 		{"underflow is zero", "x\n1e-400\n", []string{"x"}, [][]float64{{0}}, []int{2}},
 	}
@@ -72,7 +78,8 @@ func TestParseCSVBad(t *testing.T) {
 		{"short row", "a,b\n1,2\n3\n", ErrRagged, 3, 0, "", `d.csv:3: has 1 fields, want 2 (one per header column)`},
 		{"long row", "a,b\n1,2,3\n", ErrRagged, 2, 0, "", `d.csv:2: has 3 fields, want 2 (one per header column)`},
 		{"ragged after empty line", "a,b\n\n1,2\n\n\n3,4,5\n", ErrRagged, 6, 0, "", `d.csv:6: has 3 fields, want 2 (one per header column)`},
-		{"blank line inside", "a\n1\n  \n2\n", ErrRagged, 3, 0, "", `d.csv:3: blank line inside the data`},
+		{"long bad cell", "x\n" + strings.Repeat("é", 100) + "\n", ErrNotNumber, 2, 1, "x",
+			`d.csv:2:1 (column "x"): "` + strings.Repeat("é", 20) + `"... (200 bytes) is not a number`},
 		{"not a number", "x1,x2,x3\n1,2,3\n1,abc,3\n", ErrNotNumber, 3, 2, "x2", `d.csv:3:2 (column "x2"): "abc" is not a number`},
 		{"empty cell", "x,y\n1,\n", ErrNotNumber, 2, 2, "y", `d.csv:2:2 (column "y"): empty cell`},
 		{"comma decimal", "x,y\n\"1,5\",2\n", ErrNotNumber, 2, 1, "x", `d.csv:2:1 (column "x"): "1,5" is not a number`},
@@ -333,4 +340,117 @@ func TestSaveCSVComments(t *testing.T) {
 	if !errors.As(err, &te) || te.Line != 3 {
 		t.Errorf("NaN on the first row after one comment: %v", err)
 	}
+}
+
+// TestParseCSVLimits: no input makes the reader use more memory than its
+// limits: it stops at the first byte past one, naming the line (and column).
+func TestParseCSVLimits(t *testing.T) {
+	small := CSVLimits{LineBytes: 64, CellBytes: 8, Columns: 4, Cells: 6}
+	tests := []struct {
+		name     string
+		in       string
+		lim      CSVLimits
+		sentinel error
+		msg      string
+	}{
+		{"NUL byte", "x,y\n1,2\n3\x00,4\n", CSVLimits{}, ErrSyntax, `d.csv:3: NUL byte: this is not a text CSV file`},
+		{"NUL first", "\x00\x00\x00", CSVLimits{}, ErrSyntax, `d.csv:1: NUL byte: this is not a text CSV file`},
+		{"long line", "x,y\n1,2\n1," + strings.Repeat(" ", 70) + "2\n", CSVLimits{LineBytes: 64}, ErrTooLarge, `d.csv:3: line longer than 64 bytes (the limit)`},
+		{"long header", strings.Repeat("x", 100), CSVLimits{LineBytes: 64}, ErrTooLarge, `d.csv:1: line longer than 64 bytes (the limit)`},
+		{"long cell", "x,y\n1,2\n3,123456789\n", small, ErrTooLarge, `d.csv:3:2: cell longer than 8 bytes (the limit)`},
+		{"long quoted multi-line record", "x\n\"" + strings.Repeat("1\n", 40) + "\"\n", CSVLimits{LineBytes: 64}, ErrTooLarge,
+			`d.csv:2: record longer than 64 bytes (the limit) by line 33: a quoted cell runs on`},
+		{"long header name", "a,bbbbbbbbbbbb\n1,2\n", small, ErrTooLarge, `d.csv:1:2: cell longer than 8 bytes (the limit)`},
+		{"too many columns", "a,b,c,d,e\n1,2,3,4,5\n", small, ErrTooLarge, `d.csv:1: more than 4 columns (the limit)`},
+		{"too many cells", "a,b\n1,2\n3,4\n5,6\n7,8\n", small, ErrTooLarge, `d.csv:5: more than 6 cells in all (the limit)`},
+		{"error before the limit first", "x\nabc\n" + strings.Repeat("9", 100), small, ErrNotNumber, `d.csv:2:1 (column "x"): "abc" is not a number`},
+		{"default cell limit", "x\n" + strings.Repeat("1", DefaultCSVCellBytes+1) + "\n", CSVLimits{}, ErrTooLarge, `d.csv:2:1: cell longer than 4096 bytes (the limit)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tab, err := ParseCSVLimits(strings.NewReader(tc.in), "d.csv", tc.lim)
+			if err == nil {
+				t.Fatalf("ParseCSVLimits succeeded: %+v", tab)
+			}
+			if !errors.Is(err, tc.sentinel) {
+				t.Errorf("errors.Is(%v, %v) = false", err, tc.sentinel)
+			}
+			if got := err.Error(); got != tc.msg {
+				t.Errorf("Error() = %s\n                want %s", got, tc.msg)
+			}
+		})
+	}
+	// Within the limits, exactly.
+	in := "a,b,c,d\r\n12345678,2,3,4\r\n\n       \n"
+	if _, err := ParseCSVLimits(strings.NewReader(in), "d.csv", CSVLimits{LineBytes: 16, CellBytes: 8, Columns: 4, Cells: 4}); err != nil {
+		t.Errorf("input at the limits: %v", err)
+	}
+}
+
+// endless is an endless stream of one byte, like /dev/zero; it counts what
+// is read from it.
+type endless struct {
+	b    byte
+	read int
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = e.b
+	}
+	e.read += len(p)
+	return len(p), nil
+}
+
+// TestParseCSVEndless: an endless input (/dev/zero, or one endless line) is
+// refused after at most a line's worth of bytes.
+func TestParseCSVEndless(t *testing.T) {
+	for _, b := range []byte{0, 'x', '1'} {
+		src := &endless{b: b}
+		_, err := ParseCSV(src, "endless")
+		if err == nil {
+			t.Fatalf("byte %q: ParseCSV of an endless input succeeded", b)
+		}
+		if src.read > DefaultCSVLineBytes+1<<16 {
+			t.Errorf("byte %q: read %d bytes before %v", b, src.read, err)
+		}
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		_, err := ReadCSV("/dev/zero")
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "/dev/zero:1: NUL byte") {
+			t.Errorf("ReadCSV(/dev/zero) = %v", err)
+		}
+	}
+}
+
+// FuzzParseCSV: whatever the input, ParseCSV returns a table or a
+// *TableError, never panics, and a table it returns is well formed.
+func FuzzParseCSV(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n3,4\n", "x\n1\n\n \n2\n", "\"a\nb\",c\n1,2\n", "\xEF\xBB\xBFx\r\n1e-400\r\n",
+		"a,b\n1,\"2\n", "a,a\n1,2\n", "x\nNaN\n", "x\n\x00\n", "a,b\n1,2,3\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		tab, err := ParseCSVLimits(bytes.NewReader(in), "f.csv", CSVLimits{LineBytes: 256, CellBytes: 32, Columns: 8, Cells: 64})
+		if err != nil {
+			var te *TableError
+			if !errors.As(err, &te) || te.File != "f.csv" || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %T %q", err, err)
+			}
+			return
+		}
+		if len(tab.Columns) == 0 || len(tab.Columns) > 8 || len(tab.Rows) == 0 || len(tab.Rows)*len(tab.Columns) > 64 {
+			t.Fatalf("table of %d columns and %d rows", len(tab.Columns), len(tab.Rows))
+		}
+		for _, row := range tab.Rows {
+			if len(row) != len(tab.Columns) {
+				t.Fatalf("row %v for columns %q", row, tab.Columns)
+			}
+			for _, v := range row {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("non-finite value in %v", row)
+				}
+			}
+		}
+	})
 }

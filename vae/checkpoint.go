@@ -1,16 +1,19 @@
 package vae
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 
 	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
@@ -202,110 +205,302 @@ func (c *Checkpoint) Save(path string) error {
 	return nil
 }
 
+// maxHeaderBytes bounds the JSON header of a checkpoint.
+const maxHeaderBytes = 1 << 20
+
+// maxCheckpointBytes bounds a checkpoint file: the largest model (MaxParams
+// weights) with two optimizer buffers, its header, and the framing.
+const maxCheckpointBytes = 16 + maxHeaderBytes + 8*MaxParams*3 + sha256.Size
+
 // LoadCheckpoint reads a checkpoint file. Errors name the file and wrap
-// ErrNotCheckpoint, ErrVersion or ErrCorrupt where they apply.
+// ErrNotCheckpoint, ErrVersion or ErrCorrupt where they apply. See
+// DecodeCheckpoint for what is checked; the file is read no further than the
+// size its header declares, in memory proportional to that size, and a file
+// that does not start like a checkpoint (/dev/zero) is refused after its
+// first 8 bytes.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("vae: %w", err)
 	}
-	c, err := DecodeCheckpoint(data)
+	defer f.Close()
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	c, err := readCheckpoint(bufio.NewReaderSize(f, 1<<16), size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
 }
 
-// DecodeCheckpoint parses a checkpoint held in memory (see Encode).
+// DecodeCheckpoint parses a checkpoint held in memory (see Encode). It never
+// panics. Sizes are checked with overflow-safe arithmetic against the
+// package's limits (MaxWidth, MaxLayers, MaxParams, MaxRows) and against the
+// length of data before anything is allocated from them, and the checksum
+// before anything else: a flipped bit anywhere, the version included, is
+// ErrCorrupt; ErrVersion is a well-formed checkpoint of another version (every
+// version ends with the SHA-256 of what precedes it). The contents are then
+// validated as settings given to this package are: the architecture, the
+// training settings (as NewTrainer does), finite weights and optimizer state,
+// the random source's state; a problem wraps ErrCorrupt.
 func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
-	if len(data) < len(checkpointMagic) || string(data[:len(checkpointMagic)]) != checkpointMagic {
-		return nil, ErrNotCheckpoint
-	}
-	rest := data[len(checkpointMagic):]
-	if len(rest) < 8 {
-		return nil, fmt.Errorf("%w: the file ends inside its header", ErrCorrupt)
-	}
-	if v := binary.LittleEndian.Uint32(rest); v != CheckpointVersion {
-		return nil, fmt.Errorf("%w %d (this build reads version %d)", ErrVersion, v, CheckpointVersion)
-	}
-	hl := int(binary.LittleEndian.Uint32(rest[4:]))
-	rest = rest[8:]
-	if hl > len(rest) {
-		return nil, fmt.Errorf("%w: the file ends inside its header", ErrCorrupt)
-	}
-	if len(data) < sha256.Size {
-		return nil, ErrCorrupt
-	}
-	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	var h header
-	if err := json.Unmarshal(rest[:hl], &h); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	return readCheckpoint(bytes.NewReader(data), int64(len(data)))
+}
+
+// layout is a checkpoint header parsed and checked: what the rest of the file
+// holds.
+type layout struct {
+	h       header
+	cfg     Config
+	set     TrainSettings
+	specs   []paramSpec
+	weights int64 // weights per buffer
+}
+
+// parseHeader parses and checks the JSON header of a version-1 checkpoint.
+func parseHeader(js []byte) (*layout, error) {
+	var l layout
+	h := &l.h
+	if err := json.Unmarshal(js, h); err != nil {
+		return nil, err
 	}
 	act, err := graph.ParseActivation(h.Activation)
 	if err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+		return nil, err
 	}
 	dec, err := ParseLikelihood(h.Decoder)
 	if err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+		return nil, err
 	}
 	targets, err := ParseTargets(h.Targets)
 	if err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+		return nil, err
 	}
 	obj, err := ParseObjective(h.Objective)
 	if err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+		return nil, err
 	}
-	cfg := Config{Input: h.Input, Hidden: h.Hidden, Latent: h.Latent, Activation: act, Decoder: dec, Float64: h.Float64}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	l.cfg = Config{Input: h.Input, Hidden: h.Hidden, Latent: h.Latent, Activation: act, Decoder: dec, Float64: h.Float64}
+	if err := l.cfg.Validate(); err != nil {
+		return nil, err
 	}
-	specs := cfg.specs()
-	if len(specs) != len(h.Params) {
-		return nil, fmt.Errorf("%w: %d parameters listed, the architecture has %d", ErrCorrupt, len(h.Params), len(specs))
+	l.set = TrainSettings{Batch: h.Batch, LR: h.LR, Targets: targets, Objective: obj, K: h.K}
+	set := l.set.withDefaults()
+	if err := set.validate(); err != nil {
+		return nil, err
 	}
-	total := 0
-	for i, s := range specs {
-		if h.Params[i].Name != s.name || shapeSize(h.Params[i].Shape) != shapeSize(s.shape) {
-			return nil, fmt.Errorf("%w: parameter %d is %s%v, want %s%v", ErrCorrupt, i, h.Params[i].Name, h.Params[i].Shape, s.name, s.shape)
+	if err := l.cfg.checkRows(set.Batch, set.K); err != nil {
+		return nil, err
+	}
+	switch {
+	case h.Epoch < 0 || h.Steps < 0 || h.OptT < 0:
+		return nil, fmt.Errorf("negative counts: epoch %d, steps %d, optimizer steps %d", h.Epoch, h.Steps, h.OptT)
+	case h.OptBuf != 0 && h.OptBuf != 2:
+		return nil, fmt.Errorf("%d optimizer buffers per weight (Adam has 2)", h.OptBuf)
+	case h.OptBuf == 0 && h.OptT > 0:
+		return nil, fmt.Errorf("no optimizer buffers after %d optimizer steps", h.OptT)
+	}
+	if len(h.RNG) > 0 {
+		if err := new(rand.PCG).UnmarshalBinary(h.RNG); err != nil {
+			return nil, fmt.Errorf("random source state: %v", err)
 		}
-		total += shapeSize(s.shape)
 	}
-	if h.OptBuf < 0 || h.OptBuf > 4 || h.Epoch < 0 || h.Steps < 0 || h.OptT < 0 {
-		return nil, fmt.Errorf("%w: bad header counts", ErrCorrupt)
+	l.specs = l.cfg.specs()
+	if len(l.specs) != len(h.Params) {
+		return nil, fmt.Errorf("%d parameters listed, the architecture has %d", len(h.Params), len(l.specs))
 	}
-	need := len(checkpointMagic) + 8 + hl + 8*total*(1+h.OptBuf) + sha256.Size
-	if len(data) != need {
-		return nil, fmt.Errorf("%w: %d bytes, the header implies %d", ErrCorrupt, len(data), need)
+	for i, s := range l.specs {
+		if p := h.Params[i]; p.Name != s.name || !slices.Equal(p.Shape, s.shape) {
+			return nil, fmt.Errorf("parameter %d is %.40q%v, want %s%v", i, p.Name, p.Shape, s.name, s.shape)
+		}
 	}
-	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	l.weights = l.cfg.numParams()
+	return &l, nil
+}
+
+// size returns the file size the layout implies, after a header of hl
+// bytes. The limits keep it far below 2⁶³.
+func (l *layout) size(hl int64) int64 {
+	return 16 + hl + 8*l.weights*int64(1+l.h.OptBuf) + sha256.Size
+}
+
+// readCheckpoint reads a checkpoint from r, whose size is size bytes (-1:
+// unknown, as for a pipe).
+func readCheckpoint(r io.Reader, size int64) (*Checkpoint, error) {
+	var pre [16]byte
+	n, err := io.ReadFull(r, pre[:])
+	switch {
+	case n < len(checkpointMagic) && (err == io.EOF || err == io.ErrUnexpectedEOF):
+		return nil, ErrNotCheckpoint
+	case n >= len(checkpointMagic) && string(pre[:len(checkpointMagic)]) != checkpointMagic:
+		return nil, ErrNotCheckpoint
+	case err == io.ErrUnexpectedEOF:
+		return nil, fmt.Errorf("%w: the file ends inside its header", ErrCorrupt)
+	case err != nil:
+		return nil, fmt.Errorf("vae: reading the checkpoint: %w", err)
 	}
-	vals := body[len(checkpointMagic)+8+hl:]
-	next := func(n int) []float64 {
+	version := binary.LittleEndian.Uint32(pre[8:])
+	hl := int64(binary.LittleEndian.Uint32(pre[12:]))
+	if hl > maxHeaderBytes {
+		return nil, fmt.Errorf("%w: a header of %d bytes (at most %d)", ErrCorrupt, hl, maxHeaderBytes)
+	}
+	if size >= 0 && 16+hl+sha256.Size > size {
+		return nil, fmt.Errorf("%w: the file ends inside its header (%d bytes declared)", ErrCorrupt, hl)
+	}
+	sum := sha256.New()
+	sum.Write(pre[:])
+	js := make([]byte, hl)
+	if _, err := io.ReadFull(r, js); err != nil {
+		return nil, readErr(err, "inside its header")
+	}
+	sum.Write(js)
+
+	// Only a version-1 header is parsed; whatever else is wrong, the checksum
+	// of the rest of the file says whether the file is corrupt first.
+	var l *layout
+	herr := fmt.Errorf("%w %d (this build reads version %d)", ErrVersion, version, CheckpointVersion)
+	if version == CheckpointVersion {
+		l, herr = parseHeader(js)
+		if herr != nil {
+			herr = fmt.Errorf("%w: header: %v", ErrCorrupt, herr)
+		}
+	}
+	if herr != nil {
+		rest := int64(maxCheckpointBytes)
+		if size >= 0 {
+			rest = size - 16 - hl
+		}
+		ok, err := checksumRest(r, sum, rest)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+		}
+		return nil, herr
+	}
+	need := l.size(hl)
+	if size < 0 {
+		// A pipe: buffer the rest, as far as it goes, to learn its size.
+		data, err := io.ReadAll(io.LimitReader(r, need-16-hl+1))
+		if err != nil {
+			return nil, fmt.Errorf("vae: reading the checkpoint: %w", err)
+		}
+		r, size = bytes.NewReader(data), 16+hl+int64(len(data))
+	}
+	if size != need {
+		return nil, fmt.Errorf("%w: %d bytes, the header implies %d", ErrCorrupt, size, need)
+	}
+
+	buf := make([]byte, 1<<16)
+	next := func(n int) ([]float64, error) {
 		out := make([]float64, n)
-		for i := range out {
-			out[i] = math.Float64frombits(binary.LittleEndian.Uint64(vals[8*i:]))
+		return out, readFloats(r, sum, out, buf)
+	}
+	m := &Model{Config: l.cfg}
+	for _, s := range l.specs {
+		w, err := next(shapeSize(s.shape))
+		if err != nil {
+			return nil, err
 		}
-		vals = vals[8*n:]
-		return out
+		m.Weights = append(m.Weights, w)
 	}
-	m := &Model{Config: cfg}
-	for _, s := range specs {
-		m.Weights = append(m.Weights, next(shapeSize(s.shape)))
-	}
-	if err := m.check(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	opt := graph.OptimizerState{Steps: h.OptT}
-	for k := 0; k < h.OptBuf; k++ {
+	opt := graph.OptimizerState{Steps: l.h.OptT}
+	for k := 0; k < l.h.OptBuf; k++ {
 		var bufs [][]float64
-		for _, s := range specs {
-			bufs = append(bufs, next(shapeSize(s.shape)))
+		for _, s := range l.specs {
+			b, err := next(shapeSize(s.shape))
+			if err != nil {
+				return nil, err
+			}
+			bufs = append(bufs, b)
 		}
 		opt.Buffers = append(opt.Buffers, bufs)
 	}
-	return &Checkpoint{Model: m, Epoch: h.Epoch, Steps: h.Steps, RNG: h.RNG, Optimizer: opt,
-		Train: TrainSettings{Batch: h.Batch, LR: h.LR, Targets: targets, Objective: obj, K: h.K}}, nil
+	var want [sha256.Size]byte
+	if _, err := io.ReadFull(r, want[:]); err != nil {
+		return nil, readErr(err, "before its checksum")
+	}
+	if !bytes.Equal(sum.Sum(nil), want[:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	for k, bufs := range opt.Buffers {
+		for i, b := range bufs {
+			for _, v := range b {
+				if math.IsNaN(v) || math.IsInf(v, 0) || (k == 1 && v < 0) {
+					return nil, fmt.Errorf("%w: optimizer buffer %d of %s holds %v", ErrCorrupt, k, l.specs[i].name, v)
+				}
+			}
+		}
+	}
+	return &Checkpoint{Model: m, Epoch: l.h.Epoch, Steps: l.h.Steps, RNG: l.h.RNG, Optimizer: opt, Train: l.set}, nil
+}
+
+// readErr describes an error reading a checkpoint: an early end is
+// ErrCorrupt ("the file ends " + where).
+func readErr(err error, where string) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("%w: the file ends %s", ErrCorrupt, where)
+	}
+	return fmt.Errorf("vae: reading the checkpoint: %w", err)
+}
+
+// readFloats fills dst with little-endian float64s read from r through buf,
+// adding the bytes to sum.
+func readFloats(r io.Reader, sum hash.Hash, dst []float64, buf []byte) error {
+	buf = buf[:len(buf)/8*8]
+	for len(dst) > 0 {
+		b := buf[:min(len(buf), 8*len(dst))]
+		if _, err := io.ReadFull(r, b); err != nil {
+			return readErr(err, "inside its weights")
+		}
+		sum.Write(b)
+		for i := 0; i < len(b); i += 8 {
+			dst[i/8] = math.Float64frombits(binary.LittleEndian.Uint64(b[i:]))
+		}
+		dst = dst[len(b)/8:]
+	}
+	return nil
+}
+
+// checksumRest reads the rest of a checkpoint, n bytes at most (the exact
+// count when the size is known), adds all but its last 32 bytes to sum and
+// reports whether those 32 bytes are sum's SHA-256. Memory stays constant.
+func checksumRest(r io.Reader, sum hash.Hash, n int64) (bool, error) {
+	var tail [sha256.Size]byte
+	have := 0 // bytes held in tail
+	buf := make([]byte, 1<<16)
+	lr := io.LimitReader(r, n)
+	for {
+		k, err := lr.Read(buf)
+		chunk := buf[:k]
+		// Keep the last 32 bytes seen in tail; hash what falls out of it.
+		if total := have + len(chunk); total > sha256.Size {
+			out := total - sha256.Size
+			if out <= have {
+				sum.Write(tail[:out])
+				copy(tail[:], tail[out:have])
+				have -= out
+			} else {
+				sum.Write(tail[:have])
+				sum.Write(chunk[:out-have])
+				chunk = chunk[out-have:]
+				have = 0
+			}
+		}
+		have += copy(tail[have:], chunk)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return false, fmt.Errorf("vae: reading the checkpoint: %w", err)
+		}
+	}
+	return have == sha256.Size && bytes.Equal(sum.Sum(nil), tail[:]), nil
 }

@@ -122,7 +122,8 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Validate reports the first problem with a (defaulted) configuration.
+// Validate reports the first problem with a (defaulted) configuration,
+// including sizes beyond MaxWidth, MaxLayers and MaxParams.
 func (c Config) Validate() error {
 	if c.Input <= 0 {
 		return fmt.Errorf("vae: input width %d must be positive", c.Input)
@@ -132,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.Hidden) == 0 {
 		return errors.New("vae: at least one hidden layer is needed")
+	}
+	if len(c.Hidden) > MaxLayers {
+		return fmt.Errorf("vae: %d hidden layers (at most %d)", len(c.Hidden), MaxLayers)
 	}
 	for _, h := range c.Hidden {
 		if h <= 0 {
@@ -144,7 +148,7 @@ func (c Config) Validate() error {
 	if c.Decoder != Bernoulli && c.Decoder != Gaussian {
 		return fmt.Errorf("vae: unknown decoder %d", int(c.Decoder))
 	}
-	return nil
+	return c.checkLimits()
 }
 
 // Dtype returns the float type of the graph.

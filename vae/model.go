@@ -184,6 +184,12 @@ func (m *Model) SamplePrior(n int, rng *rand.Rand) ([][]float64, error) {
 	if rng == nil {
 		return nil, fmt.Errorf("vae: nil *rand.Rand")
 	}
+	if n < 0 {
+		return nil, fmt.Errorf("vae: %d samples", n)
+	}
+	if err := m.check(); err != nil {
+		return nil, err
+	}
 	z := make([][]float64, n)
 	for i := range z {
 		z[i] = make([]float64, m.Config.Latent)

@@ -112,6 +112,9 @@ func newNet(cfg Config, mode netMode, obj Objective, batch, k int) (*net, error)
 	if batch < 1 || k < 1 {
 		return nil, fmt.Errorf("vae: batch %d and samples %d must be positive", batch, k)
 	}
+	if err := cfg.checkRows(batch, k); err != nil {
+		return nil, err
+	}
 	n := &net{cfg: cfg, mode: mode, obj: obj, batch: batch, k: k}
 	b := graph.NewBuilder(cfg.Dtype())
 	n.b = b

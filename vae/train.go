@@ -56,12 +56,12 @@ func (s TrainSettings) withDefaults() TrainSettings {
 
 func (s TrainSettings) validate() error {
 	switch {
-	case s.Batch < 1:
-		return fmt.Errorf("vae: batch size %d must be positive", s.Batch)
+	case s.Batch < 1 || s.Batch > MaxRows:
+		return fmt.Errorf("vae: batch size %d must be between 1 and %d", s.Batch, MaxRows)
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
 		return fmt.Errorf("vae: learning rate %g must be positive and finite", s.LR)
-	case s.K < 1:
-		return fmt.Errorf("vae: K = %d samples must be positive", s.K)
+	case s.K < 1 || s.K > MaxRows:
+		return fmt.Errorf("vae: K = %d samples must be between 1 and %d", s.K, MaxRows)
 	case s.Targets < datasets.Continuous || s.Targets > datasets.DynamicBinary:
 		return fmt.Errorf("vae: unknown targets %d", int(s.Targets))
 	case s.Objective < ELBO || s.Objective > IWAE:

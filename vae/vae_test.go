@@ -356,7 +356,8 @@ func TestResumeIsExact(t *testing.T) {
 
 func TestCheckpointErrors(t *testing.T) {
 	m := newModel(t, tinyConfig(Gaussian), 1)
-	c := &Checkpoint{Model: m, Train: TrainSettings{Batch: 4, LR: 1e-3, K: 1}, RNG: []byte("x")}
+	rs, _ := rand.NewPCG(1, 2).MarshalBinary()
+	c := &Checkpoint{Model: m, Train: TrainSettings{Batch: 4, LR: 1e-3, K: 1}, RNG: rs}
 	var buf bytes.Buffer
 	if err := c.Encode(&buf); err != nil {
 		t.Fatal(err)
@@ -369,8 +370,11 @@ func TestCheckpointErrors(t *testing.T) {
 	if back.Model.Config.String() != m.Config.String() || back.Model.Weights[2][1] != m.Weights[2][1] {
 		t.Errorf("round trip changed the model")
 	}
-	versioned := append([]byte(nil), good...)
+	versioned := resum(append([]byte(nil), good...))
 	versioned[8] = 9
+	versioned = resum(versioned)
+	flippedVersion := append([]byte(nil), good...)
+	flippedVersion[8] ^= 2 // a flipped bit in the version: corruption
 	flipped := append([]byte(nil), good...)
 	flipped[len(flipped)-100] ^= 1
 	cases := []struct {
@@ -381,6 +385,7 @@ func TestCheckpointErrors(t *testing.T) {
 		{"empty", nil, ErrNotCheckpoint},
 		{"png", []byte("\x89PNG\r\n\x1a\n...."), ErrNotCheckpoint},
 		{"version", versioned, ErrVersion},
+		{"flipped version bit", flippedVersion, ErrCorrupt},
 		{"truncated header", good[:20], ErrCorrupt},
 		{"truncated body", good[:len(good)-50], ErrCorrupt},
 		{"flipped bit", flipped, ErrCorrupt},

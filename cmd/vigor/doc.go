@@ -50,8 +50,9 @@
 //
 // # vigor fit
 //
-// Fit reads a numeric CSV file with a header row (every cell a finite number)
-// and fits a model to it: --model chooses the model, whose flags come on top
+// Fit reads a numeric CSV file with a header row (every cell a finite number;
+// blank lines, empty or whitespace-only alike, are skipped; a line may hold
+// up to 16 MiB, a cell 4 KiB) and fits a model to it: --model chooses the model, whose flags come on top
 // of those that every model has. Each model writes a JSON document to stdout
 // or --out.
 //

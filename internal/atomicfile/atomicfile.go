@@ -16,7 +16,8 @@ var rename = os.Rename
 // produces.
 //
 // The data go through a buffer to a temporary file in the same directory
-// (named ".<base>.tmp-*"), which is flushed, fsynced, closed and renamed over
+// (named ".<base>.tmp-<pid>-<random>"; see RemoveStale for the files of a
+// killed process), which is flushed, fsynced, closed and renamed over
 // path; the directory is then fsynced on a best-effort basis. If write or any
 // step fails, or write panics, the temporary file is removed and an existing
 // file at path is left untouched. The new file gets the permission bits of the
@@ -37,7 +38,7 @@ func Write(path string, write func(w io.Writer) error) error {
 		}
 		perm = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := os.CreateTemp(dir, tempPattern(base))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

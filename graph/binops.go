@@ -49,7 +49,7 @@ var (
 // log-likelihood of y given logits l); its gradients are l (for y) and
 // y - σ(l) (for l).
 var bernoulliLogitsOp = &binOp{name: "bernoulli-logits",
-	f64:   func(y, l float64) float64 { return y*l - softplus64(l) },
+	f64:   func(y, l float64) float64 { return float64(y*l) - softplus64(l) },
 	f32:   func(y, l float32) float32 { return float32(y*l) - softplus32(l) },
 	vec32: vmath.BernoulliLogits,
 }

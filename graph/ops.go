@@ -6,6 +6,7 @@ import (
 	"hash"
 	"hash/fnv"
 	"math"
+	"sync"
 
 	"github.com/chewxy/hm"
 	"github.com/chewxy/math32"
@@ -82,37 +83,78 @@ func (op *ewOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error
 
 // into applies the op elementwise, split across goroutines for large tensors.
 func (op *ewOp) into(out, in tensor.Tensor) error {
-	switch src := in.Data().(type) {
-	case []float64:
-		dst := out.Data().([]float64)
-		if op.vec64 != nil {
-			parallelRange(len(src), func(lo, hi int) { op.vec64(dst[lo:hi], src[lo:hi]) })
-			break
+	if src, ok := floats64(in); ok {
+		dst, ok := floats64(out)
+		if !ok || len(dst) != len(src) {
+			return fmt.Errorf("%s: output does not match the input", op.name)
 		}
-		parallelRange(len(src), func(lo, hi int) {
-			f := op.f64
-			d := dst[lo:hi]
-			for i, x := range src[lo:hi] {
-				d[i] = f(x)
-			}
-		})
-	case []float32:
-		dst := out.Data().([]float32)
-		if op.vec32 != nil {
-			parallelRange(len(src), func(lo, hi int) { op.vec32(dst[lo:hi], src[lo:hi]) })
-			break
+		if w := rangeWorkers(len(src)); w > 1 {
+			j := ewJobs.Get().(*ewJob)
+			j.op, j.d64, j.s64 = op, dst, src
+			runRange(len(src), w, j)
+			*j = ewJob{}
+			ewJobs.Put(j)
+			return nil
 		}
-		parallelRange(len(src), func(lo, hi int) {
-			f := op.f32
-			d := dst[lo:hi]
-			for i, x := range src[lo:hi] {
-				d[i] = f(x)
-			}
-		})
-	default:
-		return fmt.Errorf("%s: unsupported dtype %v", op.name, in.Dtype())
+		op.apply64(dst, src)
+		return nil
 	}
-	return nil
+	if src, ok := floats32(in); ok {
+		dst, ok := floats32(out)
+		if !ok || len(dst) != len(src) {
+			return fmt.Errorf("%s: output does not match the input", op.name)
+		}
+		if w := rangeWorkers(len(src)); w > 1 {
+			j := ewJobs.Get().(*ewJob)
+			j.op, j.d32, j.s32 = op, dst, src
+			runRange(len(src), w, j)
+			*j = ewJob{}
+			ewJobs.Put(j)
+			return nil
+		}
+		op.apply32(dst, src)
+		return nil
+	}
+	return fmt.Errorf("%s: unsupported dtype %v", op.name, in.Dtype())
+}
+
+func (op *ewOp) apply64(dst, src []float64) {
+	if op.vec64 != nil {
+		op.vec64(dst, src)
+		return
+	}
+	f := op.f64
+	for i, x := range src {
+		dst[i] = f(x)
+	}
+}
+
+func (op *ewOp) apply32(dst, src []float32) {
+	if op.vec32 != nil {
+		op.vec32(dst, src)
+		return
+	}
+	f := op.f32
+	for i, x := range src {
+		dst[i] = f(x)
+	}
+}
+
+// ewJob is an elementwise op over a large tensor, split into ranges.
+type ewJob struct {
+	op       *ewOp
+	d64, s64 []float64
+	d32, s32 []float32
+}
+
+var ewJobs = sync.Pool{New: func() any { return new(ewJob) }}
+
+func (j *ewJob) runRange(lo, hi int) {
+	if j.s64 != nil {
+		j.op.apply64(j.d64[lo:hi], j.s64[lo:hi])
+		return
+	}
+	j.op.apply32(j.d32[lo:hi], j.s32[lo:hi])
 }
 
 func (op *ewOp) ReturnsPtr() bool     { return false }

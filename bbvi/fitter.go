@@ -386,7 +386,7 @@ func (f *fitter) step(t int) error {
 		return &NonFiniteError{Step: t, What: "ELBO"}
 	}
 	for i, g := range f.grads {
-		if !finite(graph.Values(g)) {
+		if !graph.Finite(g) {
 			return &NonFiniteError{Step: t, What: "gradient of " + paramName(f.params[i])}
 		}
 	}
@@ -394,13 +394,13 @@ func (f *fitter) step(t int) error {
 		return fmt.Errorf("bbvi: %s estimator: %w", f.set.Estimator.Name(), err)
 	}
 	for i, p := range f.params {
-		f.backup[i] = graph.Values(p)
+		f.backup[i] = graph.AppendValues(f.backup[i][:0], p)
 	}
 	if err := f.set.Optimizer.Step(f.params, f.grads); err != nil {
 		return fmt.Errorf("bbvi: optimizer: %w", err)
 	}
 	for i, p := range f.params {
-		if !finite(graph.Values(p)) {
+		if !graph.Finite(p) {
 			f.restore(f.backup)
 			return &NonFiniteError{Step: t, What: "parameter " + paramName(f.params[i]) + " after the update"}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"sync"
 
 	"github.com/chewxy/hm"
 	"github.com/vigor-ml/vigor/internal/vmath"
@@ -19,8 +20,10 @@ type binOp struct {
 	name string
 	f64  func(x, y float64) float64
 	f32  func(x, y float32) float32
-	// vec32, if not nil, is f32 over slices (dst, x, y), the same bits faster.
+	// vec32 and vec64, if not nil, are f32 and f64 over slices (dst, x, y),
+	// the same bits faster.
 	vec32 func(dst, x, y []float32)
+	vec64 func(dst, x, y []float64)
 	// grad returns dL/dx and dL/dy given the inputs, the output and the
 	// incoming gradient g.
 	grad func(b *Builder, x, y, out, g *Node) (gx, gy *Node)
@@ -49,7 +52,7 @@ var (
 // log-likelihood of y given logits l); its gradients are l (for y) and
 // y - σ(l) (for l).
 var bernoulliLogitsOp = &binOp{name: "bernoulli-logits",
-	f64:   func(y, l float64) float64 { return y*l - softplus64(l) },
+	f64:   func(y, l float64) float64 { return float64(y*l) - softplus64(l) },
 	f32:   func(y, l float32) float32 { return float32(y*l) - softplus32(l) },
 	vec32: vmath.BernoulliLogits,
 }
@@ -118,31 +121,82 @@ func (op *binOp) into(out, x tensor.Tensor, yv G.Value) error {
 	if !ok || y.Shape().TotalSize() != x.Shape().TotalSize() || y.Dtype() != x.Dtype() {
 		return fmt.Errorf("%s: operands %v and %v differ", op.name, x.Shape(), yv.Shape())
 	}
-	switch a := x.Data().(type) {
-	case []float64:
-		bb, dst := y.Data().([]float64), out.Data().([]float64)
-		parallelRange(len(a), func(lo, hi int) {
-			f, d, bs := op.f64, dst[lo:hi], bb[lo:hi]
-			for i, v := range a[lo:hi] {
-				d[i] = f(v, bs[i])
-			}
-		})
-	case []float32:
-		bb, dst := y.Data().([]float32), out.Data().([]float32)
-		if op.vec32 != nil {
-			parallelRange(len(a), func(lo, hi int) { op.vec32(dst[lo:hi], a[lo:hi], bb[lo:hi]) })
-			break
+	if a, ok := floats64(x); ok {
+		bb, ok := floats64(y)
+		dst, ok2 := floats64(out)
+		if !ok || !ok2 || len(dst) != len(a) {
+			return fmt.Errorf("%s: operands or output do not match", op.name)
 		}
-		parallelRange(len(a), func(lo, hi int) {
-			f, d, bs := op.f32, dst[lo:hi], bb[lo:hi]
-			for i, v := range a[lo:hi] {
-				d[i] = f(v, bs[i])
-			}
-		})
-	default:
-		return fmt.Errorf("%s: unsupported dtype %v", op.name, x.Dtype())
+		if w := rangeWorkers(len(a)); w > 1 {
+			j := binJobs.Get().(*binJob)
+			j.op, j.d64, j.x64, j.y64 = op, dst, a, bb
+			runRange(len(a), w, j)
+			*j = binJob{}
+			binJobs.Put(j)
+			return nil
+		}
+		op.apply64(dst, a, bb)
+		return nil
 	}
-	return nil
+	if a, ok := floats32(x); ok {
+		bb, ok := floats32(y)
+		dst, ok2 := floats32(out)
+		if !ok || !ok2 || len(dst) != len(a) {
+			return fmt.Errorf("%s: operands or output do not match", op.name)
+		}
+		if w := rangeWorkers(len(a)); w > 1 {
+			j := binJobs.Get().(*binJob)
+			j.op, j.d32, j.x32, j.y32 = op, dst, a, bb
+			runRange(len(a), w, j)
+			*j = binJob{}
+			binJobs.Put(j)
+			return nil
+		}
+		op.apply32(dst, a, bb)
+		return nil
+	}
+	return fmt.Errorf("%s: unsupported dtype %v", op.name, x.Dtype())
+}
+
+func (op *binOp) apply64(dst, x, y []float64) {
+	if op.vec64 != nil {
+		op.vec64(dst, x, y)
+		return
+	}
+	f := op.f64
+	y = y[:len(x)]
+	for i, v := range x {
+		dst[i] = f(v, y[i])
+	}
+}
+
+func (op *binOp) apply32(dst, x, y []float32) {
+	if op.vec32 != nil {
+		op.vec32(dst, x, y)
+		return
+	}
+	f := op.f32
+	y = y[:len(x)]
+	for i, v := range x {
+		dst[i] = f(v, y[i])
+	}
+}
+
+// binJob is a binary elementwise op over large tensors, split into ranges.
+type binJob struct {
+	op            *binOp
+	d64, x64, y64 []float64
+	d32, x32, y32 []float32
+}
+
+var binJobs = sync.Pool{New: func() any { return new(binJob) }}
+
+func (j *binJob) runRange(lo, hi int) {
+	if j.x64 != nil {
+		j.op.apply64(j.d64[lo:hi], j.x64[lo:hi], j.y64[lo:hi])
+		return
+	}
+	j.op.apply32(j.d32[lo:hi], j.x32[lo:hi], j.y32[lo:hi])
 }
 
 func (op *binOp) ReturnsPtr() bool      { return false }

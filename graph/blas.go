@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/vigor-ml/vigor/internal/blas32"
+	"github.com/vigor-ml/vigor/internal/blas64"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -27,8 +28,8 @@ type blasImpl struct {
 }
 
 var (
-	// vigorBLAS is the default: Vigor's float32 kernels, gonum for float64.
-	vigorBLAS = &blasImpl{name: vigorBLASName(), f32: blas32.Implementation{}, f64: gonum.Implementation{}}
+	// vigorBLAS is the default: Vigor's own float32 and float64 kernels.
+	vigorBLAS = &blasImpl{name: vigorBLASName(), f32: blas32.Implementation{}, f64: blas64.Implementation{}}
 	gonumBLAS = &blasImpl{name: "gonum", f32: gonum.Implementation{}, f64: gonum.Implementation{}}
 	// processDefault is the BLAS of new Builders; nil means vigorBLAS.
 	processDefault atomic.Pointer[blasImpl]
@@ -36,9 +37,9 @@ var (
 
 func vigorBLASName() string {
 	if blas32.HasAVX2() {
-		return "vigor-blas32 (avx2)"
+		return "vigor-blas (avx2)"
 	}
-	return "vigor-blas32 (portable)"
+	return "vigor-blas (portable)"
 }
 
 func (k BLAS) get() *blasImpl {
@@ -48,16 +49,19 @@ func (k BLAS) get() *blasImpl {
 	return k.impl
 }
 
-// String names the BLAS: "vigor-blas32 (avx2)" or "vigor-blas32 (portable)"
-// for DefaultBLAS, "gonum" for GonumBLAS, "openblas + vigor-blas32 sgemm" or
+// String names the BLAS: "vigor-blas (avx2)" or "vigor-blas (portable)"
+// for DefaultBLAS, "gonum" for GonumBLAS, "openblas + vigor-blas sgemm" or
 // "openblas" for OpenBLAS.
 func (k BLAS) String() string { return k.get().name }
 
-// DefaultBLAS returns Vigor's default BLAS: float32 products with Vigor's own
-// kernels (internal/blas32: Go with AVX2/FMA assembly on amd64 CPUs that have
-// them, "vigor-blas32 (avx2)"; gonum's Sgemm on other amd64 CPUs and portable
-// Go elsewhere, "vigor-blas32 (portable)"), float64 products with gonum's pure
-// Go BLAS. It is the process default until UseBLAS changes it.
+// DefaultBLAS returns Vigor's default BLAS, its own kernels: float32 products
+// with internal/blas32 (Go with AVX2/FMA assembly on amd64 CPUs that have
+// them, "vigor-blas (avx2)"; gonum's Sgemm on other amd64 CPUs and portable
+// Go elsewhere, "vigor-blas (portable)"), float64 products with
+// internal/blas64 (the same design with a 6×8 float64 micro-kernel; its
+// products are accumulated with fused multiply-adds in a fixed order, so they
+// are the same bits on every CPU, with or without the assembly, and with any
+// number of cores). It is the process default until UseBLAS changes it.
 func DefaultBLAS() BLAS { return BLAS{vigorBLAS} }
 
 // GonumBLAS returns gonum's pure Go BLAS for both float types. Its float32
@@ -103,7 +107,7 @@ func processBLAS() *blasImpl {
 }
 
 // BLASName returns the name of the BLAS that new Builders use (see UseBLAS and
-// BLAS.String); "vigor-blas32 (avx2)" on an AVX2 machine unless UseBLAS was
+// BLAS.String); "vigor-blas (avx2)" on an AVX2 machine unless UseBLAS was
 // called.
 func BLASName() string { return processBLAS().name }
 

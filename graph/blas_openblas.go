@@ -27,7 +27,7 @@ func (o openBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []f
 var openBLASImpl = func() *blasImpl {
 	name := "openblas"
 	if blas32.HasAVX2() {
-		name = "openblas + vigor-blas32 sgemm"
+		name = "openblas + vigor-blas sgemm"
 	}
 	return &blasImpl{name: name, f32: openBLAS{}, f64: netlib.Implementation{}}
 }()

@@ -147,25 +147,25 @@ func (op *matMulOp) into(out, a, b tensor.Tensor) error {
 	if impl == nil {
 		impl = processBLAS()
 	}
-	switch ad := a.Data().(type) {
-	case []float64:
-		bd, ok := b.Data().([]float64)
-		cd, ok2 := out.Data().([]float64)
+	if ad, ok := floats64(a); ok {
+		bd, ok := floats64(b)
+		cd, ok2 := floats64(out)
 		if !ok || !ok2 {
 			return errors.New("matmul: mixed dtypes")
 		}
 		impl.f64.Dgemm(tA, tB, m, n, k, 1, ad, lda, bd, ldb, 0, cd, n)
-	case []float32:
-		bd, ok := b.Data().([]float32)
-		cd, ok2 := out.Data().([]float32)
+		return nil
+	}
+	if ad, ok := floats32(a); ok {
+		bd, ok := floats32(b)
+		cd, ok2 := floats32(out)
 		if !ok || !ok2 {
 			return errors.New("matmul: mixed dtypes")
 		}
 		impl.f32.Sgemm(tA, tB, m, n, k, 1, ad, lda, bd, ldb, 0, cd, n)
-	default:
-		return fmt.Errorf("matmul: unsupported dtype %v", a.Dtype())
+		return nil
 	}
-	return nil
+	return fmt.Errorf("matmul: unsupported dtype %v", a.Dtype())
 }
 
 func (op *matMulOp) ReturnsPtr() bool     { return false }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vigor-ml/vigor/internal/blas32"
+	"github.com/vigor-ml/vigor/internal/blas64"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
@@ -61,14 +62,22 @@ func normals(rng *rand.Rand, n int) []float64 {
 	return v
 }
 
+// vigorGemm is Vigor's default kernels as one gonum-style BLAS: blas32's
+// Sgemm and blas64's Dgemm.
+type vigorGemm struct{ blas32.Implementation }
+
+func (vigorGemm) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	blas64.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // TestMatMulAsGorgonia checks that a fresh Builder's matrix product and its
-// gradients give the same bits as Gorgonia's own product did when graph
-// installed Vigor's float32 kernels as Gorgonia's BLAS (the behaviour before
-// graph had its own product): float32 through internal/blas32, float64
-// through gonum. Gorgonia's BLAS is set for the comparison and restored.
+// gradients give the same bits as Gorgonia's own product gives with Vigor's
+// default kernels installed as Gorgonia's BLAS (float32 through
+// internal/blas32, float64 through internal/blas64): graph passes the same
+// gemm arguments. Gorgonia's BLAS is set for the comparison and restored.
 func TestMatMulAsGorgonia(t *testing.T) {
 	old := G.WhichBLAS()
-	G.Use(blas32.Implementation{})
+	G.Use(vigorGemm{})
 	t.Cleanup(func() { G.Use(old) })
 	rng := rand.New(rand.NewPCG(3, 4))
 	const m, k, n = 37, 53, 29 // odd sizes: edges of the kernels' tiles

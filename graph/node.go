@@ -127,6 +127,9 @@ func Values(n *Node) []float64 {
 	if v == nil {
 		return nil
 	}
+	if d, ok := floats64(v); ok {
+		return append([]float64(nil), d...)
+	}
 	switch d := v.Data().(type) {
 	case []float64:
 		return append([]float64(nil), d...)
@@ -142,6 +145,54 @@ func Values(n *Node) []float64 {
 		return []float64{float64(d)}
 	}
 	return nil
+}
+
+// AppendValues appends the current value of n, converted to float64, to dst
+// and returns the extended slice: Values without allocating when dst has
+// room (pass dst[:0] to reuse a buffer from step to step). It appends
+// nothing if n has no value yet.
+func AppendValues(dst []float64, n *Node) []float64 {
+	v := n.n.Value()
+	if d, ok := floats64(v); ok {
+		return append(dst, d...)
+	}
+	if d, ok := floats32(v); ok {
+		for _, x := range d {
+			dst = append(dst, float64(x))
+		}
+		return dst
+	}
+	return append(dst, Values(n)...)
+}
+
+// Finite reports whether every element of n's current value is finite (not
+// NaN or ±Inf); false if n has no value. It does not allocate for tensor
+// nodes.
+func Finite(n *Node) bool {
+	v := n.n.Value()
+	if d, ok := floats64(v); ok {
+		for _, x := range d {
+			if x-x != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	if d, ok := floats32(v); ok {
+		for _, x := range d {
+			if x-x != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	vals := Values(n)
+	for _, x := range vals {
+		if x-x != 0 {
+			return false
+		}
+	}
+	return vals != nil
 }
 
 // Scalar64 returns the value of a scalar node as a float64 (NaN if it has none).
@@ -169,20 +220,19 @@ func Set(n *Node, vals []float64) error {
 	if v == nil {
 		return fmt.Errorf("graph: Set %s: node has no value", n.Name())
 	}
-	switch d := v.Data().(type) {
-	case []float64:
+	if d, ok := floats64(v); ok {
 		if len(d) != len(vals) {
 			return fmt.Errorf("graph: Set %s: %d values for %d slots", n.Name(), len(vals), len(d))
 		}
 		copy(d, vals)
-	case []float32:
+	} else if d, ok := floats32(v); ok {
 		if len(d) != len(vals) {
 			return fmt.Errorf("graph: Set %s: %d values for %d slots", n.Name(), len(vals), len(d))
 		}
 		for i, x := range vals {
 			d[i] = float32(x)
 		}
-	default:
+	} else {
 		return fmt.Errorf("graph: Set %s: not a float tensor", n.Name())
 	}
 	return nil

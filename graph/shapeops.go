@@ -61,15 +61,18 @@ func (op *shapeOp) into(out, in tensor.Tensor) error {
 	if d, ok := in.(*tensor.Dense); ok && d.IsView() {
 		in = d.Materialize()
 	}
-	switch src := in.Data().(type) {
-	case []float64:
-		shapeKernel(op, out.Data().([]float64), src)
-	case []float32:
-		shapeKernel(op, out.Data().([]float32), src)
-	default:
-		return fmt.Errorf("graph: %s: unsupported dtype %v", op.kind, in.Dtype())
+	if src, ok := floats64(in); ok {
+		if dst, ok := floats64(out); ok {
+			shapeKernel(op, dst, src)
+			return nil
+		}
+	} else if src, ok := floats32(in); ok {
+		if dst, ok := floats32(out); ok {
+			shapeKernel(op, dst, src)
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("graph: %s: unsupported dtypes %v, %v", op.kind, in.Dtype(), out.Dtype())
 }
 
 // strides returns row-major strides for shape s, with stride 0 on axes where

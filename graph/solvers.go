@@ -149,24 +149,31 @@ func (o *Adam) Step(params, grads []*Node) error {
 	// element is independent, so the result does not depend on the split.
 	a, s2 := lr/c1, 1/math.Sqrt(c2)
 	for i, p := range params {
-		switch pd := p.n.Value().Data().(type) {
-		case []float64:
-			gd, ok := grads[i].n.Value().Data().([]float64)
+		if pd, ok := floats64(p.n.Value()); ok {
+			gd, ok := floats64(grads[i].n.Value())
 			if !ok {
 				return errors.New("graph: optimizer: gradient dtype differs from parameter")
+			}
+			if rangeWorkers(len(pd)) == 1 {
+				adam64(pd, gd, m[i], v[i], b1, b2, a, s2, eps)
+				continue
 			}
 			parallelRange(len(pd), func(lo, hi int) {
 				adam64(pd[lo:hi], gd[lo:hi], m[i][lo:hi], v[i][lo:hi], b1, b2, a, s2, eps)
 			})
-		case []float32:
-			gd, ok := grads[i].n.Value().Data().([]float32)
+		} else if pd, ok := floats32(p.n.Value()); ok {
+			gd, ok := floats32(grads[i].n.Value())
 			if !ok {
 				return errors.New("graph: optimizer: gradient dtype differs from parameter")
+			}
+			if rangeWorkers(len(pd)) == 1 {
+				adam32(pd, gd, m[i], v[i], b1, b2, a, s2, eps)
+				continue
 			}
 			parallelRange(len(pd), func(lo, hi int) {
 				adam32(pd[lo:hi], gd[lo:hi], m[i][lo:hi], v[i][lo:hi], b1, b2, a, s2, eps)
 			})
-		default:
+		} else {
 			return fmt.Errorf("graph: optimizer: parameter %d is not a float tensor", i)
 		}
 	}

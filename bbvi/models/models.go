@@ -66,17 +66,19 @@ func regData(X, y []float64, features []string, reserved ...string) (bbvi.Data, 
 	return bbvi.Data{{Name: "X", Cols: d, Values: X}, {Name: "y", Values: y}}, nil
 }
 
-// linearPredictor returns a + X·βᵀ with shape (B, S).
-func linearPredictor(b *graph.Builder, beta, X *graph.Node, d int, intercept bool) *graph.Node {
+// glmLogLik returns the log-likelihood of a GLM of kind with coefficients
+// "beta" (the intercept first when intercept is set), shape (S), through
+// the fused graph.GLMLogLik: one pass over the data computes the linear
+// predictor, the log-likelihood and its gradient.
+func glmLogLik(b *graph.Builder, kind graph.GLMKind, z, x bbvi.Vars, d int, intercept bool, sigma *graph.Node) *graph.Node {
+	beta := z["beta"] // (S, [1+]D)
 	coef := beta
+	var a *graph.Node
 	if intercept {
 		coef = b.Cols(beta, 1, d+1)
+		a = b.Col(beta, 0)
 	}
-	eta := b.MatMul(X, b.T(coef)) // (B, S)
-	if intercept {
-		eta = b.Add(eta, b.Col(beta, 0)) // (B,S) + (S)
-	}
-	return eta
+	return b.GLMLogLik(kind, x["X"], x["y"], coef, a, sigma)
 }
 
 func orDefault(v, d float64) float64 {
@@ -106,19 +108,16 @@ func (m *LinearRegression) LogPrior(b *graph.Builder, z bbvi.Vars) *graph.Node {
 	return lp
 }
 
-// LogLikelihood implements Model.
+// LogLikelihood implements Model. It is graph.GLMLogLik's fused Gaussian
+// likelihood.
 func (m *LinearRegression) LogLikelihood(b *graph.Builder, z bbvi.Vars, x bbvi.Vars) *graph.Node {
-	d := len(m.Features)
-	eta := linearPredictor(b, z["beta"], x["X"], d, m.Intercept)
-	y := x["y"]
-	y = b.Reshape(y, y.Shape()[0], 1)
 	var sigma *graph.Node
 	if m.NoiseSD > 0 {
 		sigma = b.Scalar(m.NoiseSD)
 	} else {
-		sigma = b.Reshape(z["sigma"], z["sigma"].Shape()[0]) // (S) broadcasts over (B, S)
+		sigma = b.Reshape(z["sigma"], z["sigma"].Shape()[0]) // (S)
 	}
-	return b.Sum(b.NormalLogProb(y, eta, sigma), 0)
+	return glmLogLik(b, graph.GLMGaussian, z, x, len(m.Features), m.Intercept, sigma)
 }
 
 // Data packs a design matrix X (N×D, row-major) and targets y (N) for the model.
@@ -147,12 +146,10 @@ func (m *LogisticRegression) LogPrior(b *graph.Builder, z bbvi.Vars) *graph.Node
 	return b.Sum(b.NormalLogProb(z["beta"], b.Scalar(0), b.Scalar(orDefault(m.PriorScale, 10))), 1)
 }
 
-// LogLikelihood implements Model.
+// LogLikelihood implements Model. It is graph.GLMLogLik's fused logistic
+// likelihood.
 func (m *LogisticRegression) LogLikelihood(b *graph.Builder, z bbvi.Vars, x bbvi.Vars) *graph.Node {
-	eta := linearPredictor(b, z["beta"], x["X"], len(m.Features), m.Intercept)
-	y := x["y"]
-	y = b.Reshape(y, y.Shape()[0], 1)
-	return b.Sum(b.BernoulliLogitsLogProb(y, eta), 0)
+	return glmLogLik(b, graph.GLMLogistic, z, x, len(m.Features), m.Intercept, nil)
 }
 
 // Data packs a design matrix X (N×D, row-major) and 0/1 targets y (N). It

@@ -26,3 +26,24 @@ func bernoulliLogitsAVX2(dst, y, l []float32) int
 
 //go:noescape
 func bernoulliLogitsGradAVX2(dst, y, l, g []float32) int
+
+// The float64 kernels process blocks of 4 and return the number of
+// elements written, as above.
+
+//go:noescape
+func exp64AVX2(dst, x []float64) int
+
+//go:noescape
+func log1p64AVX2(dst, x []float64) int
+
+//go:noescape
+func softplus64AVX2(dst, x []float64) int
+
+//go:noescape
+func sigmoid64AVX2(dst, x []float64) int
+
+//go:noescape
+func logistic64AVX2(ll, r, y, eta []float64) int
+
+//go:noescape
+func poisson64AVX2(ll, r, y, eta []float64) int

@@ -19,3 +19,15 @@ func bernoulliLogitsAVX2(dst, y, l []float32) int {
 func bernoulliLogitsGradAVX2(dst, y, l, g []float32) int {
 	panic("vmath: no assembly on this platform")
 }
+
+func exp64AVX2(dst, x []float64) int { panic("vmath: no assembly on this platform") }
+
+func log1p64AVX2(dst, x []float64) int { panic("vmath: no assembly on this platform") }
+
+func softplus64AVX2(dst, x []float64) int { panic("vmath: no assembly on this platform") }
+
+func sigmoid64AVX2(dst, x []float64) int { panic("vmath: no assembly on this platform") }
+
+func logistic64AVX2(ll, r, y, eta []float64) int { panic("vmath: no assembly on this platform") }
+
+func poisson64AVX2(ll, r, y, eta []float64) int { panic("vmath: no assembly on this platform") }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package blas64
+
+const raceEnabled = false

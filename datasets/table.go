@@ -41,6 +41,10 @@ var (
 	// the columns or the cells of the table. A NUL byte (a binary file, or
 	// /dev/zero) is an ErrSyntax instead.
 	ErrTooLarge = errors.New("input too large")
+	// ErrTooManyCells reports a table with more cells than CSVLimits.Cells,
+	// the bound a caller derives from the memory it may use. It matches
+	// ErrTooLarge too.
+	ErrTooManyCells = fmt.Errorf("%w: too many cells", ErrTooLarge)
 )
 
 // Default limits of the CSV reader, for the zero fields of CSVLimits.
@@ -50,8 +54,9 @@ const (
 	DefaultCSVLineBytes = 16 << 20
 	// DefaultCSVCellBytes bounds one cell or header name (no number needs more).
 	DefaultCSVCellBytes = 4 << 10
-	// DefaultCSVColumns bounds the number of columns.
-	DefaultCSVColumns = 1 << 20
+	// DefaultCSVColumns bounds the number of columns (the parser takes about
+	// 100 bytes a field while it reads a record).
+	DefaultCSVColumns = 1 << 17
 )
 
 // CSVLimits bound what the CSV reader accepts, so that no input, however
@@ -90,6 +95,10 @@ type Table struct {
 
 	// lines[i] is the physical 1-based file line of Rows[i], when known.
 	lines []int
+	// index maps a column name to its first index, built by Index on first
+	// use, so that looking up every column of a wide table is not quadratic.
+	// Index checks its answers against Columns, which may have changed.
+	index map[string]int
 }
 
 // TableError is the typed error returned for every bad-input case of the
@@ -218,7 +227,7 @@ func ParseCSVLimits(r io.Reader, source string, lim CSVLimits) (*Table, error) {
 				Err: ErrRagged}
 		}
 		if cells += int64(len(rec)); lim.Cells > 0 && cells > lim.Cells {
-			return nil, &TableError{File: source, Line: line, Err: ErrTooLarge,
+			return nil, &TableError{File: source, Line: line, Err: ErrTooManyCells,
 				Msg: fmt.Sprintf("more than %d cells in all (the limit)", lim.Cells)}
 		}
 		row := make([]float64, len(rec))
@@ -395,6 +404,17 @@ func csvError(source string, err error) error {
 // column the *TableError names the source, the missing column and the
 // available columns.
 func (t *Table) Index(name string) (int, error) {
+	if len(t.Columns) > 16 {
+		if t.index == nil {
+			t.index = make(map[string]int, len(t.Columns))
+			for j := len(t.Columns) - 1; j >= 0; j-- {
+				t.index[t.Columns[j]] = j // the first of duplicates wins
+			}
+		}
+		if j, ok := t.index[name]; ok && j < len(t.Columns) && t.Columns[j] == name {
+			return j, nil
+		}
+	}
 	for j, c := range t.Columns {
 		if c == name {
 			return j, nil

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseCSVGood(t *testing.T) {
@@ -362,7 +364,7 @@ func TestParseCSVLimits(t *testing.T) {
 			`d.csv:2: record longer than 64 bytes (the limit) by line 33: a quoted cell runs on`},
 		{"long header name", "a,bbbbbbbbbbbb\n1,2\n", small, ErrTooLarge, `d.csv:1:2: cell longer than 8 bytes (the limit)`},
 		{"too many columns", "a,b,c,d,e\n1,2,3,4,5\n", small, ErrTooLarge, `d.csv:1: more than 4 columns (the limit)`},
-		{"too many cells", "a,b\n1,2\n3,4\n5,6\n7,8\n", small, ErrTooLarge, `d.csv:5: more than 6 cells in all (the limit)`},
+		{"too many cells", "a,b\n1,2\n3,4\n5,6\n7,8\n", small, ErrTooManyCells, `d.csv:5: more than 6 cells in all (the limit)`},
 		{"error before the limit first", "x\nabc\n" + strings.Repeat("9", 100), small, ErrNotNumber, `d.csv:2:1 (column "x"): "abc" is not a number`},
 		{"default cell limit", "x\n" + strings.Repeat("1", DefaultCSVCellBytes+1) + "\n", CSVLimits{}, ErrTooLarge, `d.csv:2:1: cell longer than 4096 bytes (the limit)`},
 	}
@@ -453,4 +455,35 @@ func FuzzParseCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIndexWide: looking up every column of a wide table is fast (no
+// quadratic scan), gives the first of duplicates, and follows Columns if
+// they change.
+func TestIndexWide(t *testing.T) {
+	const d = 50000
+	tab := &Table{Source: "w.csv"}
+	for j := 0; j < d; j++ {
+		tab.Columns = append(tab.Columns, "x"+strconv.Itoa(j))
+	}
+	tab.Columns = append(tab.Columns, "x7") // a duplicate
+	start := time.Now()
+	for j := 0; j < d; j++ {
+		if k, err := tab.Index("x" + strconv.Itoa(j)); err != nil || k != j {
+			t.Fatalf("Index(x%d) = %d, %v", j, k, err)
+		}
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("%d lookups took %v", d, el)
+	}
+	if _, err := tab.Index("nope"); !errors.Is(err, ErrNoColumn) {
+		t.Errorf("Index(nope) = %v", err)
+	}
+	tab.Columns[3] = "renamed"
+	if k, err := tab.Index("renamed"); err != nil || k != 3 {
+		t.Errorf("Index after a rename = %d, %v", k, err)
+	}
+	if _, err := tab.Index("x3"); !errors.Is(err, ErrNoColumn) {
+		t.Errorf("Index of the old name after a rename = %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package vae
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 )
 
@@ -82,57 +83,66 @@ func (c Config) checkRows(batch, k int) error {
 // graph's parameters, and the activations of every layer (their values, and
 // for training their gradients and the pre-activations). Training adds the
 // gradients and Adam's two moments. It is a rough upper estimate meant to
-// refuse what cannot fit, not an account.
-func (c Config) memory(rows int, training bool) uint64 {
-	esize := uint64(4)
+// refuse what cannot fit, not an account. It is computed in float64, so that
+// it is meaningful (and finite) for any sizes, however absurd.
+func (c Config) memory(rows float64, training bool) float64 {
+	esize := 4.0
 	if c.Float64 {
 		esize = 8
 	}
-	p := uint64(c.numParams())
-	width := uint64(4*c.Input + 5*c.Latent)
+	var p, width float64 // weights; values per row over all layers
+	in := float64(c.Input)
 	for _, h := range c.Hidden {
-		width += 2 * uint64(h)
+		p += 2 * (in*float64(h) + float64(h)) // an encoder and a decoder layer
+		in = float64(h)
+		width += 2 * float64(h)
 	}
-	perParam, perAct := 3*8+esize, uint64(2)
+	p += 2*(in*float64(c.Latent)+float64(c.Latent)) + float64(c.Input)
+	width += 4*float64(c.Input) + 5*float64(c.Latent)
+	perParam, perAct := 3*8+esize, 2.0
 	if training {
 		perParam, perAct = 6*8+4*esize, 3
 	}
-	return p*perParam + uint64(rows)*width*esize*perAct + 64<<20 // plus the runtime's own
+	return p*perParam + rows*width*esize*perAct + 64<<20 // plus the runtime's own
+}
+
+// bytesOf converts an estimate to bytes, saturating.
+func bytesOf(f float64) uint64 {
+	switch {
+	case !(f > 0):
+		return 0
+	case f >= math.MaxUint64:
+		return math.MaxUint64
+	}
+	return uint64(f)
 }
 
 // TrainMemory estimates the memory, in bytes, that training a model of
 // configuration cfg with settings set takes (zero fields take their
 // defaults), checkpoints included: an order of magnitude, for refusing
-// settings that cannot fit before anything is allocated. It returns an error
-// for settings beyond the package's limits.
+// settings that cannot fit before anything is allocated. The estimate is
+// returned even for settings beyond the package's limits (saturated at the
+// largest uint64), together with an error that names the limit.
 func TrainMemory(cfg Config, set TrainSettings) (uint64, error) {
 	cfg = cfg.WithDefaults()
-	if err := cfg.Validate(); err != nil {
-		return 0, err
-	}
 	set = set.withDefaults()
+	need := bytesOf(cfg.memory(float64(set.Batch)*float64(set.K), true))
+	if err := cfg.Validate(); err != nil {
+		return need, err
+	}
 	if err := set.validate(); err != nil {
-		return 0, err
+		return need, err
 	}
-	if err := cfg.checkRows(set.Batch, set.K); err != nil {
-		return 0, err
-	}
-	return cfg.memory(set.Batch*set.K, true), nil
+	return need, cfg.checkRows(set.Batch, set.K)
 }
 
 // EvalMemory estimates the memory, in bytes, that evaluating a model of
 // configuration cfg takes: the larger of LogLikelihood with the settings s
 // (Batch·Chunk rows at once; zero fields take their defaults) and Bound with
-// the same Batch and one sample per image. It returns an error for settings
-// beyond the package's limits.
+// the same Batch and one sample per image. As TrainMemory, it returns the
+// estimate even for settings beyond the package's limits, with an error.
 func EvalMemory(cfg Config, s EvalSettings) (uint64, error) {
 	cfg = cfg.WithDefaults()
-	if err := cfg.Validate(); err != nil {
-		return 0, err
-	}
-	if s.K < 0 || s.Batch < 0 || s.Chunk < 0 {
-		return 0, fmt.Errorf("vae: K, Batch and Chunk must not be negative")
-	}
 	bound, ll := 500, 10
 	if s.Batch > 0 {
 		bound, ll = s.Batch, s.Batch
@@ -145,11 +155,15 @@ func EvalMemory(cfg Config, s EvalSettings) (uint64, error) {
 		k = 5000
 	}
 	chunk = min(chunk, k)
+	need := bytesOf(max(cfg.memory(float64(bound), false), cfg.memory(float64(ll)*float64(chunk), false)))
+	if err := cfg.Validate(); err != nil {
+		return need, err
+	}
+	if s.K < 0 || s.Batch < 0 || s.Chunk < 0 {
+		return need, fmt.Errorf("vae: K, Batch and Chunk must not be negative")
+	}
 	if err := cfg.checkRows(bound, 1); err != nil {
-		return 0, err
+		return need, err
 	}
-	if err := cfg.checkRows(ll, chunk); err != nil {
-		return 0, err
-	}
-	return max(cfg.memory(bound, false), cfg.memory(ll*chunk, false)), nil
+	return need, cfg.checkRows(ll, chunk)
 }

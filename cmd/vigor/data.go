@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 
 	"github.com/vigor-ml/vigor/datasets"
 )
@@ -45,6 +44,5 @@ func (o *fetchMNISTOptions) run(e *env) error {
 		return err
 	}
 	dir, _ := datasets.DataDir(o.dataDir)
-	fmt.Fprintf(e.stdout, "%s (MNIST: %d training and %d test images, checksums verified)\n", dir, mn.Train.N, mn.Test.N)
-	return nil
+	return e.printf("the data directory's name (MNIST is there)", "%s (MNIST: %d training and %d test images, checksums verified)\n", dir, mn.Train.N, mn.Test.N)
 }

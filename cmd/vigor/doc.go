@@ -39,14 +39,33 @@
 // # Exit status
 //
 // 0 on success; 1 when the computation or writing the output fails (for
-// example a fit that meets a NaN); 2 for a usage error or bad input. Every
-// error is one line on stderr, "vigor <command>: <message>", and bad input
-// names the file and, where there is one, the line and column:
+// example a fit that meets a NaN, or a full disk: the line says what was
+// lost); 2 for a usage error or bad input. Every error is one line on stderr,
+// "vigor <command>: <message>", and bad input names the file and, where there
+// is one, the line and column:
 //
 //	vigor fit: data.csv:7:3 (column "x2"): "abc" is not a number
 //
 // Output files are written atomically: after a failure an existing file is
 // left as it was and no partial or empty file is created.
+//
+// # Memory
+//
+// Every size a command is given — --batch, --hidden, --latent, --k,
+// --samples, --draws, the columns and rows of a data file, the settings
+// inside a checkpoint — is checked against an estimate of the memory it
+// needs before anything is allocated or created; what does not fit is bad
+// input (exit code 2), one line that says how much it would need:
+//
+//	vigor vae train: training 784-400-20 relu bernoulli float32 with batch 100000000 would need
+//	about 4.4 TiB of memory, more than the 11.8 GiB allowed (half of this machine's 23.5 GiB;
+//	set VIGOR_MEMORY to change it)
+//
+// The budget is $VIGOR_MEMORY (bytes, or with a unit: 512MiB, 8G), else half
+// the machine's memory (or of its cgroup's limit), else 8 GiB. Reads are
+// bounded too: a CSV line by 16 MiB and a cell by 4 KiB, a checkpoint by the
+// size its header declares, an MNIST file by its known size (a gzip bomb is
+// stopped there); /dev/zero is refused after its first bytes.
 //
 // # vigor fit
 //
@@ -132,7 +151,8 @@
 //	names               "intercept" (unless --no-intercept), the features, then
 //	                    "sigma" when the noise sd is learned
 //	mean, sd            posterior means and standard deviations
-//	cov                 posterior covariance, a list of rows
+//	cov                 posterior covariance, a list of rows; null above 2000
+//	                    coefficients (sd has the diagonal)
 //	quantiles           {"5": [...], "50": [...], "95": [...]}, the marginal quantiles
 //	elbo                the ELBO at the reported parameters
 //	elbo_trace          [{"step": s, "elbo": e}, ...], every ELBO evaluation
@@ -150,8 +170,9 @@
 //	data, target, features, intercept, prior_scale, noise_sd (when known),
 //	max_steps, tol, dtype  the rest of the settings
 //
-// The --draws-out draws use a second random stream, independent of the fit's,
-// so asking for draws does not change the fit.
+// A number JSON cannot hold (a Pareto k̂ of +Inf, a NaN standard error) is
+// null. The --draws-out draws use a second random stream, independent of the
+// fit's, so asking for draws does not change the fit.
 //
 // # vigor fit --model gmm
 //
@@ -248,7 +269,13 @@
 // per epoch: epoch, train_loss, test_loss, seconds; losses are negative bounds
 // in nats per image), samples.png, recon.png, loss.png and, with --latent 2,
 // latent.png. --resume ends with exactly the weights of an uninterrupted run;
-// flags that contradict the checkpoint's settings are refused. A terminal gets
+// flags that contradict the checkpoint's settings are refused, and so are
+// settings inside it that are out of range. After each epoch the metrics line
+// is written first, then the checkpoint, then the pictures: a run killed
+// between two writes resumes with the metrics cut back to the checkpoint's
+// epoch, and the temporary files a kill leaves (.model.ckpt.tmp-*) are
+// removed by the next run in the folder. The folder is created only when the
+// first epoch is done. A terminal gets
 // a progress bar per epoch on stderr, and a line per epoch is printed; stdout
 // gets one summary line at the end.
 //

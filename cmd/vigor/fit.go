@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/datasets"
 	"github.com/vigor-ml/vigor/graph"
 	"github.com/vigor-ml/vigor/internal/atomicfile"
 )
@@ -326,6 +328,81 @@ func (o *fitOptions) progress(e *env, set *bbvi.Settings) *progressBar {
 	return bar
 }
 
+// bytesPerCell is what one cell of the --data file may cost in memory: the
+// table (with its rows' overhead), the matrices taken from it, the fit's
+// copy and the graph's inputs.
+const bytesPerCell = 64
+
+// readTable reads the --data file, bounding its cells by the memory budget.
+// Every error is a usageError naming the file (and line and column where
+// there is one).
+func (o *fitOptions) readTable() (*datasets.Table, error) {
+	budget, how, err := memoryBudget()
+	if err != nil {
+		return nil, err
+	}
+	cells := int64(min(budget/bytesPerCell, math.MaxInt64))
+	t, err := datasets.ReadCSVLimits(o.data, datasets.CSVLimits{Cells: cells})
+	if errors.Is(err, datasets.ErrTooManyCells) {
+		return nil, badf("%v: its data would need more than the %s of memory allowed (%s; set %s to change it)",
+			err, formatBytes(budget), how, memoryEnv)
+	}
+	return t, bad(err)
+}
+
+// fitSize describes a fit for its memory estimate.
+type fitSize struct {
+	n, d   int  // data rows, and coefficients (components of the continuous latents)
+	draws  int  // posterior draws written (--draws), 0 for none
+	local  int  // values of the local latents per draw (rows × components of a mixture), 0 for none
+	report bool // the report has the d×d covariance
+}
+
+// checkMemory refuses, as a usageError, a fit that would need more memory
+// than the budget, naming what drives the estimate. The estimate covers the
+// graph (draws × (rows per step + coefficients), the local latents), the
+// diagnostics (100 draws at a time over at most 2²¹ draws × rows), the data,
+// the family (linear in the coefficients for a mean-field q, quadratic for
+// the others), the report and the --draws.
+func (o *fitOptions) checkMemory(z fitSize) error {
+	const graphNodes = 32 // values of (draws × rows) shape in the graph, forward and backward
+	s := float64(o.samples)
+	b := float64(o.effectiveBatch(z.n))
+	d := float64(z.d)
+	k := float64(z.local)
+	cells := min(100*float64(z.n), 1<<21)
+	terms := []struct {
+		what string
+		v    float64
+	}{
+		{fmt.Sprintf("--samples %d with %d rows per step and %d coefficients", o.samples, int(b), z.d), 8 * s * (b + d + b*k) * graphNodes},
+		{fmt.Sprintf("its diagnostics with %d coefficients", z.d), 8 * (cells*(1+k) + 100*d) * graphNodes},
+		{fmt.Sprintf("%s: %d rows of %d coefficients", o.data, z.n, z.d), 8 * float64(z.n) * (d + 1) * 4},
+		{fmt.Sprintf("%d coefficients", z.d), 8 * d * (64 + 2*200)}, // parameters, gradients, optimizer, averages; the Converger's window
+		{fmt.Sprintf("--draws %d of %d coefficients", z.draws, z.d), 8 * float64(z.draws) * (d + 1) * 3},
+	}
+	if _, diagonal := o.family.(bbvi.MeanField); !diagonal {
+		terms = append(terms, struct {
+			what string
+			v    float64
+		}{fmt.Sprintf("--family %s with %d coefficients (--family meanfield needs memory in proportion to them)", o.family.Name(), z.d), 8 * d * d * 16})
+	}
+	if z.report {
+		terms = append(terms, struct {
+			what string
+			v    float64
+		}{fmt.Sprintf("the %d×%d covariance of the report", z.d, z.d), 40 * d * d})
+	}
+	need, top := float64(64<<20), 0
+	for i, t := range terms {
+		need += t.v
+		if t.v > terms[top].v {
+			top = i
+		}
+	}
+	return checkMemory("the fit ("+terms[top].what+")", bytesOf(need))
+}
+
 // samePath reports whether a and b are both set and name the same file.
 func samePath(a, b string) bool {
 	return a != "" && b != "" && filepath.Clean(a) == filepath.Clean(b)
@@ -334,10 +411,7 @@ func samePath(a, b string) bool {
 // writeResult writes doc to stdout, or atomically to path when it is set.
 func writeResult(e *env, path string, doc []byte) error {
 	if path == "" {
-		if _, err := e.stdout.Write(doc); err != nil {
-			return fmt.Errorf("writing the result: %w", err)
-		}
-		return nil
+		return e.write("the fit's JSON result", doc)
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(doc)

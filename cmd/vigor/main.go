@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 )
@@ -50,6 +51,21 @@ func commandTree() *command {
 			}},
 		},
 	}
+}
+
+// write writes b to stdout. A failure (a full disk, a closed pipe) is an
+// error, exit code 1, whose message says what was lost: lost describes the
+// output ("the evaluation (ELBO ...)").
+func (e *env) write(lost string, b []byte) error {
+	if _, err := e.stdout.Write(b); err != nil {
+		return fmt.Errorf("writing %s to stdout: %w", lost, err)
+	}
+	return nil
+}
+
+// printf is write of a formatted line.
+func (e *env) printf(lost, format string, args ...any) error {
+	return e.write(lost, fmt.Appendf(nil, format, args...))
 }
 
 // main runs the command named by the process arguments and exits with its

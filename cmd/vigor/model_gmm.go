@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/bbvi/mixture"
 	"github.com/vigor-ml/vigor/datasets"
 )
@@ -116,15 +115,15 @@ type gmmReport struct {
 	Means         [][]float64 `json:"means"`
 	Scales        [][]float64 `json:"scales"`
 	Weights       []float64   `json:"weights"`
-	LogLikelihood float64     `json:"log_likelihood"`
+	LogLikelihood jsonFloat   `json:"log_likelihood"`
 	// BBVI only.
-	ELBO      *float64         `json:"elbo,omitempty"`
-	ELBOTrace []bbvi.ELBOPoint `json:"elbo_trace,omitempty"`
+	ELBO      *jsonFloat      `json:"elbo,omitempty"`
+	ELBOTrace []jsonELBOPoint `json:"elbo_trace,omitempty"`
 	// EM only.
-	LogLikelihoodTrace []float64 `json:"log_likelihood_trace,omitempty"`
-	Iterations         int       `json:"iterations"`
-	Converged          bool      `json:"converged"`
-	Seconds            float64   `json:"seconds"`
+	LogLikelihoodTrace []jsonFloat `json:"log_likelihood_trace,omitempty"`
+	Iterations         int         `json:"iterations"`
+	Converged          bool        `json:"converged"`
+	Seconds            float64     `json:"seconds"`
 	// BBVI only.
 	Family            string `json:"family,omitempty"`
 	Optimizer         string `json:"optimizer,omitempty"`
@@ -146,9 +145,9 @@ type gmmReport struct {
 // load reads the selected columns of the --data file. Every error is a
 // usageError naming the file (and line and column where there is one).
 func (g *gmmRun) load(o *fitOptions) (x [][]float64, columns []string, err error) {
-	t, err := datasets.ReadCSV(o.data)
+	t, err := o.readTable()
 	if err != nil {
-		return nil, nil, bad(err)
+		return nil, nil, err
 	}
 	columns = g.columns
 	if columns == nil {
@@ -171,6 +170,11 @@ func (g *gmmRun) load(o *fitOptions) (x [][]float64, columns []string, err error
 	n := len(flat) / d
 	if g.k > n {
 		return nil, nil, badf("%s: --k %d is more than the %d data rows", o.data, g.k, n)
+	}
+	// The mixture's latents: K means and K scales per column, K weights; the
+	// assignments (summed out or drawn) take K values per row and draw.
+	if err := o.checkMemory(fitSize{n: n, d: 2*g.k*d + g.k, local: g.k}); err != nil {
+		return nil, nil, err
 	}
 	x = make([][]float64, n)
 	for i := range x {
@@ -246,7 +250,7 @@ func (g *gmmRun) run(o *fitOptions, e *env) error {
 		Means:         fit.Means,
 		Scales:        fit.Scales,
 		Weights:       fit.Weights,
-		LogLikelihood: fit.LogLik,
+		LogLikelihood: jsonFloat(fit.LogLik),
 		Iterations:    fit.Iterations,
 		Converged:     fit.Converged,
 		Seconds:       math.Round(seconds*1000) / 1000,
@@ -258,7 +262,7 @@ func (g *gmmRun) run(o *fitOptions, e *env) error {
 		Assignments:   g.assignments,
 	}
 	if fit.Method == "em" {
-		rep.LogLikelihoodTrace = fit.Trace
+		rep.LogLikelihoodTrace = jsonFloats(fit.Trace)
 		rep.EMSettings = em.String()
 		// Report the limits EM used, not the BBVI defaults of the flags.
 		d := em.Defaults()
@@ -271,13 +275,13 @@ func (g *gmmRun) run(o *fitOptions, e *env) error {
 		if len(fit.Trace) > 0 {
 			elbo = fit.Trace[len(fit.Trace)-1]
 		}
-		rep.ELBO = &elbo
+		rep.ELBO = (*jsonFloat)(&elbo)
 		if fit.Posterior != nil {
-			rep.ELBOTrace = fit.Posterior.Trace
+			rep.ELBOTrace = jsonTrace(fit.Posterior.Trace)
 			rep.Family = fit.Posterior.Family
 		} else {
 			for _, v := range fit.Trace {
-				rep.ELBOTrace = append(rep.ELBOTrace, bbvi.ELBOPoint{ELBO: v})
+				rep.ELBOTrace = append(rep.ELBOTrace, jsonELBOPoint{ELBO: jsonFloat(v)})
 			}
 			rep.Family = o.family.Name()
 		}
@@ -323,8 +327,8 @@ func gmmSummary(rep *gmmReport, seconds float64) string {
 	var elbo string
 	if rep.Method == "em" {
 		unit = "iterations"
-	} else if rep.ELBO != nil && !math.IsNaN(*rep.ELBO) {
-		elbo = ", ELBO " + formatELBO(*rep.ELBO)
+	} else if rep.ELBO != nil && !math.IsNaN(float64(*rep.ELBO)) {
+		elbo = ", ELBO " + formatELBO(float64(*rep.ELBO))
 	}
-	return fmt.Sprintf("fit: %s, %d %s, %s%s, log-likelihood %s, %.1f s", rep.Method, rep.Iterations, unit, status, elbo, formatELBO(rep.LogLikelihood), seconds)
+	return fmt.Sprintf("fit: %s, %d %s, %s%s, log-likelihood %s, %.1f s", rep.Method, rep.Iterations, unit, status, elbo, formatELBO(float64(rep.LogLikelihood)), seconds)
 }

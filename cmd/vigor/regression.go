@@ -123,9 +123,9 @@ type problem struct {
 // load reads the --data file and builds the model m and its data. Every error
 // is a usageError naming the file (and line and column where there is one).
 func (r *regression) load(o *fitOptions, m regressionModel) (*problem, error) {
-	t, err := datasets.ReadCSV(o.data)
+	t, err := o.readTable()
 	if err != nil {
-		return nil, bad(err)
+		return nil, err
 	}
 	if _, err := t.Index(r.target); err != nil {
 		return nil, bad(err)
@@ -171,8 +171,20 @@ func (r *regression) load(o *fitOptions, m regressionModel) (*problem, error) {
 	if p.model, p.data, err = m.newModel(features, X, y); err != nil {
 		return nil, badf("%s: %v", o.data, err)
 	}
+	d := 0
+	for _, l := range p.model.Latents() {
+		d += max(l.Size, 1)
+	}
+	if err := o.checkMemory(fitSize{n: p.n, d: d, draws: r.draws, report: d <= maxReportCov}); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
+
+// maxReportCov is the largest number of coefficients whose covariance the
+// report holds (a 2000×2000 matrix is about 80 MB of JSON); above it "cov" is
+// null and "sd" has the diagonal.
+const maxReportCov = 2000
 
 // fit is the run of a regression model m: it loads the data, fits the
 // posterior and writes the report (with noiseSD, when > 0, as noise_sd) and
@@ -262,77 +274,76 @@ func (r *regression) writeDraws(o *fitOptions, post *bbvi.Posterior) error {
 
 // quantiles are the 5%, 50% and 95% posterior quantiles, in names order.
 type quantiles struct {
-	Q5  []float64 `json:"5"`
-	Q50 []float64 `json:"50"`
-	Q95 []float64 `json:"95"`
+	Q5  []jsonFloat `json:"5"`
+	Q50 []jsonFloat `json:"50"`
+	Q95 []jsonFloat `json:"95"`
 }
 
 // fitReport is the JSON document written by `vigor fit` for a regression. The
 // field order is the output order.
 type fitReport struct {
-	Model             string            `json:"model"`
-	Family            string            `json:"family"`
-	Estimator         string            `json:"estimator"`
-	Names             []string          `json:"names"`
-	Mean              []float64         `json:"mean"`
-	SD                []float64         `json:"sd"`
-	Cov               [][]float64       `json:"cov"`
-	Quantiles         quantiles         `json:"quantiles"`
-	ELBO              float64           `json:"elbo"`
-	ELBOTrace         []bbvi.ELBOPoint  `json:"elbo_trace"`
-	Steps             int               `json:"steps"`
-	Converged         bool              `json:"converged"`
-	Status            bbvi.Status       `json:"status"`
-	Reason            string            `json:"reason"`
-	Start             string            `json:"start"`
-	Diagnostics       *bbvi.Diagnostics `json:"diagnostics,omitempty"`
-	Seconds           float64           `json:"seconds"`
-	Optimizer         string            `json:"optimizer"`
-	OptimizerSettings string            `json:"optimizer_settings"`
-	Samples           int               `json:"samples"`
-	Batch             int               `json:"batch"`
-	Seed              uint64            `json:"seed"`
-	N                 int               `json:"n"`
-	Data              string            `json:"data"`
-	Target            string            `json:"target"`
-	Features          []string          `json:"features"`
-	Intercept         bool              `json:"intercept"`
-	PriorScale        float64           `json:"prior_scale"`
-	NoiseSD           *float64          `json:"noise_sd,omitempty"`
-	MaxSteps          int               `json:"max_steps"`
-	Tol               float64           `json:"tol"`
-	Dtype             string            `json:"dtype"`
+	Model             string           `json:"model"`
+	Family            string           `json:"family"`
+	Estimator         string           `json:"estimator"`
+	Names             []string         `json:"names"`
+	Mean              []jsonFloat      `json:"mean"`
+	SD                []jsonFloat      `json:"sd"`
+	Cov               [][]jsonFloat    `json:"cov"` // null above maxReportCov coefficients
+	Quantiles         quantiles        `json:"quantiles"`
+	ELBO              jsonFloat        `json:"elbo"`
+	ELBOTrace         []jsonELBOPoint  `json:"elbo_trace"`
+	Steps             int              `json:"steps"`
+	Converged         bool             `json:"converged"`
+	Status            bbvi.Status      `json:"status"`
+	Reason            string           `json:"reason"`
+	Start             string           `json:"start"`
+	Diagnostics       *jsonDiagnostics `json:"diagnostics,omitempty"`
+	Seconds           float64          `json:"seconds"`
+	Optimizer         string           `json:"optimizer"`
+	OptimizerSettings string           `json:"optimizer_settings"`
+	Samples           int              `json:"samples"`
+	Batch             int              `json:"batch"`
+	Seed              uint64           `json:"seed"`
+	N                 int              `json:"n"`
+	Data              string           `json:"data"`
+	Target            string           `json:"target"`
+	Features          []string         `json:"features"`
+	Intercept         bool             `json:"intercept"`
+	PriorScale        float64          `json:"prior_scale"`
+	NoiseSD           *float64         `json:"noise_sd,omitempty"`
+	MaxSteps          int              `json:"max_steps"`
+	Tol               float64          `json:"tol"`
+	Dtype             string           `json:"dtype"`
 }
 
 // report summarizes the posterior fitted to p and the settings used.
 func (r *regression) report(o *fitOptions, p *problem, post *bbvi.Posterior) *fitReport {
 	d := post.Dim()
-	flatCov := post.Cov()
-	cov := make([][]float64, d)
-	for i := range cov {
-		cov[i] = flatCov[i*d : (i+1)*d]
-	}
-	sd := make([]float64, d)
-	for i := range sd {
-		sd[i] = math.Sqrt(flatCov[i*d+i])
+	var cov [][]jsonFloat
+	if d <= maxReportCov {
+		flatCov := jsonFloats(post.Cov())
+		cov = make([][]jsonFloat, d)
+		for i := range cov {
+			cov[i] = flatCov[i*d : (i+1)*d]
+		}
 	}
 	rep := &fitReport{
 		Model:             o.model,
 		Family:            post.Family,
 		Estimator:         post.Estimator,
 		Names:             post.Names,
-		Mean:              post.Mean(),
-		SD:                sd,
+		Mean:              jsonFloats(post.Mean()),
+		SD:                jsonFloats(post.SD()),
 		Cov:               cov,
-		Quantiles:         quantiles{Q5: post.Quantile(0.05), Q50: post.Quantile(0.5), Q95: post.Quantile(0.95)},
-		ELBO:              post.ELBO(),
-		ELBOTrace:         post.Trace,
+		Quantiles:         quantiles{Q5: jsonFloats(post.Quantile(0.05)), Q50: jsonFloats(post.Quantile(0.5)), Q95: jsonFloats(post.Quantile(0.95))},
+		ELBO:              jsonFloat(post.ELBO()),
+		ELBOTrace:         jsonTrace(post.Trace),
 		Steps:             post.Steps,
 		Converged:         post.Status == bbvi.Converged,
 		Status:            post.Status,
 		Reason:            post.Reason,
 		Start:             post.Start,
-		Diagnostics:       post.Diagnostics,
+		Diagnostics:       jsonDiag(post.Diagnostics),
 		Seconds:           math.Round(post.Seconds*1000) / 1000,
 		Optimizer:         o.optName,
 		OptimizerSettings: o.opt.String(),
@@ -350,7 +361,7 @@ func (r *regression) report(o *fitOptions, p *problem, post *bbvi.Posterior) *fi
 		Dtype:             o.dtype(),
 	}
 	if rep.ELBOTrace == nil {
-		rep.ELBOTrace = []bbvi.ELBOPoint{}
+		rep.ELBOTrace = []jsonELBOPoint{}
 	}
 	return rep
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,6 +99,12 @@ func (o *studyVarianceOptions) check(map[string]bool) error {
 	}
 	var err error
 	if o.cfg.Problems, err = nameList("problems", o.problems, varianceProblems); err != nil {
+		return err
+	}
+	// The largest problem, logistic10, has 100 rows and 10 coefficients: a
+	// cell's graph holds about 32 values of (S × (rows + coefficients)).
+	maxS := slices.Max(o.cfg.Draws)
+	if err := checkMemory(fmt.Sprintf("the study (--draws %d)", maxS), bytesOf(8*float64(maxS)*110*32+64<<20)); err != nil {
 		return err
 	}
 	if o.cfg.Estimators, err = nameList("estimators", o.estimators, varianceEstimators); err != nil {

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/vigor-ml/vigor/datasets"
@@ -138,7 +139,61 @@ func (o *vaeTrainOptions) check(given map[string]bool) error {
 	}
 	o.cfg = vae.Config{Input: 784, Hidden: hidden, Latent: o.latent, Activation: act, Decoder: dec, Float64: o.float64}
 	o.train = vae.TrainSettings{Batch: o.batch, LR: o.lr, Targets: targets, Objective: obj, K: o.k}
+	if o.resume {
+		return nil // the checkpoint's settings are checked once it is read
+	}
+	return checkTraining("", o.cfg, o.train)
+}
+
+// mnistMemory is what MNIST and the pictures take in memory besides a
+// network: the 70000 images as bytes, and float copies of test images.
+const mnistMemory = 256 << 20
+
+// checkTraining refuses, as a usageError, training settings that would not
+// fit in the memory budget or that are beyond the vae package's limits;
+// source, if not empty, is the checkpoint they come from.
+func checkTraining(source string, cfg vae.Config, set vae.TrainSettings) error {
+	need, limitErr := vae.TrainMemory(cfg, set)
+	what := fmt.Sprintf("training %s with batch %d", cfg.WithDefaults(), max(set.Batch, 1))
+	if set.K > 1 {
+		what += fmt.Sprintf(" and K %d", set.K)
+	}
+	if source != "" {
+		what = source + ": " + what
+	}
+	if err := checkMemory(what, need+mnistMemory); err != nil {
+		return err
+	}
+	if limitErr != nil {
+		if source != "" {
+			return badf("%s: %v", source, limitErr)
+		}
+		return bad(limitErr)
+	}
 	return nil
+}
+
+// mnistInput is the input width of a model for MNIST: 28×28 pixels.
+const mnistInput = 28 * 28
+
+// loadCheckpoint reads the checkpoint at path for a command on MNIST: a file
+// larger than the memory budget is refused before it is read, and so is a
+// model whose input is not a 28×28 image. Every error is a usageError that
+// names path.
+func loadCheckpoint(path string) (*vae.Checkpoint, error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		if err := checkMemory(fmt.Sprintf("%s: loading its %s", path, formatBytes(uint64(fi.Size()))), 2*uint64(fi.Size())); err != nil {
+			return nil, err
+		}
+	}
+	c, err := vae.LoadCheckpoint(path)
+	if err != nil {
+		return nil, bad(err)
+	}
+	if c.Model.Config.Input != mnistInput {
+		return nil, badf("%s: the model's input has %d values, not the %d of a 28×28 MNIST image", path, c.Model.Config.Input, mnistInput)
+	}
+	return c, nil
 }
 
 // parseWidths parses the comma-separated hidden layer widths of --hidden.
@@ -170,6 +225,9 @@ func loadMNIST(dataDir string, e *env, quiet bool) (*datasets.MNIST, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDataDir(dataDir, dir); err != nil {
+		return nil, err
+	}
 	var log io.Writer = e.stderr
 	if quiet {
 		log = nil
@@ -185,6 +243,27 @@ func loadMNIST(dataDir string, e *env, quiet bool) (*datasets.MNIST, error) {
 	return m, nil
 }
 
+// checkDataDir refuses, as a usageError, a data directory that is a file or
+// lies under one: flag is the value of --data-dir ("" when the directory
+// comes from $VIGOR_DATA or the user cache).
+func checkDataDir(flag, dir string) error {
+	where := "--data-dir " + dir
+	if flag == "" {
+		where = "the data directory " + dir
+		if os.Getenv("VIGOR_DATA") != "" {
+			where = "$VIGOR_DATA " + dir
+		}
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return badf("%s is not a directory", where)
+	case errors.Is(err, syscall.ENOTDIR):
+		return badf("%s: a part of the path is a file, not a directory", where)
+	}
+	return nil
+}
+
 // subset returns the first n images of s (all of them for n <= 0).
 func subset(s *datasets.ImageSet, n int) *datasets.ImageSet {
 	if n <= 0 || n >= s.N {
@@ -195,7 +274,12 @@ func subset(s *datasets.ImageSet, n int) *datasets.ImageSet {
 }
 
 // run implements options: it trains (or resumes) the run in --out epoch by
-// epoch, writing the checkpoint, the metrics and the pictures after each.
+// epoch, writing after each the metrics line, then the checkpoint, then the
+// pictures, so that a kill between two writes leaves the metrics at most one
+// line ahead of the checkpoint, which a resumed run drops (see
+// reconcileMetrics). The run folder is created only when there is something
+// to write in it, and the temporary files of a killed run in it are removed
+// first.
 func (o *vaeTrainOptions) run(e *env) error {
 	name := e.cmd
 	ckptPath := filepath.Join(o.out, "model.ckpt")
@@ -204,24 +288,31 @@ func (o *vaeTrainOptions) run(e *env) error {
 	var history []epochMetrics
 	var err error
 	if o.resume {
-		ckpt, err = vae.LoadCheckpoint(ckptPath)
+		ckpt, err = loadCheckpoint(ckptPath)
 		if err != nil {
-			return bad(err)
+			return err
 		}
 		if err := checkResumeFlags(o, ckpt); err != nil {
 			return err
 		}
-		history, err = readMetrics(metricsPath, ckpt.Epoch)
+		if err := checkTraining(ckptPath, ckpt.Model.Config, ckpt.Train); err != nil {
+			return err
+		}
+		history, err = reconcileMetrics(e, metricsPath, ckpt.Epoch, o.quiet)
 		if err != nil {
-			return bad(err)
+			return err
 		}
 	} else {
 		if _, err := os.Stat(ckptPath); err == nil {
 			return badf("%s already exists: pass --resume to continue that run, or choose another --out", ckptPath)
 		}
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return badf("--out: %w", err)
+	removeStale(e, o.out, o.quiet)
+	mkdir := func() error {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return badf("--out: %w", err)
+		}
+		return nil
 	}
 	mn, err := loadMNIST(o.dataDir, e, o.quiet)
 	if err != nil {
@@ -233,6 +324,9 @@ func (o *vaeTrainOptions) run(e *env) error {
 	var tr *vae.Trainer
 	if ckpt != nil {
 		tr, err = vae.Resume(ckpt, bar.update)
+		if err != nil {
+			return badf("%s: %v", ckptPath, err)
+		}
 	} else {
 		var m *vae.Model
 		m, err = vae.New(o.cfg, rand.New(rand.NewPCG(o.seed, vaeInitStream)))
@@ -241,9 +335,9 @@ func (o *vaeTrainOptions) run(e *env) error {
 			set.Progress = bar.update
 			tr, err = vae.NewTrainer(m, set, rand.NewPCG(o.seed, vaeTrainStream))
 		}
-	}
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
 	}
 	defer tr.Close()
 	set := tr.Settings()
@@ -251,8 +345,15 @@ func (o *vaeTrainOptions) run(e *env) error {
 		m := tr.Model()
 		fmt.Fprintf(e.stderr, "%s: %s, %d weights, batch %d, %s, %s targets, %d train / %d test images -> %s\n",
 			name, m.Config, m.NumParams(), set.Batch, set.Objective, vae.FormatTargets(set.Targets), train.N, test.N, o.out)
-		if tr.Epoch() >= o.epochs {
+	}
+	if tr.Epoch() >= o.epochs {
+		if !o.quiet {
 			fmt.Fprintf(e.stderr, "%s: the checkpoint already has %d epochs (--epochs %d): nothing to train\n", name, tr.Epoch(), o.epochs)
+		}
+		// Refresh the pictures: a run killed after its last checkpoint may
+		// not have drawn them.
+		if err := writePictures(o.out, tr.Model(), test, set.Targets, history, o.seed); err != nil {
+			return err
 		}
 	}
 	for tr.Epoch() < o.epochs {
@@ -272,10 +373,13 @@ func (o *vaeTrainOptions) run(e *env) error {
 		history = append(history, rec)
 		c, err := tr.Checkpoint()
 		if err == nil {
-			err = c.Save(ckptPath)
+			err = mkdir()
 		}
 		if err == nil {
 			err = writeMetrics(metricsPath, history)
+		}
+		if err == nil {
+			err = c.Save(ckptPath)
 		}
 		if err == nil {
 			err = writePictures(o.out, m, test, set.Targets, history, o.seed)
@@ -289,9 +393,49 @@ func (o *vaeTrainOptions) run(e *env) error {
 	}
 	if len(history) > 0 {
 		last := history[len(history)-1]
-		fmt.Fprintf(e.stdout, "epochs %d  train_loss %.4f  test_loss %.4f  run %s\n", last.Epoch, last.TrainLoss, last.TestLoss, o.out)
+		return e.printf("the summary line (the run folder is complete)", "epochs %d  train_loss %.4f  test_loss %.4f  run %s\n",
+			last.Epoch, last.TrainLoss, last.TestLoss, o.out)
 	}
 	return nil
+}
+
+// removeStale removes the temporary files that a killed run left in dir,
+// saying so on stderr unless quiet. Failing to is not an error.
+func removeStale(e *env, dir string, quiet bool) {
+	removed, err := atomicfile.RemoveStale(dir)
+	if quiet {
+		return
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(e.stderr, "%s: removed %d temporary file(s) left in %s by a killed run: %s\n", e.cmd, len(removed), dir, strings.Join(removed, ", "))
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: warning: removing the temporary files of a killed run: %v\n", e.cmd, err)
+	}
+}
+
+// reconcileMetrics reads metrics.jsonl for a run resumed from a checkpoint
+// of epoch upTo and makes it agree with the checkpoint: lines of later
+// epochs (written by a run killed before its checkpoint) are dropped and the
+// file rewritten at once; epochs missing before upTo (a run of an older
+// version killed after its checkpoint) are reported, as loss.png lacks them.
+func reconcileMetrics(e *env, path string, upTo int, quiet bool) ([]epochMetrics, error) {
+	history, dropped, err := readMetrics(path, upTo)
+	if err != nil {
+		return nil, bad(err)
+	}
+	if dropped > 0 {
+		if err := writeMetrics(path, history); err != nil {
+			return nil, err
+		}
+		if !quiet {
+			fmt.Fprintf(e.stderr, "%s: %s: dropped %d line(s) past the checkpoint's epoch %d (a run killed between its writes)\n", e.cmd, path, dropped, upTo)
+		}
+	}
+	if len(history) < upTo && !quiet {
+		fmt.Fprintf(e.stderr, "%s: warning: %s has %d line(s) for the checkpoint's %d epochs\n", e.cmd, path, len(history), upTo)
+	}
+	return history, nil
 }
 
 // checkResumeFlags rejects flags given with --resume that contradict the
@@ -323,31 +467,40 @@ func checkResumeFlags(o *vaeTrainOptions, c *vae.Checkpoint) error {
 	return nil
 }
 
-// readMetrics reads metrics.jsonl, keeping the lines of epochs up to upTo (a
-// resumed run rewrites any later ones). A missing file gives no lines.
-func readMetrics(path string, upTo int) ([]epochMetrics, error) {
-	data, err := os.ReadFile(path)
+// maxMetricsBytes bounds metrics.jsonl: a million epochs' lines.
+const maxMetricsBytes = 256 << 20
+
+// readMetrics reads metrics.jsonl, keeping the lines of epochs up to upTo and
+// counting the later ones, dropped (a resumed run rewrites them). A missing
+// file gives no lines.
+func readMetrics(path string, upTo int) (kept []epochMetrics, dropped int, err error) {
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var out []epochMetrics
-	sc := bufio.NewScanner(bytes.NewReader(data))
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, maxMetricsBytes))
 	for line := 1; sc.Scan(); line++ {
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
 		var m epochMetrics
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", path, line, err)
+			return nil, 0, fmt.Errorf("%s:%d: %v", path, line, err)
 		}
 		if m.Epoch <= upTo {
-			out = append(out, m)
+			kept = append(kept, m)
+		} else {
+			dropped++
 		}
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, 0, fmt.Errorf("%s: %v", path, err)
+	}
+	return kept, dropped, nil
 }
 
 // writeMetrics writes metrics.jsonl atomically, one JSON line per epoch.
@@ -498,9 +651,16 @@ func (o *vaeEvalOptions) check(map[string]bool) error {
 // run implements options: it evaluates the checkpoint on the test set and
 // prints the report.
 func (o *vaeEvalOptions) run(e *env) error {
-	c, err := vae.LoadCheckpoint(o.ckpt)
+	c, err := loadCheckpoint(o.ckpt)
 	if err != nil {
-		return bad(err)
+		return err
+	}
+	need, limitErr := vae.EvalMemory(c.Model.Config, vae.EvalSettings{K: o.k})
+	if err := checkMemory(fmt.Sprintf("%s: evaluating %s", o.ckpt, c.Model.Config), need+mnistMemory); err != nil {
+		return err
+	}
+	if limitErr != nil {
+		return badf("%s: %v", o.ckpt, limitErr)
 	}
 	mn, err := loadMNIST(o.dataDir, e, o.quiet)
 	if err != nil {
@@ -522,16 +682,18 @@ func (o *vaeEvalOptions) run(e *env) error {
 	}
 	rep := evalReport{Checkpoint: o.ckpt, Model: c.Model.Config.String(), Epoch: c.Epoch, Targets: vae.FormatTargets(targets),
 		Images: test.N, ELBO: elbo, LogLikelihood: ll, K: o.k, Seed: o.seed, Seconds: time.Since(start).Seconds()}
+	var out bytes.Buffer
 	if o.asJSON {
 		doc, _ := json.MarshalIndent(rep, "", "  ")
-		fmt.Fprintf(e.stdout, "%s\n", doc)
+		fmt.Fprintf(&out, "%s\n", doc)
 	} else {
-		fmt.Fprintf(e.stdout, "checkpoint      %s (%s, epoch %d, %s targets)\n", rep.Checkpoint, rep.Model, rep.Epoch, rep.Targets)
-		fmt.Fprintf(e.stdout, "test images     %d\n", rep.Images)
-		fmt.Fprintf(e.stdout, "ELBO            %.3f nats  (test loss %.3f)\n", rep.ELBO, -rep.ELBO)
-		fmt.Fprintf(e.stdout, "log p(x), K=%-4d %.3f nats  (importance sampling)\n", rep.K, rep.LogLikelihood)
+		fmt.Fprintf(&out, "checkpoint      %s (%s, epoch %d, %s targets)\n", rep.Checkpoint, rep.Model, rep.Epoch, rep.Targets)
+		fmt.Fprintf(&out, "test images     %d\n", rep.Images)
+		fmt.Fprintf(&out, "ELBO            %.3f nats  (test loss %.3f)\n", rep.ELBO, -rep.ELBO)
+		fmt.Fprintf(&out, "log p(x), K=%-4d %.3f nats  (importance sampling)\n", rep.K, rep.LogLikelihood)
 	}
-	return nil
+	lost := fmt.Sprintf("the evaluation (ELBO %.3f, log p(x) %.3f nats per image on %d images, K=%d)", rep.ELBO, rep.LogLikelihood, rep.Images, rep.K)
+	return e.write(lost, out.Bytes())
 }
 
 // ---- vigor vae sample ----
@@ -572,12 +734,9 @@ func (o *vaeSampleOptions) check(map[string]bool) error {
 
 // run implements options: it decodes --n prior draws into the PNG grid --out.
 func (o *vaeSampleOptions) run(e *env) error {
-	c, err := vae.LoadCheckpoint(o.ckpt)
+	c, err := loadCheckpoint(o.ckpt)
 	if err != nil {
-		return bad(err)
-	}
-	if c.Model.Config.Input != 784 {
-		return badf("%s: the model's input has %d values, not 28×28", o.ckpt, c.Model.Config.Input)
+		return err
 	}
 	imgs, err := c.Model.SamplePrior(o.n, rand.New(rand.NewPCG(o.seed, vaeSampleStream)))
 	if err != nil {
@@ -591,6 +750,5 @@ func (o *vaeSampleOptions) run(e *env) error {
 	if err := saveGrid(o.out, imgs, rows, cols, 28, 28); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %d samples to %s\n", o.n, o.out)
-	return nil
+	return e.printf("the confirmation line (the samples are in "+o.out+")", "wrote %d samples to %s\n", o.n, o.out)
 }

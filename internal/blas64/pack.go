@@ -23,6 +23,7 @@ func packA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 				q := (*[mr]float64)(d[p*mr:])
 				src := a[off+p*lda : off+p*lda+rem]
 				*q = [mr]float64{}
+				//lint:ignore S1001 a loop over at most 5 values beats copy's call to memmove
 				for i, v := range src {
 					q[i] = v
 				}
@@ -88,6 +89,7 @@ func packB(dst, b []float64, ldb int, trans bool, p0, kc, j0, nc int) {
 			for p := 0; p < kc; p++ {
 				q := (*[nr]float64)(d[p*nr:])
 				*q = [nr]float64{}
+				//lint:ignore S1001 a loop over at most 7 values beats copy's call to memmove
 				for j, v := range b[off+p*ldb : off+p*ldb+nc] {
 					q[j] = v
 				}

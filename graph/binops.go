@@ -103,8 +103,24 @@ func (op *binOp) Do(vals ...G.Value) (G.Value, error) {
 	return nil, fmt.Errorf("%s: unsupported values %T, %T", op.name, vals[0], vals[1])
 }
 
-// UsePreallocDo writes into the node's own buffer.
+// UsePreallocDo writes into the node's own buffer (a scalar's too).
 func (op *binOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	switch p := prealloc.(type) {
+	case *G.F64:
+		x, ok := vals[0].(*G.F64)
+		y, ok2 := vals[1].(*G.F64)
+		if ok && ok2 {
+			*p = G.F64(op.f64(float64(*x), float64(*y)))
+			return p, nil
+		}
+	case *G.F32:
+		x, ok := vals[0].(*G.F32)
+		y, ok2 := vals[1].(*G.F32)
+		if ok && ok2 {
+			*p = G.F32(op.f32(float32(*x), float32(*y)))
+			return p, nil
+		}
+	}
 	out, ok := prealloc.(tensor.Tensor)
 	x, ok2 := vals[0].(tensor.Tensor)
 	if !ok || !ok2 || !out.Shape().Eq(x.Shape()) || out.Dtype() != x.Dtype() {
@@ -199,6 +215,7 @@ func (j *binJob) runRange(lo, hi int) {
 	j.op.apply32(j.d32[lo:hi], j.x32[lo:hi], j.y32[lo:hi])
 }
 
+func (op *binOp) scalarPrealloc()       {}
 func (op *binOp) ReturnsPtr() bool      { return false }
 func (op *binOp) CallsExtern() bool     { return false }
 func (op *binOp) OverwritesInput() int  { return -1 }

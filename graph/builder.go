@@ -279,7 +279,12 @@ func (b *Builder) Sum(x *Node, axes ...int) *Node {
 	if x.IsScalar() {
 		return x
 	}
-	n, err := G.Sum(x.n, axes...)
+	op, err := newSumOp(x.Shape(), axes)
+	if err != nil {
+		b.Fail(fmt.Errorf("graph: Sum: %w", err))
+		return nil
+	}
+	n, err := G.ApplyOp(op, x.n)
 	return b.keep("Sum", n, err)
 }
 
@@ -311,7 +316,7 @@ func (b *Builder) Mean(x *Node, axes ...int) *Node {
 // ---- elementwise binary ops with broadcasting ----
 
 // plainFn applies an elementwise binary op to two Gorgonia nodes of the same
-// shape (or a scalar and a tensor, for Gorgonia's own ops).
+// shape, or two scalars.
 type plainFn func(a, b *G.Node) (*G.Node, error)
 
 func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
@@ -319,12 +324,22 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 		return nil
 	}
 	xs, ys := x.Shape(), y.Shape()
-	if x.IsScalar() || y.IsScalar() || sameShape(xs, ys) {
-		fn := plain
-		if x.IsScalar() != y.IsScalar() {
-			fn = gorgoniaBinary[name] // a scalar and a tensor
+	if x.IsScalar() != y.IsScalar() {
+		// A scalar and a tensor: broadcast the scalar (Gorgonia's own
+		// scalar-tensor ops allocate on every run).
+		if x.IsScalar() {
+			x = b.fill(x, ys)
+		} else {
+			y = b.fill(y, xs)
 		}
-		n, err := fn(x.n, y.n)
+		if b.err != nil {
+			return nil
+		}
+		n, err := plain(x.n, y.n)
+		return b.keep(name, n, err)
+	}
+	if x.IsScalar() || sameShape(xs, ys) {
+		n, err := plain(x.n, y.n)
 		return b.keep(name, n, err)
 	}
 	r := max(len(xs), len(ys))
@@ -367,9 +382,6 @@ func (b *Builder) binary(name string, x, y *Node, plain plainFn) *Node {
 	n, err := plain(x.n, y.n)
 	return b.keep(name, n, err)
 }
-
-// gorgoniaBinary are Gorgonia's ops, used for a scalar with a tensor.
-var gorgoniaBinary = map[string]plainFn{"Add": G.Add, "Sub": G.Sub, "Mul": G.HadamardProd, "Div": G.HadamardDiv}
 
 // sameShape compares shapes axis by axis (Gorgonia's Shape.Eq treats (n) and
 // (n, 1) as equal).

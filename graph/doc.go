@@ -147,22 +147,46 @@
 // solves with gradients (the full-rank Gaussian's log-density at any point), and
 // StickBreaking maps R^(K-1) onto the simplex.
 //
+// # Fused GLM likelihoods
+//
+// GLMLogLik is the log-likelihood of a Gaussian, logistic or Poisson
+// regression for S draws of the coefficients at once, computed by one op
+// that passes over the data once, block by block of 512 rows:
+//
+//	η = X·βᵀ + a,   ll_s = Σ_i log p(y_i | η_si),   ∂ll_s/∂β_s = Σ_i r_si·x_i,   r = ∂ll/∂η
+//
+// (log-likelihood and gradient together; the graph's gradient only scales
+// them). The blocks are fixed and their partial sums are added in order, so
+// the result is the same bits on any number of cores; large problems use
+// them all. bbvi/models' regressions use it.
+//
 // # Running
 //
 // Compile returns a Machine, Vigor's own executor for the graph: each operation
-// node owns its output buffer, allocated on the first Run and reused in place
-// afterwards, so a training step allocates next to nothing, and no node's value is
-// overwritten by another's (Gorgonia's TapeMachine shares buffers between nodes
-// and drops them all on every Reset).
+// node owns its output buffer (a scalar's too), allocated on the first Run and
+// reused in place afterwards, so that a BBVI step allocates nothing in steady
+// state, and no node's value is overwritten by another's (Gorgonia's
+// TapeMachine shares buffers between nodes and drops them all on every
+// Reset). Sums, broadcasts of scalars and the additions of Gorgonia's
+// gradient accumulation are Vigor's own ops; elementwise ops are split across
+// cores through a persistent pool of goroutines only above 2·16384 values.
+//
+// # Same bits everywhere
+//
+// Vigor's float64 kernels — the exp, log1p, softplus and sigmoid of
+// internal/vmath and the matrix products of internal/blas64 — give the same
+// bits on every CPU (with or without AVX2) and with any number of cores, and
+// every sum has a fixed order: a seed gives the same fit on a laptop and on a
+// server. (Gorgonia's and Go's own math.Exp use FMA when the CPU has it, and
+// so differ in the last bits between CPUs.)
 //
 // # Matrix products and BLAS
 //
 // MatMul is graph's own op: one gemm call per product (and per gradient
 // product, with transpose flags rather than transposed copies), computed by the
 // BLAS of the Builder the Machine was compiled from. The default, DefaultBLAS,
-// computes float32 products with Vigor's own kernels (internal/blas32: Go with
-// AVX2/FMA assembly on amd64) and float64 ones with gonum's pure Go BLAS;
-// GonumBLAS uses gonum for both. The choice is always an explicit call:
+// computes them with Vigor's own kernels (internal/blas32 and internal/blas64:
+// Go with AVX2/FMA assembly on amd64); GonumBLAS uses gonum for both. The choice is always an explicit call:
 //
 //	b.SetBLAS(graph.GonumBLAS())       // one Builder
 //	if k, ok := graph.OpenBLAS(); ok { // a program built with -tags openblas (cgo, libopenblas-dev)

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math"
 	"runtime"
+	"unsafe"
 
 	"github.com/chewxy/hm"
 	"github.com/vigor-ml/vigor/internal/blas32"
@@ -221,16 +222,20 @@ func (op *glmOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, erro
 // glmData returns the backing slice of a tensor value, or a scalar's value
 // in buf[:1].
 func glmData[T float32 | float64](v G.Value, buf *[1]T) ([]T, error) {
+	var z T
+	switch any(z).(type) {
+	case float64:
+		if s, ok := floats64(v); ok {
+			return *(*[]T)(unsafe.Pointer(&s)), nil // T is float64
+		}
+	case float32:
+		if s, ok := floats32(v); ok {
+			return *(*[]T)(unsafe.Pointer(&s)), nil // T is float32
+		}
+	}
 	switch d := v.(type) {
 	case tensor.Tensor:
-		if dd, ok := d.(*tensor.Dense); ok && dd.IsView() {
-			d = dd.Materialize()
-		}
-		s, ok := d.Data().([]T)
-		if !ok {
-			return nil, fmt.Errorf("glm: value of dtype %v", d.Dtype())
-		}
-		return s, nil
+		return nil, fmt.Errorf("glm: value of dtype %v", d.Dtype())
 	case *G.F64:
 		buf[0] = T(*d)
 		return buf[:], nil
@@ -242,13 +247,13 @@ func glmData[T float32 | float64](v G.Value, buf *[1]T) ([]T, error) {
 }
 
 func (op *glmOp) into(out tensor.Tensor, vals []G.Value) error {
-	switch dst := out.Data().(type) {
-	case []float64:
+	if dst, ok := floats64(out); ok {
 		if op.st64 == nil {
 			op.st64 = &glmState[float64]{op: op}
 		}
 		return op.st64.run(dst, vals)
-	case []float32:
+	}
+	if dst, ok := floats32(out); ok {
 		if op.st32 == nil {
 			op.st32 = &glmState[float32]{op: op}
 		}
@@ -423,36 +428,20 @@ func (st *glmState[T]) runTask(worker, t int) {
 	x := st.x[r0*D : (r0+rows)*D]
 	y := st.y[r0 : r0+rows]
 
-	// η = X·βᵀ (+ a).
+	// η = X·βᵀ (+ a), and y repeated across the draws.
 	gemm(blas.NoTrans, blas.Trans, rows, S, D, x, D, st.beta, D, eta, S)
 	if op.intercept {
-		a := st.icpt[:S]
-		for i := 0; i < rows; i++ {
-			e := eta[i*S : i*S+S]
-			for s, v := range a {
-				e[s] += v
-			}
-		}
+		addRows(eta, st.icpt[:S])
 	}
-	for i, v := range y {
-		yr := yrep[i*S : i*S+S]
-		for s := range yr {
-			yr[s] = v
-		}
-	}
+	fillRows(yrep, y, S)
 	// Per element: ll and r = ∂ll/∂η (Gaussian: ll = e², r = e = y - η).
 	glmElementwise(op.kind, ll, r, yrep, eta)
 
-	// Row sums of ll and r, in row order.
-	llSum, rSum := ws.acc[:S], ws.acc[S:2*S]
+	// Column sums of ll and r, row after row.
+	llSum, rSum := ws.acc[:S:S], ws.acc[S:2*S:2*S]
 	clear(ws.acc)
-	for i := 0; i < rows; i++ {
-		li, ri := ll[i*S:i*S+S], r[i*S:i*S+S]
-		for s := range li {
-			llSum[s] += float64(li[s])
-			rSum[s] += float64(ri[s])
-		}
-	}
+	colSums(llSum, ll)
+	colSums(rSum, r)
 	if op.kind == GLMPoisson {
 		var lg float64
 		for i, v := range y {
@@ -479,6 +468,92 @@ func (st *glmState[T]) runTask(worker, t int) {
 		}
 		if op.intercept {
 			row[1+D] = rSum[s]
+		}
+	}
+}
+
+// addRows adds a to every row of e (rows of len(a)). The common numbers of
+// draws, 8 and 1, have unrolled loops.
+func addRows[T float32 | float64](e, a []T) {
+	switch len(a) {
+	case 8:
+		av := (*[8]T)(a)
+		for i := 0; i+8 <= len(e); i += 8 {
+			r := (*[8]T)(e[i:])
+			r[0] += av[0]
+			r[1] += av[1]
+			r[2] += av[2]
+			r[3] += av[3]
+			r[4] += av[4]
+			r[5] += av[5]
+			r[6] += av[6]
+			r[7] += av[7]
+		}
+	case 1:
+		v := a[0]
+		for i := range e {
+			e[i] += v
+		}
+	default:
+		for i := 0; i+len(a) <= len(e); i += len(a) {
+			r := e[i : i+len(a) : i+len(a)]
+			for s, v := range a[:len(r)] {
+				r[s] += v
+			}
+		}
+	}
+}
+
+// fillRows sets row i of dst (rows of s values) to y[i].
+func fillRows[T float32 | float64](dst, y []T, s int) {
+	switch s {
+	case 8:
+		for i, v := range y {
+			*(*[8]T)(dst[8*i:]) = [8]T{v, v, v, v, v, v, v, v}
+		}
+	case 1:
+		copy(dst, y)
+	default:
+		for i, v := range y {
+			r := dst[i*s : i*s+s : i*s+s]
+			for k := range r {
+				r[k] = v
+			}
+		}
+	}
+}
+
+// colSums adds the rows of x (rows of len(sum) values) into sum, in row
+// order, in float64.
+func colSums[T float32 | float64](sum []float64, x []T) {
+	switch len(sum) {
+	case 8:
+		sv := (*[8]float64)(sum)
+		s0, s1, s2, s3, s4, s5, s6, s7 := sv[0], sv[1], sv[2], sv[3], sv[4], sv[5], sv[6], sv[7]
+		for i := 0; i+8 <= len(x); i += 8 {
+			r := (*[8]T)(x[i:])
+			s0 += float64(r[0])
+			s1 += float64(r[1])
+			s2 += float64(r[2])
+			s3 += float64(r[3])
+			s4 += float64(r[4])
+			s5 += float64(r[5])
+			s6 += float64(r[6])
+			s7 += float64(r[7])
+		}
+		*sv = [8]float64{s0, s1, s2, s3, s4, s5, s6, s7}
+	case 1:
+		v := sum[0]
+		for _, x := range x {
+			v += float64(x)
+		}
+		sum[0] = v
+	default:
+		for i := 0; i+len(sum) <= len(x); i += len(sum) {
+			r := x[i : i+len(sum) : i+len(sum)]
+			for k, v := range r {
+				sum[k] += float64(v)
+			}
 		}
 	}
 }

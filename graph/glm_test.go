@@ -133,6 +133,9 @@ func glmCases() []glmCase {
 			for _, icpt := range []bool{true, false} {
 				cs = append(cs,
 					glmCase{GLMLogistic, dt, n, 5, 3, icpt, 0},
+					glmCase{GLMLogistic, dt, n, 4, 8, icpt, 0},
+					glmCase{GLMLogistic, dt, n, 5, 1, icpt, 0},
+					glmCase{GLMGaussian, dt, n, 3, 1, icpt, 1},
 					glmCase{GLMPoisson, dt, n, 4, 8, icpt, 0},
 					glmCase{GLMGaussian, dt, n, 3, 9, icpt, 2},
 					glmCase{GLMGaussian, dt, n, 6, 2, icpt, 1},

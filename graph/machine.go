@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -91,8 +92,16 @@ func (b *Builder) Compile() (*Machine, error) {
 			bound.k = b.blas
 			s.op = &bound
 		}
-		if pd, ok := s.op.(G.UsePreallocDoer); ok && !n.IsScalar() {
-			s.pre = pd
+		if isGorgoniaAdd(s.op) && len(kids) == 2 && kids[0].IsScalar() == kids[1].IsScalar() &&
+			sameShape(kids[0].Shape(), kids[1].Shape()) && kids[0].Dtype() == kids[1].Dtype() {
+			// Gorgonia's Grad sums the gradients that reach a node with its own
+			// Add, which allocates on every run: run Vigor's instead.
+			s.op = addOp
+		}
+		if pd, ok := s.op.(G.UsePreallocDoer); ok {
+			if _, scalarOK := s.op.(scalarPrealloc); scalarOK || !n.IsScalar() {
+				s.pre = pd
+			}
 		}
 		m.steps = append(m.steps, s)
 	}
@@ -125,7 +134,8 @@ func (m *Machine) Run() error {
 				return fmt.Errorf("graph: running %v: %w", s.op, err)
 			}
 			if s.pre != nil && s.buf == nil {
-				if _, ok := v.(tensor.Tensor); ok {
+				switch v.(type) {
+				case tensor.Tensor, *G.F64, *G.F32:
 					s.buf = v
 				}
 			}
@@ -138,6 +148,17 @@ func (m *Machine) Run() error {
 		return nil
 	})
 }
+
+// isGorgoniaAdd reports whether op is Gorgonia's elementwise addition.
+func isGorgoniaAdd(op G.Op) bool {
+	s := op.String() // "+ false": the operator and whether it returns the same type
+	return fmt.Sprintf("%T", op) == "gorgonia.elemBinOp" && (s == "+" || strings.HasPrefix(s, "+ "))
+}
+
+// scalarPrealloc is implemented by the ops whose UsePreallocDo also writes a
+// scalar result into the node's own *G.F64 or *G.F32, so that a run does not
+// allocate a new scalar value.
+type scalarPrealloc interface{ scalarPrealloc() }
 
 // Close releases the machine's resources. A closed Machine must not be run.
 func (m *Machine) Close() error {

@@ -201,11 +201,11 @@ func Scalar64(n *Node) float64 {
 	if v == nil {
 		return math.NaN()
 	}
-	switch d := v.Data().(type) {
-	case float64:
-		return d
-	case float32:
-		return float64(d)
+	switch d := v.(type) {
+	case *G.F64:
+		return float64(*d)
+	case *G.F32:
+		return float64(*d)
 	}
 	if x := Values(n); len(x) == 1 {
 		return x[0]

@@ -68,8 +68,20 @@ func (op *ewOp) Do(vals ...G.Value) (G.Value, error) {
 	return nil, fmt.Errorf("%s: unsupported value %T", op.name, vals[0])
 }
 
-// UsePreallocDo lets the tape machine reuse the output buffer between runs.
+// UsePreallocDo writes into the node's own buffer (a scalar's too).
 func (op *ewOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	switch p := prealloc.(type) {
+	case *G.F64:
+		if x, ok := vals[0].(*G.F64); ok {
+			*p = G.F64(op.f64(float64(*x)))
+			return p, nil
+		}
+	case *G.F32:
+		if x, ok := vals[0].(*G.F32); ok {
+			*p = G.F32(op.f32(float32(*x)))
+			return p, nil
+		}
+	}
 	out, ok := prealloc.(tensor.Tensor)
 	in, ok2 := vals[0].(tensor.Tensor)
 	if !ok || !ok2 || !out.Shape().Eq(in.Shape()) || out.Dtype() != in.Dtype() {
@@ -157,6 +169,7 @@ func (j *ewJob) runRange(lo, hi int) {
 	j.op.apply32(j.d32[lo:hi], j.s32[lo:hi])
 }
 
+func (op *ewOp) scalarPrealloc()      {}
 func (op *ewOp) ReturnsPtr() bool     { return false }
 func (op *ewOp) CallsExtern() bool    { return false }
 func (op *ewOp) OverwritesInput() int { return -1 }

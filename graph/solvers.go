@@ -44,27 +44,29 @@ func NewOptimizer(name string, lr float64) (Optimizer, error) {
 
 // state holds per-parameter float64 buffers kept by position.
 type state struct {
-	sizes []int
-	bufs  [][][]float64 // bufs[k][i]: buffer k of parameter i
-	t     int
+	sizes   []int
+	bufs    [][][]float64 // bufs[k][i]: buffer k of parameter i
+	t       int
+	scratch []int // the sizes seen by the current step
 }
 
 func (s *state) prepare(params, grads []*Node, nbuf int) error {
 	if len(params) != len(grads) {
 		return fmt.Errorf("graph: optimizer: %d params but %d grads", len(params), len(grads))
 	}
-	sizes := make([]int, len(params))
+	sizes := s.scratch[:0]
 	for i, p := range params {
 		if p.n.Value() == nil || grads[i].n.Value() == nil {
 			return fmt.Errorf("graph: optimizer: parameter %d has no value or gradient (run the machine first)", i)
 		}
-		sizes[i] = p.n.Value().Shape().TotalSize()
+		sizes = append(sizes, p.n.Value().Shape().TotalSize())
 		if grads[i].n.Value().Shape().TotalSize() != sizes[i] {
 			return fmt.Errorf("graph: optimizer: gradient %d has %d values for %d parameters", i, grads[i].n.Value().Shape().TotalSize(), sizes[i])
 		}
 	}
+	s.scratch = sizes
 	if s.sizes == nil {
-		s.sizes = sizes
+		s.sizes = append([]int(nil), sizes...)
 		s.bufs = make([][][]float64, nbuf)
 		for k := range s.bufs {
 			s.bufs[k] = make([][]float64, len(sizes))

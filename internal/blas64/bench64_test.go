@@ -32,6 +32,8 @@ var vaeShapes = []struct {
 	{"square_512", blas.NoTrans, blas.NoTrans, 512, 512, 512},
 	{"glm_eta_1024x8x20", blas.NoTrans, blas.Trans, 1024, 8, 20},
 	{"glm_grad_8x20x1024", blas.Trans, blas.NoTrans, 8, 20, 1024},
+	{"glm_gradT_20x8x512", blas.Trans, blas.NoTrans, 20, 8, 512},
+	{"glm_eta_512x8x20", blas.NoTrans, blas.Trans, 512, 8, 20},
 	{"bbvi_eta_100000x8x20", blas.NoTrans, blas.Trans, 100000, 8, 20},
 	{"bbvi_grad_8x20x100000", blas.Trans, blas.NoTrans, 8, 20, 100000},
 	{"square_64", blas.NoTrans, blas.NoTrans, 64, 64, 64},

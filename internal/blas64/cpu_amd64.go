@@ -23,3 +23,9 @@ var hasAVX2FMA = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // asmKernels reports whether this build has the assembly kernels.
 const asmKernels = true
+
+// kernel6x8s is kernel6x8 with the A panel read in place: element (r, p)
+// of the 6×k panel is at a[r·rs + p·ps] (strides in elements).
+//
+//go:noescape
+func kernel6x8s(k int, a *float64, rs, ps int, b, c *float64, ldc int, alpha, beta float64)

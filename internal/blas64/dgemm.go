@@ -141,6 +141,7 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 	}
 	nk := (k + kcBlock - 1) / kcBlock
 	g.kc = (k + nk - 1) / nk
+	g.directA = n <= 2*nr
 	if w := numWorkers(m, n, k); w > 1 {
 		runParallel(&g, w)
 		return
@@ -179,6 +180,10 @@ type gemm struct {
 	// kc is the depth of the packed blocks: k split into equal parts of at
 	// most kcBlock, so that no block is left with a short remainder.
 	kc int
+
+	// directA: op(A) is read in place rather than packed (see
+	// macroKernelDirect).
+	directA bool
 }
 
 // compute computes the block C[i0:i1, j0:j1] of the product using the
@@ -199,6 +204,10 @@ func (g *gemm) compute(i0, i1, j0, j1 int, ws *workspace) {
 			packB(bp, g.b, g.ldb, g.bTrans, pc, kc, jc, nc)
 			for ic := i0; ic < i1; ic += mcBlock {
 				mc := min(mcBlock, i1-ic)
+				if g.directA {
+					g.macroKernelDirect(bp, ic, mc, jc, nc, pc, kc, beta, ws)
+					continue
+				}
 				packA(ap, g.a, g.lda, g.aTrans, ic, mc, pc, kc)
 				g.macroKernel(ap, bp, ic, mc, jc, nc, kc, beta, ws)
 			}
@@ -248,6 +257,70 @@ func (g *gemm) macroKernel(ap, bp []float64, ic, mc, jc, nc, kc int, beta float6
 						crow[j] = math.FMA(beta, crow[j], alpha*v)
 					}
 				}
+			}
+		}
+	}
+}
+
+// macroKernelDirect is macroKernel for a product whose A panels would each
+// be used at most twice (n ≤ 2·nr): instead of packing the mc×kc block of
+// op(A), the assembly kernel reads each full 6-row panel in place, with the
+// same arithmetic (so the same bits). Edge panels, and every panel without
+// the assembly, are packed one at a time.
+func (g *gemm) macroKernelDirect(bp []float64, ic, mc, jc, nc, pc, kc int, beta float64, ws *workspace) {
+	// Strides of op(A)(i, p) in a, in elements.
+	rs, ps := g.lda, 1
+	if g.aTrans {
+		rs, ps = 1, g.lda
+	}
+	c, ldc := g.c, g.ldc
+	for ir := 0; ir < mc; ir += mr {
+		mm := min(mr, mc-ir)
+		i := ic + ir
+		var ap []float64
+		if mm < mr || !useAsm {
+			ap = ws.aBuf(mr * kc)
+			packA(ap, g.a, g.lda, g.aTrans, i, mm, pc, kc)
+		} else {
+			// Bounds for the assembly: the last element it reads.
+			_ = g.a[i*rs+pc*ps+(mr-1)*rs+(kc-1)*ps]
+		}
+		for jr := 0; jr < nc; jr += nr {
+			nn := min(nr, nc-jr)
+			b := bp[jr*kc : jr*kc+nr*kc]
+			off := i*ldc + jc + jr
+			if ap == nil && nn == nr {
+				kernel6x8s(kc, &g.a[i*rs+pc*ps], rs, ps, &b[0], &c[off], ldc, g.alpha, beta)
+				continue
+			}
+			t := ws.tile[:]
+			if ap == nil {
+				kernel6x8s(kc, &g.a[i*rs+pc*ps], rs, ps, &b[0], &t[0], nr, 1, 0)
+			} else if useAsm {
+				kernel6x8(kc, &ap[0], &b[0], &t[0], nr, 1, 0)
+			} else {
+				kernelGeneric(kc, ap, b, t, nr, 1, 0)
+			}
+			g.storeTile(t, off, mm, nn, beta)
+		}
+	}
+}
+
+// storeTile writes the valid mm×nn part of the tile t (alpha·acc not yet
+// applied) into C at off, as the kernels store: alpha·acc, or
+// fma(beta, C, alpha·acc).
+func (g *gemm) storeTile(t []float64, off, mm, nn int, beta float64) {
+	alpha, c, ldc := g.alpha, g.c, g.ldc
+	for i := 0; i < mm; i++ {
+		crow := c[off+i*ldc : off+i*ldc+nn]
+		trow := t[i*nr : i*nr+nn]
+		if beta == 0 {
+			for j, v := range trow {
+				crow[j] = alpha * v
+			}
+		} else {
+			for j, v := range trow {
+				crow[j] = math.FMA(beta, crow[j], alpha*v)
 			}
 		}
 	}

@@ -8,16 +8,25 @@ func packA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 	if trans {
 		// op(A)[i][p] = a[p·lda+i]: each source row holds consecutive i.
 		full := mc / mr * mr
-		for p := 0; p < kc; p++ {
-			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
-			d := dst[p*mr:]
-			for i := 0; i < full; i += mr {
-				*(*[mr]float64)(d[i*kc:]) = *(*[mr]float64)(src[i:])
+		for i := 0; i < full; i += mr {
+			d := dst[i*kc : i*kc+mr*kc]
+			off := p0*lda + i0 + i
+			for p := 0; p < kc; p++ {
+				*(*[mr]float64)(d[p*mr:]) = *(*[mr]float64)(a[off+p*lda:])
 			}
-			if full < mc {
-				t := d[full*kc : full*kc+mr]
-				n := copy(t, src[full:])
-				clear(t[n:])
+		}
+		if rem := mc - full; rem > 0 {
+			d := dst[full*kc : full*kc+mr*kc]
+			off := p0*lda + i0 + full
+			_ = a[off+(kc-1)*lda+rem-1]
+			for p := 0; p < kc; p++ {
+				q := (*[mr]float64)(d[p*mr:])
+				src := a[off+p*lda : off+p*lda+rem]
+				*q = [mr]float64{}
+				//lint:ignore S1001 a loop over at most 5 values beats copy's call to memmove
+				for i, v := range src {
+					q[i] = v
+				}
 			}
 		}
 		return
@@ -67,6 +76,26 @@ func packA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 func packB(dst, b []float64, ldb int, trans bool, p0, kc, j0, nc int) {
 	if !trans {
 		// op(B)[p][j] = b[p·ldb+j]: each source row holds consecutive j.
+		if nc == nr && ldb == nr && j0 == 0 {
+			// One panel of whole rows: the block is already in panel order.
+			copy(dst[:kc*nr], b[p0*ldb:(p0+kc)*ldb])
+			return
+		}
+		if nc < nr {
+			// One partial panel.
+			d := dst[:kc*nr]
+			off := p0*ldb + j0
+			_ = b[off+(kc-1)*ldb+nc-1]
+			for p := 0; p < kc; p++ {
+				q := (*[nr]float64)(d[p*nr:])
+				*q = [nr]float64{}
+				//lint:ignore S1001 a loop over at most 7 values beats copy's call to memmove
+				for j, v := range b[off+p*ldb : off+p*ldb+nc] {
+					q[j] = v
+				}
+			}
+			return
+		}
 		full := nc / nr * nr
 		for p := 0; p < kc; p++ {
 			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]

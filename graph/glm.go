@@ -429,7 +429,11 @@ func (st *glmState[T]) runTask(worker, t int) {
 	y := st.y[r0 : r0+rows]
 
 	// η = X·βᵀ (+ a), and y repeated across the draws.
-	gemm(blas.NoTrans, blas.Trans, rows, S, D, x, D, st.beta, D, eta, S)
+	if S == 1 {
+		matVec(eta, x, st.beta[:D])
+	} else {
+		gemm(blas.NoTrans, blas.Trans, rows, S, D, x, D, st.beta, D, eta, S)
+	}
 	if op.intercept {
 		addRows(eta, st.icpt[:S])
 	}
@@ -457,7 +461,11 @@ func (st *glmState[T]) runTask(worker, t int) {
 		}
 	}
 	// ∂ll/∂β = rᵀ·X, computed as Xᵀ·r (D×S).
-	gemm(blas.Trans, blas.NoTrans, D, S, rows, x, D, r, S, ws.gT, S)
+	if S == 1 {
+		vecMat(ws.gT, r, x)
+	} else {
+		gemm(blas.Trans, blas.NoTrans, D, S, rows, x, D, r, S, ws.gT, S)
+	}
 
 	p := st.part[t*S*w : (t+1)*S*w]
 	for s := 0; s < S; s++ {
@@ -470,6 +478,57 @@ func (st *glmState[T]) runTask(worker, t int) {
 			row[1+D] = rSum[s]
 		}
 	}
+}
+
+// matVec sets y = X·b for X with len(b) columns, for one draw (S = 1, as in
+// the Laplace start's mode search), where a 6×8 gemm tile would be 7/8
+// padding: four rows at a time, each a chain of fused multiply-adds in
+// column order (math.FMA for float64, the same bits on every CPU).
+func matVec[T float32 | float64](y, x, b []T) {
+	d := len(b)
+	i := 0
+	for ; i+4 <= len(y); i += 4 {
+		x0 := x[i*d : i*d+d : i*d+d]
+		x1 := x[(i+1)*d : (i+1)*d+d : (i+1)*d+d]
+		x2 := x[(i+2)*d : (i+2)*d+d : (i+2)*d+d]
+		x3 := x[(i+3)*d : (i+3)*d+d : (i+3)*d+d]
+		var a0, a1, a2, a3 T
+		for j, bj := range b[:len(x0)] {
+			a0 = fma(x0[j], bj, a0)
+			a1 = fma(x1[j], bj, a1)
+			a2 = fma(x2[j], bj, a2)
+			a3 = fma(x3[j], bj, a3)
+		}
+		y[i], y[i+1], y[i+2], y[i+3] = a0, a1, a2, a3
+	}
+	for ; i < len(y); i++ {
+		var a T
+		for j, v := range x[i*d : i*d+d] {
+			a = fma(v, b[j], a)
+		}
+		y[i] = a
+	}
+}
+
+// vecMat sets g = Xᵀ·r for X with len(g) columns and len(r) rows (S = 1),
+// each g_j a chain of fused multiply-adds in row order.
+func vecMat[T float32 | float64](g, r, x []T) {
+	d := len(g)
+	clear(g)
+	for i, ri := range r {
+		row := x[i*d : i*d+d : i*d+d]
+		for j, v := range row {
+			g[j] = fma(ri, v, g[j])
+		}
+	}
+}
+
+// fma returns a·b + c rounded once: math.FMA for float64 (an FMA instruction
+// where the CPU has one, the same bits in software elsewhere); for float32,
+// the float64 FMA of the exact float32 product, rounded to float32 (also
+// the same on every CPU).
+func fma[T float32 | float64](a, b, c T) T {
+	return T(math.FMA(float64(a), float64(b), float64(c)))
 }
 
 // addRows adds a to every row of e (rows of len(a)). The common numbers of

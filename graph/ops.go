@@ -497,7 +497,7 @@ func lse64(src, dst []float64, outer, n, inner int) {
 			}
 			var s float64
 			for k := 0; k < n; k++ {
-				s += math.Exp(src[(o*n+k)*inner+i] - m)
+				s += vmath.Exp64(src[(o*n+k)*inner+i] - m)
 			}
 			dst[o*inner+i] = m + math.Log(s)
 		}

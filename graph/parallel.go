@@ -105,6 +105,9 @@ func (j *taskJob) release() {
 // over n values: one below 2·parallelMin values, where handing work to
 // another goroutine costs more than it saves.
 func rangeWorkers(n int) int {
+	if n < 2*parallelMin {
+		return 1 // without asking GOMAXPROCS, which takes the scheduler's lock
+	}
 	return max(1, min(runtime.GOMAXPROCS(0), n/parallelMin))
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
 	"sync"
 )
@@ -397,7 +396,7 @@ const parallelMin = 1 << 14
 // parallelRange calls f on contiguous pieces of [0, n), concurrently on up to
 // GOMAXPROCS goroutines when n is large, and returns when all are done.
 func parallelRange(n int, f func(lo, hi int)) {
-	w := min(runtime.GOMAXPROCS(0), n/parallelMin)
+	w := rangeWorkers(n)
 	if w <= 1 {
 		f(0, n)
 		return

@@ -20,8 +20,11 @@ var parThreshold = 1 << 21
 
 // numWorkers returns how many goroutines should compute an m×n×k product.
 func numWorkers(m, n, k int) int {
+	if int64(m)*int64(n)*int64(k) < int64(parThreshold) {
+		return 1 // without asking GOMAXPROCS, which takes the scheduler's lock
+	}
 	p := runtime.GOMAXPROCS(0)
-	if p < 2 || int64(m)*int64(n)*int64(k) < int64(parThreshold) {
+	if p < 2 {
 		return 1
 	}
 	// Each worker gets at least two micro-tiles along the split dimension.

@@ -3,7 +3,8 @@ package blas64
 // packA copies the mc×kc block op(A)[i0:i0+mc, p0:p0+kc] into dst as a
 // sequence of mr-row micro-panels. Micro-panel q holds rows i0+q·mr … and is
 // stored at dst[q·mr·kc:] column by column: element (i, p) of the panel is at
-// p·mr+i. Rows beyond mc in the last micro-panel are zero.
+// p·mr+i. Rows beyond mc in the last micro-panel hold whatever they held
+// (the kernels' results for them are discarded).
 func packA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 	if trans {
 		// op(A)[i][p] = a[p·lda+i]: each source row holds consecutive i.
@@ -16,16 +17,17 @@ func packA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 			}
 		}
 		if rem := mc - full; rem > 0 {
+			// The rows past rem are left as they are: the kernels' results
+			// for them are discarded.
 			d := dst[full*kc : full*kc+mr*kc]
 			off := p0*lda + i0 + full
-			_ = a[off+(kc-1)*lda+rem-1]
+			src := a[off : off+(kc-1)*lda+rem]
 			for p := 0; p < kc; p++ {
-				q := (*[mr]float64)(d[p*mr:])
-				src := a[off+p*lda : off+p*lda+rem]
-				*q = [mr]float64{}
+				q := d[p*mr : p*mr+rem : p*mr+rem]
+				r := src[p*lda : p*lda+len(q)]
 				//lint:ignore S1001 a loop over at most 5 values beats copy's call to memmove
-				for i, v := range src {
-					q[i] = v
+				for i := range q {
+					q[i] = r[i]
 				}
 			}
 		}
@@ -54,13 +56,7 @@ func packA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 			}
 			continue
 		}
-		for i := 0; i < mr; i++ {
-			if i >= mm {
-				for p := 0; p < kc; p++ {
-					d[p*mr+i] = 0
-				}
-				continue
-			}
+		for i := 0; i < mm; i++ {
 			r := a[base+i*lda : base+i*lda+kc]
 			for p, v := range r {
 				d[p*mr+i] = v

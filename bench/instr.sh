@@ -19,6 +19,12 @@ bin=$1
 re=$2
 n1=${3:-10}
 n2=${4:-40}
+if ((n1 < 2 || n2 <= n1)); then
+	# With -test.benchtime 1x the testing package runs the benchmark once;
+	# with Nx, N > 1, it runs it once with b.N = 1 and then with b.N = N.
+	echo "instr.sh: need 2 <= N1 < N2" >&2
+	exit 2
+fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vigor-instr.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 count() {

@@ -15,6 +15,7 @@ re=$3
 count=${4:-6}
 bt=${5:-20x}
 out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/vigor-ab.XXXXXX")}
+mkdir -p "$out"
 : >"$out/old.txt"
 : >"$out/new.txt"
 for ((i = 0; i < count; i++)); do

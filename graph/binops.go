@@ -52,9 +52,10 @@ var (
 // log-likelihood of y given logits l); its gradients are l (for y) and
 // y - σ(l) (for l).
 var bernoulliLogitsOp = &binOp{name: "bernoulli-logits",
-	f64:   func(y, l float64) float64 { return float64(y*l) - softplus64(l) },
+	f64:   vmath.Bernoulli1,
 	f32:   func(y, l float32) float32 { return float32(y*l) - softplus32(l) },
 	vec32: vmath.BernoulliLogits,
+	vec64: vmath.Bernoulli64s,
 }
 
 // The gradients refer to the Builder methods that use the ops: set them here.

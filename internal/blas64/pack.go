@@ -25,7 +25,6 @@ func packA(dst, a []float64, lda int, trans bool, i0, mc, p0, kc int) {
 			for p := 0; p < kc; p++ {
 				q := d[p*mr : p*mr+rem : p*mr+rem]
 				r := src[p*lda : p*lda+len(q)]
-				// A loop over at most 5 values beats copy's call to memmove.
 				for i := range q {
 					q[i] = r[i]
 				}

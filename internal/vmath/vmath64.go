@@ -111,3 +111,31 @@ func Logistic64s(ll, r, y, eta []float64) { run2(ll, r, y, eta, logistic64AVX2, 
 // r must not overlap each other or y, or eta unless they are the same
 // slice.
 func Poisson64s(ll, r, y, eta []float64) { run2(ll, r, y, eta, poisson64AVX2, Poisson1) }
+
+// Bernoulli1 returns y·l - Softplus64(l) (the product rounded before the
+// subtraction): the Bernoulli-logit log-likelihood of y at the logit l, the
+// first result of Logistic1.
+func Bernoulli1(y, l float64) float64 { return float64(y*l) - Softplus64(l) }
+
+// Bernoulli64s sets dst[i] = Bernoulli1(y[i], l[i]) for every i. It panics
+// unless dst, y and l have the same length. dst may be y or l.
+func Bernoulli64s(dst, y, l []float64) {
+	if len(dst) != len(y) || len(dst) != len(l) {
+		panic("vmath: Bernoulli64s: length mismatch")
+	}
+	i := 0
+	if useAsm {
+		for {
+			i += bernoulli64AVX2(dst[i:], y[i:], l[i:])
+			if len(l)-i < 4 {
+				break
+			}
+			for e := i + 4; i < e; i++ {
+				dst[i] = Bernoulli1(y[i], l[i])
+			}
+		}
+	}
+	for ; i < len(l); i++ {
+		dst[i] = Bernoulli1(y[i], l[i])
+	}
+}

@@ -304,6 +304,35 @@ done:
 	MOVQ AX, ret+96(FP)
 	RET
 
+// func bernoulli64AVX2(dst, y, l []float64) int
+//
+// dst = y·l - Softplus64(l).
+TEXT ·bernoulli64AVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), DI
+	MOVQ y_base+24(FP), R10
+	MOVQ l_base+48(FP), SI
+	MOVQ l_len+56(FP), CX
+	ANDQ $-4, CX
+	XORQ AX, AX
+
+loop:
+	CMPQ    AX, CX
+	JGE     done
+	VMOVUPD (SI)(AX*8), Y11
+	CHECKEXP
+	SOFTPLUS64
+	VMOVUPD (R10)(AX*8), Y13
+	VMULPD  Y11, Y13, Y14
+	VSUBPD  Y0, Y14, Y14
+	VMOVUPD Y14, (DI)(AX*8)
+	ADDQ    $4, AX
+	JMP     loop
+
+done:
+	VZEROUPPER
+	MOVQ AX, ret+72(FP)
+	RET
+
 // func poisson64AVX2(ll, r, y, eta []float64) int
 //
 // ll = y·η - Exp64(η), r = y - Exp64(η).

@@ -229,6 +229,16 @@ func check64(t *testing.T) {
 				}
 			}
 		}
+		Bernoulli64s(dst, y[off:], x)
+		for i, v := range x {
+			w := Bernoulli1(y[off+i], v)
+			if !(y[off+i] != y[off+i] && v != v) && !same64(dst[i], w) {
+				t.Fatalf("Bernoulli64(y=%v, l=%v): slice %v, scalar %v", y[off+i], v, dst[i], w)
+			}
+			if wl, _ := Logistic1(y[off+i], v); !same64(w, wl) && w == w {
+				t.Fatalf("Bernoulli1(%v, %v) = %v, Logistic1's ll %v", y[off+i], v, w, wl)
+			}
+		}
 		r := make([]float64, len(x))
 		two := []struct {
 			name string

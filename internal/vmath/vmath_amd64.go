@@ -47,3 +47,6 @@ func logistic64AVX2(ll, r, y, eta []float64) int
 
 //go:noescape
 func poisson64AVX2(ll, r, y, eta []float64) int
+
+//go:noescape
+func bernoulli64AVX2(dst, y, l []float64) int

@@ -31,3 +31,5 @@ func sigmoid64AVX2(dst, x []float64) int { panic("vmath: no assembly on this pla
 func logistic64AVX2(ll, r, y, eta []float64) int { panic("vmath: no assembly on this platform") }
 
 func poisson64AVX2(ll, r, y, eta []float64) int { panic("vmath: no assembly on this platform") }
+
+func bernoulli64AVX2(dst, y, l []float64) int { panic("vmath: no assembly on this platform") }

@@ -139,25 +139,9 @@ func (f *fitter) newRatioGraph(s, rows int) (*ratioGraph, error) {
 		g.base = b.Add(g.base, logdet)
 	}
 	if rows > 0 {
-		x := Vars{}
-		for _, a := range f.data {
-			var in *graph.Node
-			if a.Cols == 0 {
-				in = b.Input(a.Name, rows)
-			} else {
-				in = b.Input(a.Name, rows, a.Cols)
-			}
-			x[a.Name] = in
-			g.inputs = append(g.inputs, in)
-		}
-		if pm, ok := f.model.(PointwiseModel); ok {
-			if pts := pm.PointLogLikelihood(b, z, x); pts != nil {
-				g.ll = b.Sum(pts, 1)
-			}
-		}
-		if g.ll == nil {
-			g.ll = f.model.LogLikelihood(b, z, x)
-		}
+		var x Vars
+		x, g.inputs = dataInputs(b, f.data, rows)
+		g.ll = logLikelihood(b, f.model, z, x)
 	}
 	for _, l := range f.cont {
 		g.z = append(g.z, z[l.Name])

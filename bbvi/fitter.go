@@ -108,16 +108,8 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	}
 	var x Vars
 	if len(data) > 0 {
-		x = Vars{}
+		x, f.inputs = dataInputs(b, data, f.bsz)
 		for _, a := range data {
-			var in *graph.Node
-			if a.Cols == 0 {
-				in = b.Input(a.Name, f.bsz)
-			} else {
-				in = b.Input(a.Name, f.bsz, a.Cols)
-			}
-			x[a.Name] = in
-			f.inputs = append(f.inputs, in)
 			f.batchF = append(f.batchF, make([]float64, f.bsz*a.width()))
 		}
 	}
@@ -327,6 +319,36 @@ func (f *fitter) summary(dst []float64) []float64 {
 		dst = append(dst, graph.Values(p)...)
 	}
 	return dst
+}
+
+// dataInputs adds one input node per data array, for batches of rows rows,
+// and returns them by name and in the order of data.
+func dataInputs(b *graph.Builder, data Data, rows int) (Vars, []*graph.Node) {
+	x := Vars{}
+	inputs := make([]*graph.Node, 0, len(data))
+	for _, a := range data {
+		var in *graph.Node
+		if a.Cols == 0 {
+			in = b.Input(a.Name, rows)
+		} else {
+			in = b.Input(a.Name, rows, a.Cols)
+		}
+		x[a.Name] = in
+		inputs = append(inputs, in)
+	}
+	return x, inputs
+}
+
+// logLikelihood returns the model's log-likelihood of the batch x per draw,
+// (S): the row sum of its PointLogLikelihood when it gives one, else its
+// LogLikelihood (nil when it has none).
+func logLikelihood(b *graph.Builder, m Model, z, x Vars) *graph.Node {
+	if pm, ok := m.(PointwiseModel); ok {
+		if pts := pm.PointLogLikelihood(b, z, x); pts != nil {
+			return b.Sum(pts, 1)
+		}
+	}
+	return m.LogLikelihood(b, z, x)
 }
 
 // modelParams returns the Params of the graph that are not q's: the model's

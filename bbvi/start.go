@@ -58,27 +58,9 @@ func (f *fitter) newModeGraph() (*modeGraph, error) {
 	}
 	var inputs []*graph.Node
 	if f.n > 0 {
-		x := Vars{}
-		for _, a := range f.data {
-			var in *graph.Node
-			if a.Cols == 0 {
-				in = b.Input(a.Name, f.n)
-			} else {
-				in = b.Input(a.Name, f.n, a.Cols)
-			}
-			x[a.Name] = in
-			inputs = append(inputs, in)
-		}
-		var ll *graph.Node
-		if pm, ok := f.model.(PointwiseModel); ok {
-			if pts := pm.PointLogLikelihood(b, z, x); pts != nil {
-				ll = b.Sum(pts, 1)
-			}
-		}
-		if ll == nil {
-			ll = f.model.LogLikelihood(b, z, x)
-		}
-		if ll != nil {
+		var x Vars
+		x, inputs = dataInputs(b, f.data, f.n)
+		if ll := logLikelihood(b, f.model, z, x); ll != nil {
 			lj = b.Add(lj, ll)
 		}
 	}

@@ -198,7 +198,7 @@ func (f *fitter) importanceRatios(n int) (logw []float64, draws [][]float64, err
 		defer tail.m.Close()
 	}
 	noise := make([]float64, prod(g.approx.NoiseShape(s)))
-	chunk := make([][]float64, len(f.data))
+	var chunk [][]float64
 	for len(logw) < n {
 		g.approx.FillNoise(noise, f.rng)
 		lw := make([]float64, s)
@@ -210,10 +210,12 @@ func (f *fitter) importanceRatios(n int) (logw []float64, draws [][]float64, err
 			if err := graph.Set(r.noise, noise); err != nil {
 				return nil, nil, err
 			}
-			for k, a := range f.data {
-				w := a.width()
-				end := min(f.n, start+rows)
-				chunk[k] = a.Values[start*w : end*w]
+			if f.n > 0 {
+				if chunk, err = f.rowsOf(chunk, start, min(f.n, start+rows)); err != nil {
+					return nil, nil, err
+				}
+			}
+			for k := range f.data {
 				if err := graph.Set(r.inputs[k], chunk[k]); err != nil {
 					return nil, nil, err
 				}

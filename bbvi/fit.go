@@ -74,6 +74,8 @@ type Settings struct {
 	initPrec []float64
 	// pre is the preconditioner of a Laplace start (nil: none).
 	pre *precond
+	// source is the RowSource of a fit by NewSVISource that streams its rows.
+	source RowSource
 	// InitLogits gives the initial logits of the discrete latents' q, by latent
 	// name: n values for a binary latent of n components, n·K (row-major) for a
 	// categorical one; a local latent has one component per data row. A latent

@@ -33,6 +33,7 @@ type fitter struct {
 	rng     *rand.Rand
 	perm    []int
 	pos     int
+	stream  *stream // minibatches from a RowSource (Settings.source); nil for Data
 	noiseF  []float64
 	batchF  [][]float64
 	backup  [][]float64
@@ -54,10 +55,11 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if err := validateLatents(latents); err != nil {
 		return nil, err
 	}
-	if err := data.validate(); err != nil {
+	n, err := dataRows(data, set.source)
+	if err != nil {
 		return nil, err
 	}
-	if dn, ok := m.(dataNeeder); ok && dn.needsData() && data.N() == 0 {
+	if dn, ok := m.(dataNeeder); ok && dn.needsData() && n == 0 {
 		return nil, errors.New("bbvi: the model has a likelihood but no data (nil Data): it would fit the prior alone")
 	}
 	f := &fitter{set: set, model: m, latents: latents, data: data, rng: rng}
@@ -70,7 +72,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		f.dim += l.size()
 		f.cont = append(f.cont, l)
 	}
-	f.n = data.N()
+	f.n = n
 	f.bsz = f.n
 	if set.BatchSize > 0 && set.BatchSize < f.n {
 		f.bsz = set.BatchSize
@@ -144,6 +146,8 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 				return nil, err
 			}
 		}
+	} else if set.source != nil {
+		f.stream = newStream(set.source, data, f.n, f.bsz)
 	} else if f.n > 0 {
 		f.perm = make([]int, f.n)
 		for i := range f.perm {
@@ -168,6 +172,9 @@ func (f *fitter) load() error {
 		if err := blk.Fill(f.rng); err != nil {
 			return err
 		}
+	}
+	if f.stream != nil {
+		return f.stream.load(f.inputs, f.rng)
 	}
 	if f.perm == nil {
 		return nil

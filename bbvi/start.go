@@ -41,11 +41,17 @@ type modeGraph struct {
 	grad  *graph.Node
 	dim   int
 	evals int
+	// chunks evaluates over a RowSource in chunks of rows (nil: the Data).
+	chunks *chunkedMode
+	f      *fitter
 }
 
 func (f *fitter) newModeGraph() (*modeGraph, error) {
 	if f.n > maxLaplaceRows {
 		return nil, fmt.Errorf("%d data rows (at most %d)", f.n, maxLaplaceRows)
+	}
+	if f.stream != nil {
+		return f.newChunkedModeGraph()
 	}
 	b := graph.NewBuilder(graph.Float64)
 	g := &modeGraph{dim: f.dim}
@@ -97,6 +103,9 @@ func (f *fitter) newModeGraph() (*modeGraph, error) {
 // nil); a failing run or a non-finite value gives -Inf.
 func (g *modeGraph) eval(x, grad []float64) float64 {
 	g.evals++
+	if g.chunks != nil {
+		return g.chunks.eval(g.f, x, grad)
+	}
 	if graph.Set(g.zeta, x) != nil || g.m.Run() != nil {
 		return math.Inf(-1)
 	}
@@ -118,7 +127,7 @@ func (f *fitter) laplace() (mode, prec []float64, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	defer g.m.Close()
+	defer g.close()
 	d := f.dim
 	prob := optimize.Problem{
 		Func: func(x []float64) float64 { return -g.eval(x, nil) },

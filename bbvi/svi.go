@@ -585,6 +585,9 @@ func (v *SVI) State() (*SVIState, error) {
 	if v.Done() {
 		return nil, ErrDone
 	}
+	if v.f.stream != nil {
+		return nil, errors.New("bbvi: State: a fit that streams its rows from a RowSource cannot save its state")
+	}
 	opt, ok := v.set.Optimizer.(graph.Stateful)
 	if !ok {
 		return nil, fmt.Errorf("bbvi: optimizer %s cannot save its state (it is not graph.Stateful)", v.set.Optimizer)

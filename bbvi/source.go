@@ -1,0 +1,587 @@
+package bbvi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/vigor-ml/vigor/graph"
+)
+
+// Data larger than memory. A fit by NewSVISource or FitSource reads its data
+// from a RowSource, in blocks of contiguous rows, and holds only a window of
+// them: the minibatches are drawn from a window of rows from blocks taken in
+// a random order (reshuffled every epoch), the rows of the window shuffled,
+// and the rows a window leaves over carried into the next one, so that every
+// row is used exactly once per epoch, as with in-memory minibatches. The
+// Laplace start and the diagnostics read the source in chunks. Memory is
+// bounded by the window (about 32 MiB of rows, at least two batches), not by
+// the number of rows.
+//
+// Sampling blocks rather than rows keeps the reads sequential (a row-by-row
+// random read of a file larger than memory reads a page per value); within
+// an epoch every row is used once, so the gradient averaged over an epoch is
+// the full-data gradient, and the window mixes rows of many blocks taken at
+// random, so a file sorted by its target gives batches as varied as
+// in-memory ones.
+
+// A RowSource holds the data arrays of a model outside memory (a file, a
+// database) and reads their rows in contiguous runs. It is to Data what
+// io.ReaderAt is to a byte slice.
+type RowSource interface {
+	// Arrays describes the data arrays in order: the Name and Cols of each,
+	// as in Data, with nil Values.
+	Arrays() []Array
+	// N returns the number of rows, the same for every array.
+	N() int
+	// ReadRows reads rows [start, start+n) of every array into dst: dst[k]
+	// holds n rows of array k, row-major (n·Cols values, or n for Cols 0).
+	// Every dst[k] has room for the same n rows, and start+n ≤ N().
+	ReadRows(dst [][]float64, start int) error
+}
+
+// BlockReader is implemented by a RowSource that reads best in aligned
+// blocks of rows (a file stored in blocks): BlockRows is their size.
+type BlockReader interface {
+	BlockRows() int
+}
+
+// ColumnReader is a table read by columns, such as datasets.Cache: Rows
+// rows; ReadColumn reads rows [start, start+len(dst)) of column col.
+type ColumnReader interface {
+	Rows() int
+	ReadColumn(dst []float64, col, start int) error
+}
+
+// ColumnArray is a data array made of columns of a ColumnReader: Columns
+// are the column indices, one per value of a row; Cols is as in Array (0: a
+// vector, one column).
+type ColumnArray struct {
+	Name    string
+	Cols    int
+	Columns []int
+}
+
+// NewColumnSource returns the RowSource whose arrays are made of columns of
+// r: array k's row i holds the values of arrays[k].Columns in row i of r.
+// For example, a regression on a datasets.Cache c:
+//
+//	src, err := bbvi.NewColumnSource(c,
+//	    bbvi.ColumnArray{Name: "X", Cols: 2, Columns: []int{0, 1}},
+//	    bbvi.ColumnArray{Name: "y", Columns: []int{2}})
+//
+// The source reads one column at a time into a buffer of its own, so it is
+// not safe for concurrent use.
+func NewColumnSource(r ColumnReader, arrays ...ColumnArray) (RowSource, error) {
+	if r == nil {
+		return nil, errors.New("bbvi: NewColumnSource: nil reader")
+	}
+	if r.Rows() <= 0 {
+		return nil, fmt.Errorf("bbvi: NewColumnSource: %d rows", r.Rows())
+	}
+	s := &columnSource{r: r}
+	for _, a := range arrays {
+		want := a.Cols
+		if a.Cols == 0 {
+			want = 1
+		}
+		if a.Cols < 0 || len(a.Columns) != want {
+			return nil, fmt.Errorf("bbvi: NewColumnSource: array %q has Cols %d and %d columns", a.Name, a.Cols, len(a.Columns))
+		}
+		s.arrays = append(s.arrays, ColumnArray{Name: a.Name, Cols: a.Cols, Columns: append([]int(nil), a.Columns...)})
+	}
+	if _, err := sourceSchema(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+type columnSource struct {
+	r      ColumnReader
+	arrays []ColumnArray
+	col    []float64
+}
+
+// Arrays implements RowSource.
+func (s *columnSource) Arrays() []Array {
+	out := make([]Array, len(s.arrays))
+	for i, a := range s.arrays {
+		out[i] = Array{Name: a.Name, Cols: a.Cols}
+	}
+	return out
+}
+
+// N implements RowSource.
+func (s *columnSource) N() int { return s.r.Rows() }
+
+// BlockRows implements BlockReader when the reader does.
+func (s *columnSource) BlockRows() int {
+	if br, ok := s.r.(BlockReader); ok {
+		return br.BlockRows()
+	}
+	return 0
+}
+
+// ReadRows implements RowSource.
+func (s *columnSource) ReadRows(dst [][]float64, start int) error {
+	for k, a := range s.arrays {
+		w := len(a.Columns)
+		n := len(dst[k]) / w
+		if cap(s.col) < n {
+			s.col = make([]float64, n)
+		}
+		col := s.col[:n]
+		for i, c := range a.Columns {
+			if err := s.r.ReadColumn(col, c, start); err != nil {
+				return err
+			}
+			if w == 1 {
+				copy(dst[k], col)
+				continue
+			}
+			for r, v := range col {
+				dst[k][r*w+i] = v
+			}
+		}
+	}
+	return nil
+}
+
+// sourceSchema checks the arrays of src and returns them (nil Values).
+func sourceSchema(src RowSource) (Data, error) {
+	arrays := src.Arrays()
+	if len(arrays) == 0 {
+		return nil, errors.New("bbvi: the row source has no arrays")
+	}
+	if src.N() <= 0 {
+		return nil, fmt.Errorf("bbvi: the row source has %d rows", src.N())
+	}
+	names := map[string]bool{}
+	for i, a := range arrays {
+		switch {
+		case a.Name == "":
+			return nil, fmt.Errorf("bbvi: row source array %d has no name", i)
+		case names[a.Name]:
+			return nil, fmt.Errorf("bbvi: row source array %q given twice", a.Name)
+		case a.Cols < 0:
+			return nil, fmt.Errorf("bbvi: row source array %q: negative Cols", a.Name)
+		}
+		names[a.Name] = true
+	}
+	data := make(Data, len(arrays))
+	for i, a := range arrays {
+		data[i] = Array{Name: a.Name, Cols: a.Cols}
+	}
+	return data, nil
+}
+
+// dataRows checks the data of a fit — the Data, or the schema of the
+// source — and returns the number of rows.
+func dataRows(data Data, src RowSource) (int, error) {
+	if src == nil {
+		if err := data.validate(); err != nil {
+			return 0, err
+		}
+		return data.N(), nil
+	}
+	return src.N(), nil
+}
+
+// readChecked reads rows [start, start+n) of src into dst and checks that
+// every value is finite.
+func readChecked(src RowSource, data Data, dst [][]float64, start int) error {
+	if err := src.ReadRows(dst, start); err != nil {
+		return fmt.Errorf("bbvi: reading rows %d to %d: %w", start+1, start+len(dst[0])/data[0].width(), err)
+	}
+	for k, a := range data {
+		for j, v := range dst[k] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("bbvi: data array %q row %d: value %g is not finite", a.Name, start+j/a.width(), v)
+			}
+		}
+	}
+	return nil
+}
+
+// windowBytes is the target size of a stream's window of rows, and
+// chunkRows the number of rows the Laplace start's graph holds at once for a
+// fit from a RowSource. They are variables only so that tests can make them
+// small; nothing changes them otherwise.
+var (
+	windowBytes = 32 << 20
+	chunkRows   = 1 << 16
+)
+
+// defaultBlockRows is the block of a source that does not say (BlockReader).
+const defaultBlockRows = 4096
+
+// streamWindow returns the rows of a stream's window and its blocks for a
+// source of n rows whose arrays are data, with batches of bsz rows: about
+// windowBytes of rows, at least two batches, whole blocks.
+func streamWindow(src RowSource, data Data, bsz int) (window, block int) {
+	block = defaultBlockRows
+	if br, ok := src.(BlockReader); ok && br.BlockRows() > 0 {
+		block = br.BlockRows()
+	}
+	width := 0
+	for _, a := range data {
+		width += a.width()
+	}
+	window = max(windowBytes/(8*max(width, 1)), 2*bsz, block)
+	window = (window + block - 1) / block * block
+	return window, block
+}
+
+// stream draws minibatches from a RowSource (see the top of this file).
+type stream struct {
+	src    RowSource
+	data   Data // the arrays' schema
+	n, bsz int
+	block  int
+	window int
+	order  []int // the blocks, in this epoch's order
+	next   int   // the next block of order to read
+	ids    []int // the rows of the window, shuffled
+	vals   [][]float64
+	pos    int // rows of the window used
+	buf    [][]float64
+}
+
+func newStream(src RowSource, data Data, n, bsz int) *stream {
+	s := &stream{src: src, data: data, n: n, bsz: bsz}
+	s.window, s.block = streamWindow(src, data, bsz)
+	nb := (n + s.block - 1) / s.block
+	s.order = make([]int, nb)
+	for i := range s.order {
+		s.order[i] = i
+	}
+	s.next = nb // shuffle on first use
+	for _, a := range data {
+		w := a.width()
+		s.vals = append(s.vals, make([]float64, 0, (s.window+s.block)*w))
+		s.buf = append(s.buf, make([]float64, s.block*w))
+	}
+	return s
+}
+
+// refill carries the unused rows of the window to its front and adds blocks
+// (starting a new epoch, with a new order of the blocks, when all have been
+// read) until the window is full, then shuffles it.
+func (s *stream) refill(rng *rand.Rand) error {
+	left := len(s.ids) - s.pos
+	copy(s.ids, s.ids[s.pos:])
+	s.ids = s.ids[:left]
+	for k, a := range s.data {
+		w := a.width()
+		copy(s.vals[k], s.vals[k][s.pos*w:])
+		s.vals[k] = s.vals[k][:left*w]
+	}
+	s.pos = 0
+	for len(s.ids) < s.window {
+		if s.next == len(s.order) {
+			rng.Shuffle(len(s.order), func(i, j int) { s.order[i], s.order[j] = s.order[j], s.order[i] })
+			s.next = 0
+		}
+		b := s.order[s.next]
+		s.next++
+		start := b * s.block
+		rows := min(s.block, s.n-start)
+		dst := make([][]float64, len(s.data))
+		for k, a := range s.data {
+			dst[k] = s.buf[k][:rows*a.width()]
+		}
+		if err := readChecked(s.src, s.data, dst, start); err != nil {
+			return err
+		}
+		for k := range s.data {
+			s.vals[k] = append(s.vals[k], dst[k]...)
+		}
+		for i := 0; i < rows; i++ {
+			s.ids = append(s.ids, start+i)
+		}
+	}
+	rng.Shuffle(len(s.ids), func(i, j int) {
+		s.ids[i], s.ids[j] = s.ids[j], s.ids[i]
+		for k, a := range s.data {
+			w := a.width()
+			v := s.vals[k]
+			if w == 1 {
+				v[i], v[j] = v[j], v[i]
+				continue
+			}
+			for c := 0; c < w; c++ {
+				v[i*w+c], v[j*w+c] = v[j*w+c], v[i*w+c]
+			}
+		}
+	})
+	return nil
+}
+
+// batch returns the next minibatch, one slice per array, and the rows it
+// holds; the slices are the window's, valid until the next call.
+func (s *stream) batch(rng *rand.Rand) ([][]float64, []int, error) {
+	if s.pos+s.bsz > len(s.ids) {
+		if err := s.refill(rng); err != nil {
+			return nil, nil, err
+		}
+	}
+	out := make([][]float64, len(s.data))
+	for k, a := range s.data {
+		w := a.width()
+		out[k] = s.vals[k][s.pos*w : (s.pos+s.bsz)*w]
+	}
+	rows := s.ids[s.pos : s.pos+s.bsz]
+	s.pos += s.bsz
+	return out, rows, nil
+}
+
+// load writes the next minibatch into the inputs.
+func (s *stream) load(inputs []*graph.Node, rng *rand.Rand) error {
+	batch, _, err := s.batch(rng)
+	if err != nil {
+		return err
+	}
+	for k := range s.data {
+		if err := graph.Set(inputs[k], batch[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowsOf returns rows [start, end) of every data array: slices of the Data
+// in memory, or, for a fit from a RowSource, read into buf (grown as needed)
+// and returned.
+func (f *fitter) rowsOf(buf [][]float64, start, end int) ([][]float64, error) {
+	if len(buf) != len(f.data) {
+		buf = make([][]float64, len(f.data))
+	}
+	if f.stream == nil {
+		for k, a := range f.data {
+			w := a.width()
+			buf[k] = a.Values[start*w : end*w]
+		}
+		return buf, nil
+	}
+	for k, a := range f.data {
+		w := a.width()
+		if cap(buf[k]) < (end-start)*w {
+			buf[k] = make([]float64, (end-start)*w)
+		}
+		buf[k] = buf[k][:(end-start)*w]
+	}
+	return buf, readChecked(f.stream.src, f.data, buf, start)
+}
+
+// modeChunk is one graph of a chunked mode evaluation: the log joint of one
+// point ζ over a chunk of rows, with the prior and the Jacobian weighted by
+// w (1 for the first chunk, 0 for the others), and its gradient.
+type modeChunk struct {
+	m          *graph.Machine
+	zeta, w    *graph.Node
+	lj, grad   *graph.Node
+	inputs     []*graph.Node
+	rows       int
+	zbuf, wbuf []float64
+}
+
+// chunkedMode evaluates the log joint and its gradient over a RowSource in
+// chunks of rows (the tail chunk by a graph of its own).
+type chunkedMode struct {
+	main, tail *modeChunk
+	buf        [][]float64
+	gsum       []float64
+}
+
+func (f *fitter) newModeChunk(rows int) (*modeChunk, error) {
+	b := graph.NewBuilder(graph.Float64)
+	c := &modeChunk{rows: rows}
+	c.zeta = b.Param("zeta", nil, 1, f.dim)
+	c.w = b.Input("w", 1)
+	p := &Problem{B: b, Model: f.model, Latents: f.latents, Scale: 1}
+	z, logdet := p.Constrain(c.zeta)
+	base := f.model.LogPrior(b, z)
+	if b.Err() != nil || base == nil {
+		return nil, fmt.Errorf("log prior: %v", b.Err())
+	}
+	if logdet != nil {
+		base = b.Add(base, logdet)
+	}
+	lj := b.Mul(c.w, base)
+	x, inputs := dataInputs(b, f.data, rows)
+	if ll := logLikelihood(b, f.model, z, x); ll != nil {
+		lj = b.Add(lj, ll)
+	}
+	if b.Err() != nil {
+		return nil, b.Err()
+	}
+	if lj.Dims() != 1 || lj.Shape()[0] != 1 {
+		return nil, fmt.Errorf("log joint of shape %v for one draw", lj.Shape())
+	}
+	c.lj = b.Sum(lj)
+	gr := b.Grad(c.lj, c.zeta)
+	if b.Err() != nil {
+		return nil, b.Err()
+	}
+	c.grad, c.inputs = gr[0], inputs
+	m, err := b.Compile()
+	if err != nil {
+		return nil, err
+	}
+	c.m = m
+	c.wbuf = make([]float64, 1)
+	return c, nil
+}
+
+// newChunkedModeGraph is newModeGraph for a fit from a RowSource.
+func (f *fitter) newChunkedModeGraph() (*modeGraph, error) {
+	rows := min(f.n, chunkRows)
+	main, err := f.newModeChunk(rows)
+	if err != nil {
+		return nil, err
+	}
+	cm := &chunkedMode{main: main, gsum: make([]float64, f.dim)}
+	if rest := f.n % rows; rest > 0 {
+		if cm.tail, err = f.newModeChunk(rest); err != nil {
+			main.m.Close()
+			return nil, err
+		}
+	}
+	return &modeGraph{m: main.m, dim: f.dim, chunks: cm, f: f}, nil
+}
+
+// eval is modeGraph.eval over the chunks: the log joint at x, its gradient
+// into grad (if not nil); a failing read or run, or a non-finite value,
+// gives -Inf.
+func (cm *chunkedMode) eval(f *fitter, x, grad []float64) float64 {
+	var total float64
+	clear(cm.gsum)
+	for start := 0; start < f.n; start += cm.main.rows {
+		c := cm.main
+		if start+c.rows > f.n {
+			c = cm.tail
+		}
+		var err error
+		if cm.buf, err = f.rowsOf(cm.buf, start, start+c.rows); err != nil {
+			return math.Inf(-1)
+		}
+		c.wbuf[0] = 0
+		if start == 0 {
+			c.wbuf[0] = 1
+		}
+		if graph.Set(c.zeta, x) != nil || graph.Set(c.w, c.wbuf) != nil {
+			return math.Inf(-1)
+		}
+		for k, in := range c.inputs {
+			if graph.Set(in, cm.buf[k]) != nil {
+				return math.Inf(-1)
+			}
+		}
+		if c.m.Run() != nil {
+			return math.Inf(-1)
+		}
+		total += graph.Scalar64(c.lj)
+		if grad != nil {
+			for i, v := range graph.Values(c.grad) {
+				cm.gsum[i] += v
+			}
+		}
+	}
+	if grad != nil {
+		copy(grad, cm.gsum)
+	}
+	if math.IsNaN(total) {
+		return math.Inf(-1)
+	}
+	return total
+}
+
+func (cm *chunkedMode) close() {
+	cm.main.m.Close()
+	if cm.tail != nil {
+		cm.tail.m.Close()
+	}
+}
+
+// NewSVISource is NewSVI for data read from a RowSource, for data larger
+// than memory: with minibatches (Settings.BatchSize) it holds a window of
+// rows at a time (see RowSource). When the batches cover all the rows, or
+// the source is no larger than the window, it reads the whole source into
+// memory and the fit is exactly the fit of NewSVI with that Data.
+//
+// The SVI's State is not available for a fit that streams its rows.
+func NewSVISource(m Model, src RowSource, s *Settings, rng *rand.Rand) (*SVI, error) {
+	if src == nil {
+		return nil, errors.New("bbvi: nil RowSource")
+	}
+	schema, err := sourceSchema(src)
+	if err != nil {
+		return nil, err
+	}
+	var set Settings
+	if s != nil {
+		set = *s
+	}
+	set.source = nil
+	n := src.N()
+	window, _ := streamWindow(src, schema, set.BatchSize)
+	if set.BatchSize <= 0 || set.BatchSize >= n || window >= n {
+		data, err := readAll(src, schema)
+		if err != nil {
+			return nil, err
+		}
+		return NewSVI(m, data, &set, rng)
+	}
+	set.source = src
+	return NewSVI(m, schema, &set, rng)
+}
+
+// readAll reads every row of src into a Data.
+func readAll(src RowSource, schema Data) (Data, error) {
+	n := src.N()
+	data := make(Data, len(schema))
+	dst := make([][]float64, len(schema))
+	for k, a := range schema {
+		data[k] = Array{Name: a.Name, Cols: a.Cols, Values: make([]float64, n*a.width())}
+		dst[k] = data[k].Values
+	}
+	if err := readChecked(src, schema, dst, 0); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// FitSource is Fit for data read from a RowSource (see NewSVISource).
+func FitSource(m Model, src RowSource, s *Settings, rng *rand.Rand) (*Posterior, error) {
+	if m != nil {
+		for _, l := range m.Latents() {
+			if l.Support.Discrete() {
+				return nil, fmt.Errorf("bbvi: latent %q is discrete: FitSource fits continuous latents only", l.Name)
+			}
+		}
+	}
+	v, err := NewSVISource(m, src, s, rng)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+	if err := v.Run(context.Background()); err != nil && !errors.Is(err, ErrNonFinite) {
+		return nil, err
+	}
+	mp, err := v.Result()
+	if mp == nil {
+		return nil, err
+	}
+	return mp.Continuous, err
+}
+
+// close releases the mode graph's machines.
+func (g *modeGraph) close() {
+	if g.chunks != nil {
+		g.chunks.close()
+		return
+	}
+	g.m.Close()
+}

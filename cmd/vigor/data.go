@@ -7,8 +7,8 @@ import (
 )
 
 // dataAbout is the help text of `vigor data`.
-const dataAbout = `Data fetches datasets into the data directory: --data-dir, else $VIGOR_DATA,
-else the user cache.`
+const dataAbout = `Data fetches datasets into the data directory (--data-dir, else $VIGOR_DATA,
+else the user cache) and builds the binary column caches of CSV files.`
 
 // dataFetchAbout is the help text of `vigor data fetch`.
 const dataFetchAbout = `Fetch downloads a dataset into the data directory and verifies it. Files

@@ -35,7 +35,8 @@ const (
 // own ones.
 const fitCommonSynopsis = `[--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--batch B] [--steps N]
 [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
-[--quiet] [--out FILE.json] [--float32]`
+[--quiet] [--out FILE.json] [--float32]
+[--cache [--cache-dir DIR]]`
 
 // fitTail ends the help pages of vigor fit.
 const fitTail = `See "go doc github.com/vigor-ml/vigor/cmd/vigor" for the JSON fields.
@@ -94,6 +95,8 @@ type fitOptions struct {
 	quiet      bool
 	out        string // "" means stdout
 	float32    bool
+	cache      bool   // read --data through its binary column cache
+	cacheDir   string // where the cache is; "" means beside --data
 
 	family bbvi.Family     // from familyName
 	opt    graph.Optimizer // from optName and lr
@@ -129,6 +132,8 @@ func (o *fitOptions) commonFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.quiet, "quiet", false, "print no progress or summary on stderr")
 	fs.StringVar(&o.out, "out", "", "write the JSON to `file` (atomically) instead of stdout")
 	fs.BoolVar(&o.float32, "float32", false, "compute in float32 instead of float64")
+	fs.BoolVar(&o.cache, "cache", false, "read --data through its binary column cache (FILE.csv.vcache, built when missing or stale); with --batch the CSV is never held in memory")
+	fs.StringVar(&o.cacheDir, "cache-dir", "", "keep the --cache in `directory` instead of beside --data")
 }
 
 // flags implements options: the common flags, bound to o, and every model's
@@ -228,8 +233,16 @@ func (o *fitOptions) check(given map[string]bool) error {
 		o.out = ""
 	case samePath(o.out, o.data):
 		return badf("--out %s would overwrite the --data file", o.out)
+	case given["cache-dir"] && !o.cache:
+		return badf("--cache-dir goes with --cache")
+	}
+	if err := checkCacheDir(o.cacheDir); err != nil {
+		return err
 	}
 	o.chosen = o.runs[o.model]
+	if _, ok := o.chosen.(cacheChecker); o.cache && !ok {
+		return badf("--cache does not apply to --model %s", o.model)
+	}
 	return o.chosen.check(o, given)
 }
 
@@ -356,6 +369,9 @@ type fitSize struct {
 	draws  int  // posterior draws written (--draws), 0 for none
 	local  int  // values of the local latents per draw (rows × components of a mixture), 0 for none
 	report bool // the report has the d×d covariance
+	// streamed: the rows are read from a cache a window at a time (--cache
+	// with --batch), so the data cost a window, not n rows.
+	streamed bool
 }
 
 // checkMemory refuses, as a usageError, a fit that would need more memory
@@ -377,7 +393,7 @@ func (o *fitOptions) checkMemory(z fitSize) error {
 	}{
 		{fmt.Sprintf("--samples %d with %d rows per step and %d coefficients", o.samples, int(b), z.d), 8 * s * (b + d + b*k) * graphNodes},
 		{fmt.Sprintf("its diagnostics with %d coefficients", z.d), 8 * (cells*(1+k) + 100*d) * graphNodes},
-		{fmt.Sprintf("%s: %d rows of %d coefficients", o.data, z.n, z.d), 8 * float64(z.n) * (d + 1) * 4},
+		{fmt.Sprintf("%s: %d rows of %d coefficients", o.data, z.n, z.d), dataBytes(z)},
 		{fmt.Sprintf("%d coefficients", z.d), 8 * d * (64 + 2*200)}, // parameters, gradients, optimizer, averages; the Converger's window
 		{fmt.Sprintf("--draws %d of %d coefficients", z.draws, z.d), 8 * float64(z.draws) * (d + 1) * 3},
 	}
@@ -455,4 +471,15 @@ func elapsed(d time.Duration) string {
 		return fmt.Sprintf("%.1fs", d.Seconds())
 	}
 	return d.Round(time.Second).String()
+}
+
+// dataBytes is what the data of a fit cost in memory: four copies of every
+// row in memory, or, streamed from a cache, a window of about 32 MiB, the
+// chunks of the Laplace start (2¹⁶ rows) and a block buffer per array.
+func dataBytes(z fitSize) float64 {
+	d := float64(z.d)
+	if z.streamed {
+		return 2*(32<<20) + 8*(1<<16)*(d+1)*4
+	}
+	return 8 * float64(z.n) * (d + 1) * 4
 }

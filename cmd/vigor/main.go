@@ -44,6 +44,8 @@ func commandTree() *command {
 					{name: "mnist", summary: "fetch MNIST (11.5 MB) into the data directory, checksums verified",
 						synopsis: fetchMNISTSynopsis, about: fetchMNISTAbout, opts: func() options { return &fetchMNISTOptions{} }},
 				}},
+				{name: "cache", summary: "build the binary column cache of a CSV file (what vigor fit --cache reads)",
+					synopsis: dataCacheSynopsis, about: dataCacheAbout, opts: func() options { return &dataCacheOptions{} }},
 			}},
 			{name: "study", noun: "study", about: studyAbout, subs: []*command{
 				{name: "variance", summary: "compare the variance of the ELBO gradient estimators against the number of draws",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -118,6 +119,9 @@ type problem struct {
 	data     bbvi.Data
 	features []string // the feature columns, in order
 	n        int      // the number of rows
+	// source, with --cache, holds the data instead of data; closer closes it.
+	source bbvi.RowSource
+	closer io.Closer
 }
 
 // load reads the --data file and builds the model m and its data. Every error
@@ -193,14 +197,29 @@ func (r *regression) fit(o *fitOptions, e *env, m regressionModel, noiseSD float
 	if err := checkWritable(r.drawsOut); err != nil {
 		return err
 	}
-	p, err := r.load(o, m)
+	var p *problem
+	var err error
+	if o.cache {
+		p, err = r.loadCache(o, e, m)
+	} else {
+		p, err = r.load(o, m)
+	}
 	if err != nil {
 		return err
+	}
+	if p.closer != nil {
+		defer p.closer.Close()
 	}
 	set := o.settings()
 	set.Estimator = r.estimator
 	bar := o.progress(e, set)
-	post, err := bbvi.Fit(p.model, p.data, set, o.fitRand())
+	var post *bbvi.Posterior
+	if p.source != nil {
+		post, err = bbvi.FitSource(p.model, p.source, set, o.fitRand())
+		err = cacheReadError(err)
+	} else {
+		post, err = bbvi.Fit(p.model, p.data, set, o.fitRand())
+	}
 	if bar != nil {
 		bar.finish()
 	}

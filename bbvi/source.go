@@ -16,7 +16,8 @@ import (
 // a random order (reshuffled every epoch), the rows of the window shuffled,
 // and the rows a window leaves over carried into the next one, so that every
 // row is used exactly once per epoch, as with in-memory minibatches. The
-// Laplace start and the diagnostics read the source in chunks. Memory is
+// Laplace start is computed on a sample of about 2¹⁶ rows in whole blocks
+// (see chunkedMode) and the diagnostics read the source in chunks. Memory is
 // bounded by the window (about 32 MiB of rows, at least two batches), not by
 // the number of rows.
 //
@@ -214,6 +215,11 @@ var (
 	chunkRows   = 1 << 16
 )
 
+// laplaceRows bounds the sample of rows of a streamed fit's Laplace start:
+// L-BFGS may evaluate the log joint a thousand times or more (predictors of
+// very different scales), so each evaluation is kept to about 2¹⁶ rows.
+const laplaceRows = 1 << 16
+
 // defaultBlockRows is the block of a source that does not say (BlockReader).
 const defaultBlockRows = 4096
 
@@ -241,12 +247,18 @@ type stream struct {
 	n, bsz int
 	block  int
 	window int
-	order  []int // the blocks, in this epoch's order
-	next   int   // the next block of order to read
-	ids    []int // the rows of the window, shuffled
-	vals   [][]float64
-	pos    int // rows of the window used
-	buf    [][]float64
+	order  []int       // the blocks, in this epoch's order
+	next   int         // the next block of order to read
+	vals   [][]float64 // the window's rows, per array, in the order read
+	ids    []int       // the row of each of the window's slots
+	perm   []int       // the window's slots, shuffled
+	pos    int         // slots of perm used
+	// spare buffers for the carried rows, the block read and the batch
+	spareVals [][]float64
+	spareIDs  []int
+	buf       [][]float64
+	batchVals [][]float64
+	batchRows []int
 }
 
 func newStream(src RowSource, data Data, n, bsz int) *stream {
@@ -261,24 +273,32 @@ func newStream(src RowSource, data Data, n, bsz int) *stream {
 	for _, a := range data {
 		w := a.width()
 		s.vals = append(s.vals, make([]float64, 0, (s.window+s.block)*w))
+		s.spareVals = append(s.spareVals, make([]float64, 0, (s.window+s.block)*w))
 		s.buf = append(s.buf, make([]float64, s.block*w))
+		s.batchVals = append(s.batchVals, make([]float64, bsz*w))
 	}
+	s.batchRows = make([]int, bsz)
 	return s
 }
 
 // refill carries the unused rows of the window to its front and adds blocks
 // (starting a new epoch, with a new order of the blocks, when all have been
-// read) until the window is full, then shuffles it.
+// read) until the window is full, then shuffles its slots.
 func (s *stream) refill(rng *rand.Rand) error {
-	left := len(s.ids) - s.pos
-	copy(s.ids, s.ids[s.pos:])
-	s.ids = s.ids[:left]
+	left := s.perm[s.pos:]
+	s.spareIDs = s.spareIDs[:0]
+	for _, slot := range left {
+		s.spareIDs = append(s.spareIDs, s.ids[slot])
+	}
 	for k, a := range s.data {
 		w := a.width()
-		copy(s.vals[k], s.vals[k][s.pos*w:])
-		s.vals[k] = s.vals[k][:left*w]
+		s.spareVals[k] = s.spareVals[k][:0]
+		for _, slot := range left {
+			s.spareVals[k] = append(s.spareVals[k], s.vals[k][slot*w:(slot+1)*w]...)
+		}
 	}
-	s.pos = 0
+	s.vals, s.spareVals = s.spareVals, s.vals
+	s.ids, s.spareIDs = s.spareIDs, s.ids
 	for len(s.ids) < s.window {
 		if s.next == len(s.order) {
 			rng.Shuffle(len(s.order), func(i, j int) { s.order[i], s.order[j] = s.order[j], s.order[i] })
@@ -302,39 +322,42 @@ func (s *stream) refill(rng *rand.Rand) error {
 			s.ids = append(s.ids, start+i)
 		}
 	}
-	rng.Shuffle(len(s.ids), func(i, j int) {
-		s.ids[i], s.ids[j] = s.ids[j], s.ids[i]
-		for k, a := range s.data {
-			w := a.width()
-			v := s.vals[k]
-			if w == 1 {
-				v[i], v[j] = v[j], v[i]
-				continue
-			}
-			for c := 0; c < w; c++ {
-				v[i*w+c], v[j*w+c] = v[j*w+c], v[i*w+c]
-			}
-		}
-	})
+	s.perm = s.perm[:0]
+	for i := range s.ids {
+		s.perm = append(s.perm, i)
+	}
+	rng.Shuffle(len(s.perm), func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
+	s.pos = 0
 	return nil
 }
 
 // batch returns the next minibatch, one slice per array, and the rows it
-// holds; the slices are the window's, valid until the next call.
+// holds; the slices are the stream's, valid until the next call.
 func (s *stream) batch(rng *rand.Rand) ([][]float64, []int, error) {
-	if s.pos+s.bsz > len(s.ids) {
+	if s.pos+s.bsz > len(s.perm) {
 		if err := s.refill(rng); err != nil {
 			return nil, nil, err
 		}
 	}
-	out := make([][]float64, len(s.data))
+	slots := s.perm[s.pos : s.pos+s.bsz]
 	for k, a := range s.data {
 		w := a.width()
-		out[k] = s.vals[k][s.pos*w : (s.pos+s.bsz)*w]
+		dst, src := s.batchVals[k], s.vals[k]
+		if w == 1 {
+			for r, slot := range slots {
+				dst[r] = src[slot]
+			}
+			continue
+		}
+		for r, slot := range slots {
+			copy(dst[r*w:(r+1)*w], src[slot*w:(slot+1)*w])
+		}
 	}
-	rows := s.ids[s.pos : s.pos+s.bsz]
+	for r, slot := range slots {
+		s.batchRows[r] = s.ids[slot]
+	}
 	s.pos += s.bsz
-	return out, rows, nil
+	return s.batchVals, s.batchRows, nil
 }
 
 // load writes the next minibatch into the inputs.
@@ -377,21 +400,32 @@ func (f *fitter) rowsOf(buf [][]float64, start, end int) ([][]float64, error) {
 
 // modeChunk is one graph of a chunked mode evaluation: the log joint of one
 // point ζ over a chunk of rows, with the prior and the Jacobian weighted by
-// w (1 for the first chunk, 0 for the others), and its gradient.
+// w (1 for the first chunk, 0 for the others) and the likelihood by v (N/M
+// for a sample of M rows), and its gradient.
 type modeChunk struct {
-	m          *graph.Machine
-	zeta, w    *graph.Node
-	lj, grad   *graph.Node
-	inputs     []*graph.Node
-	rows       int
-	zbuf, wbuf []float64
+	m        *graph.Machine
+	zeta     *graph.Node
+	w, v     *graph.Node
+	lj, grad *graph.Node
+	inputs   []*graph.Node
+	rows     int
+	buf      []float64
 }
 
-// chunkedMode evaluates the log joint and its gradient over a RowSource in
-// chunks of rows (the tail chunk by a graph of its own).
+// chunkedMode evaluates the log joint and its gradient for a fit from a
+// RowSource, over a sample of the rows held in memory, in chunks (the tail
+// chunk by a graph of its own). The sample is a systematic one of whole
+// blocks, about 2¹⁶ rows (all the rows when there are no more), and its
+// likelihood is scaled by N/M: the Laplace start of a streamed fit is the
+// Laplace approximation of the sample's posterior with the full data's
+// weight, whose curvature estimates the full one and whose mode is within
+// about √(N/M) posterior sds of the full mode — a start, which the fit then
+// moves to the answer, and one that costs no reading per evaluation.
 type chunkedMode struct {
 	main, tail *modeChunk
-	buf        [][]float64
+	sample     Data
+	m          int // rows of the sample
+	scale      float64
 	gsum       []float64
 }
 
@@ -400,6 +434,7 @@ func (f *fitter) newModeChunk(rows int) (*modeChunk, error) {
 	c := &modeChunk{rows: rows}
 	c.zeta = b.Param("zeta", nil, 1, f.dim)
 	c.w = b.Input("w", 1)
+	c.v = b.Input("v", 1)
 	p := &Problem{B: b, Model: f.model, Latents: f.latents, Scale: 1}
 	z, logdet := p.Constrain(c.zeta)
 	base := f.model.LogPrior(b, z)
@@ -412,7 +447,7 @@ func (f *fitter) newModeChunk(rows int) (*modeChunk, error) {
 	lj := b.Mul(c.w, base)
 	x, inputs := dataInputs(b, f.data, rows)
 	if ll := logLikelihood(b, f.model, z, x); ll != nil {
-		lj = b.Add(lj, ll)
+		lj = b.Add(lj, b.Mul(c.v, ll))
 	}
 	if b.Err() != nil {
 		return nil, b.Err()
@@ -431,51 +466,89 @@ func (f *fitter) newModeChunk(rows int) (*modeChunk, error) {
 		return nil, err
 	}
 	c.m = m
-	c.wbuf = make([]float64, 1)
+	c.buf = make([]float64, 1)
 	return c, nil
+}
+
+// modeSample reads the sample of the Laplace start: about laplaceRows rows
+// (at most a window) in whole blocks evenly spread over the source, or every
+// block when there are no more (deterministic: no randomness is drawn).
+func (f *fitter) modeSample() (Data, int, error) {
+	s := f.stream
+	nb := len(s.order)
+	take := min(nb, max(1, min(s.window, laplaceRows)/s.block))
+	var blocks []int
+	for i := 0; i < take; i++ {
+		blocks = append(blocks, i*nb/take)
+	}
+	rows := 0
+	for _, b := range blocks {
+		rows += min(s.block, f.n-b*s.block)
+	}
+	sample := make(Data, len(f.data))
+	for k, a := range f.data {
+		sample[k] = Array{Name: a.Name, Cols: a.Cols, Values: make([]float64, 0, rows*a.width())}
+	}
+	var buf [][]float64
+	for _, b := range blocks {
+		start := b * s.block
+		var err error
+		if buf, err = f.rowsOf(buf, start, start+min(s.block, f.n-start)); err != nil {
+			return nil, 0, err
+		}
+		for k := range sample {
+			sample[k].Values = append(sample[k].Values, buf[k]...)
+		}
+	}
+	return sample, rows, nil
 }
 
 // newChunkedModeGraph is newModeGraph for a fit from a RowSource.
 func (f *fitter) newChunkedModeGraph() (*modeGraph, error) {
-	rows := min(f.n, chunkRows)
-	main, err := f.newModeChunk(rows)
+	sample, rows, err := f.modeSample()
 	if err != nil {
 		return nil, err
 	}
-	cm := &chunkedMode{main: main, gsum: make([]float64, f.dim)}
-	if rest := f.n % rows; rest > 0 {
+	chunk := min(rows, chunkRows)
+	main, err := f.newModeChunk(chunk)
+	if err != nil {
+		return nil, err
+	}
+	cm := &chunkedMode{main: main, sample: sample, m: rows, scale: float64(f.n) / float64(rows), gsum: make([]float64, f.dim)}
+	if rest := rows % chunk; rest > 0 {
 		if cm.tail, err = f.newModeChunk(rest); err != nil {
 			main.m.Close()
 			return nil, err
 		}
 	}
-	return &modeGraph{m: main.m, dim: f.dim, chunks: cm, f: f}, nil
+	return &modeGraph{m: main.m, dim: f.dim, chunks: cm}, nil
 }
 
-// eval is modeGraph.eval over the chunks: the log joint at x, its gradient
-// into grad (if not nil); a failing read or run, or a non-finite value,
+// eval is modeGraph.eval over the chunks of the sample: the log joint at x,
+// its gradient into grad (if not nil); a failing run or a non-finite value
 // gives -Inf.
-func (cm *chunkedMode) eval(f *fitter, x, grad []float64) float64 {
+func (cm *chunkedMode) eval(x, grad []float64) float64 {
 	var total float64
 	clear(cm.gsum)
-	for start := 0; start < f.n; start += cm.main.rows {
+	for start := 0; start < cm.m; start += cm.main.rows {
 		c := cm.main
-		if start+c.rows > f.n {
+		if start+c.rows > cm.m {
 			c = cm.tail
 		}
-		var err error
-		if cm.buf, err = f.rowsOf(cm.buf, start, start+c.rows); err != nil {
+		c.buf[0] = 0
+		if start == 0 {
+			c.buf[0] = 1
+		}
+		if graph.Set(c.zeta, x) != nil || graph.Set(c.w, c.buf) != nil {
 			return math.Inf(-1)
 		}
-		c.wbuf[0] = 0
-		if start == 0 {
-			c.wbuf[0] = 1
-		}
-		if graph.Set(c.zeta, x) != nil || graph.Set(c.w, c.wbuf) != nil {
+		c.buf[0] = cm.scale
+		if graph.Set(c.v, c.buf) != nil {
 			return math.Inf(-1)
 		}
 		for k, in := range c.inputs {
-			if graph.Set(in, cm.buf[k]) != nil {
+			w := cm.sample[k].width()
+			if graph.Set(in, cm.sample[k].Values[start*w:(start+c.rows)*w]) != nil {
 				return math.Inf(-1)
 			}
 		}

@@ -43,7 +43,6 @@ type modeGraph struct {
 	evals int
 	// chunks evaluates over a RowSource in chunks of rows (nil: the Data).
 	chunks *chunkedMode
-	f      *fitter
 }
 
 func (f *fitter) newModeGraph() (*modeGraph, error) {
@@ -104,7 +103,7 @@ func (f *fitter) newModeGraph() (*modeGraph, error) {
 func (g *modeGraph) eval(x, grad []float64) float64 {
 	g.evals++
 	if g.chunks != nil {
-		return g.chunks.eval(g.f, x, grad)
+		return g.chunks.eval(x, grad)
 	}
 	if graph.Set(g.zeta, x) != nil || g.m.Run() != nil {
 		return math.Inf(-1)

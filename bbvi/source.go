@@ -253,9 +253,10 @@ type stream struct {
 	ids    []int       // the row of each of the window's slots
 	perm   []int       // the window's slots, shuffled
 	pos    int         // slots of perm used
-	// spare buffers for the carried rows, the block read and the batch
-	spareVals [][]float64
-	spareIDs  []int
+	// buffers for the carried rows (fewer than a batch), the block read and
+	// the batch
+	carryVals [][]float64
+	carryIDs  []int
 	buf       [][]float64
 	batchVals [][]float64
 	batchRows []int
@@ -273,7 +274,7 @@ func newStream(src RowSource, data Data, n, bsz int) *stream {
 	for _, a := range data {
 		w := a.width()
 		s.vals = append(s.vals, make([]float64, 0, (s.window+s.block)*w))
-		s.spareVals = append(s.spareVals, make([]float64, 0, (s.window+s.block)*w))
+		s.carryVals = append(s.carryVals, make([]float64, 0, bsz*w))
 		s.buf = append(s.buf, make([]float64, s.block*w))
 		s.batchVals = append(s.batchVals, make([]float64, bsz*w))
 	}
@@ -286,19 +287,19 @@ func newStream(src RowSource, data Data, n, bsz int) *stream {
 // read) until the window is full, then shuffles its slots.
 func (s *stream) refill(rng *rand.Rand) error {
 	left := s.perm[s.pos:]
-	s.spareIDs = s.spareIDs[:0]
+	s.carryIDs = s.carryIDs[:0]
 	for _, slot := range left {
-		s.spareIDs = append(s.spareIDs, s.ids[slot])
+		s.carryIDs = append(s.carryIDs, s.ids[slot])
 	}
+	s.ids = append(s.ids[:0], s.carryIDs...)
 	for k, a := range s.data {
 		w := a.width()
-		s.spareVals[k] = s.spareVals[k][:0]
+		s.carryVals[k] = s.carryVals[k][:0]
 		for _, slot := range left {
-			s.spareVals[k] = append(s.spareVals[k], s.vals[k][slot*w:(slot+1)*w]...)
+			s.carryVals[k] = append(s.carryVals[k], s.vals[k][slot*w:(slot+1)*w]...)
 		}
+		s.vals[k] = append(s.vals[k][:0], s.carryVals[k]...)
 	}
-	s.vals, s.spareVals = s.spareVals, s.vals
-	s.ids, s.spareIDs = s.spareIDs, s.ids
 	for len(s.ids) < s.window {
 		if s.next == len(s.order) {
 			rng.Shuffle(len(s.order), func(i, j int) { s.order[i], s.order[j] = s.order[j], s.order[i] })

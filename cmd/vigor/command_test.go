@@ -141,7 +141,7 @@ func TestGroupErrors(t *testing.T) {
 		{[]string{"vae", "fly"}, `vigor vae: unknown command "fly" (want train, eval or sample)`},
 		{[]string{"study", "bias"}, `vigor study: unknown study "bias" (want variance)`},
 		{[]string{"data", "fetch", "cifar"}, `vigor data fetch: unknown dataset "cifar" (want mnist)`},
-		{[]string{"data", "get"}, `vigor data: unknown command "get" (want fetch)`},
+		{[]string{"data", "get"}, `vigor data: unknown command "get" (want fetch or cache)`},
 		{[]string{"vae", "help", "fly"}, `vigor vae help: unknown command "fly" (want train, eval or sample)`},
 		{[]string{"data"}, "usage: vigor data <command> [flags]"},
 		{[]string{"data", "fetch"}, "usage: vigor data fetch <dataset> [flags]"},

@@ -345,9 +345,9 @@
 //	vigor fit --model logistic --data big.csv --target y --batch 1024 --cache
 //
 // reads minibatches from a window of rows from blocks taken in a random order
-// (every row once per epoch), and the Laplace start and the diagnostics read
-// the cache in chunks, so memory does not grow with the rows: 10⁶ rows × 21
-// columns fit in about 100 MB (see docs/scaling.md).
+// (every row once per epoch), takes the Laplace start on a sample of 2¹⁶ rows
+// in whole blocks, and reads the cache in chunks for the diagnostics, so
+// memory does not grow with the rows (see docs/scaling.md).
 //
 //	--data        the CSV file (required)
 //	--cache-dir   write the cache in this directory instead of beside the CSV

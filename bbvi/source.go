@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/vigor-ml/vigor/graph"
 )
@@ -585,7 +586,9 @@ func (cm *chunkedMode) close() {
 // the source is no larger than the window, it reads the whole source into
 // memory and the fit is exactly the fit of NewSVI with that Data.
 //
-// The SVI's State is not available for a fit that streams its rows.
+// The SVI's State of a fit that streams its rows holds the stream's
+// position (SVIState.Stream): Restore reads the window's rows again, and the
+// fit resumes exactly.
 func NewSVISource(m Model, src RowSource, s *Settings, rng *rand.Rand) (*SVI, error) {
 	if src == nil {
 		return nil, errors.New("bbvi: nil RowSource")
@@ -658,4 +661,95 @@ func (g *modeGraph) close() {
 		return
 	}
 	g.m.Close()
+}
+
+// StreamState is the position of the minibatch stream of a fit from a
+// RowSource, within an SVIState: this epoch's order of the blocks, the next
+// block to read, and the rows of the window not yet used, in the order they
+// will be used.
+type StreamState struct {
+	Order []int `json:"order"`
+	Next  int   `json:"next"`
+	Rows  []int `json:"rows"`
+}
+
+// state returns a copy of the stream's position.
+func (s *stream) state() *StreamState {
+	st := &StreamState{Order: append([]int(nil), s.order...), Next: s.next}
+	for _, slot := range s.perm[s.pos:] {
+		st.Rows = append(st.Rows, s.ids[slot])
+	}
+	return st
+}
+
+// restoreStream puts the fit's stream at st, reading the window's rows
+// again (each block once); st must be nil exactly when the fit does not
+// stream. The stream is unchanged when it returns an error.
+func (f *fitter) restoreStream(st *StreamState) error {
+	s := f.stream
+	switch {
+	case st == nil && s == nil:
+		return nil
+	case st == nil || s == nil:
+		return errors.New("bbvi: Restore: the state is not from a fit of this data and these settings (streamed or not)")
+	}
+	nb := len(s.order)
+	seen := make([]bool, nb)
+	bad := len(st.Order) != nb || st.Next < 0 || st.Next > nb || len(st.Rows) > s.window+s.block
+	for _, b := range st.Order {
+		if bad || b < 0 || b >= nb || seen[b] {
+			bad = true
+			break
+		}
+		seen[b] = true
+	}
+	for _, r := range st.Rows {
+		if bad || r < 0 || r >= f.n {
+			bad = true
+			break
+		}
+	}
+	if bad {
+		return errors.New("bbvi: Restore: the state's minibatch stream does not fit this data")
+	}
+	// Read the blocks that hold the rows, in order, each once.
+	need := map[int][]int{} // block → positions in st.Rows
+	var blocks []int
+	for i, r := range st.Rows {
+		b := r / s.block
+		if need[b] == nil {
+			blocks = append(blocks, b)
+		}
+		need[b] = append(need[b], i)
+	}
+	sort.Ints(blocks)
+	vals := make([][]float64, len(f.data))
+	for k, a := range f.data {
+		vals[k] = make([]float64, len(st.Rows)*a.width(), cap(s.vals[k]))
+	}
+	var buf [][]float64
+	for _, b := range blocks {
+		start := b * s.block
+		var err error
+		if buf, err = f.rowsOf(buf, start, start+min(s.block, f.n-start)); err != nil {
+			return fmt.Errorf("bbvi: Restore: %w", err)
+		}
+		for _, i := range need[b] {
+			r := st.Rows[i] - start
+			for k, a := range f.data {
+				w := a.width()
+				copy(vals[k][i*w:(i+1)*w], buf[k][r*w:(r+1)*w])
+			}
+		}
+	}
+	copy(s.order, st.Order)
+	s.next = st.Next
+	s.vals = vals
+	s.ids = append(s.ids[:0], st.Rows...)
+	s.perm = s.perm[:0]
+	for i := range s.ids {
+		s.perm = append(s.perm, i)
+	}
+	s.pos = 0
+	return nil
 }

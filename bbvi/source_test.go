@@ -1,6 +1,7 @@
 package bbvi_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -252,17 +253,6 @@ func TestFitSourceErrors(t *testing.T) {
 		t.Errorf("read error: %v", err)
 	}
 	c.fail = nil
-	v, err := bbvi.NewSVISource(m, src, &bbvi.Settings{BatchSize: 50, MaxSteps: 200}, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	if err := v.Step(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.State(); err == nil || !strings.Contains(err.Error(), "cannot save its state") {
-		t.Errorf("State of a streamed fit: %v", err)
-	}
 	for _, arrays := range [][]bbvi.ColumnArray{
 		{{Name: "X", Cols: 2, Columns: []int{0}}},
 		{{Name: "X", Columns: []int{0}}, {Name: "X", Columns: []int{1}}},
@@ -275,5 +265,72 @@ func TestFitSourceErrors(t *testing.T) {
 	}
 	if _, err := bbvi.FitSource(m, nil, nil, rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("nil source accepted")
+	}
+}
+
+// A streamed fit saved and restored mid-window resumes exactly: the same
+// batches, the same parameters, bit for bit.
+func TestFitSourceResume(t *testing.T) {
+	_, m, _, _, src := linearSource(t, 6, 3000, 2, 128)
+	defer bbvi.SetStreamSizes(8*3*512, 1000)() // windows of 512 rows: a refill every 10 steps
+	set := func() *bbvi.Settings { return &bbvi.Settings{BatchSize: 50, MaxSteps: 2000} }
+	pcg := rand.NewPCG(7, 8)
+	v, err := bbvi.NewSVISource(m, src, set(), rand.New(pcg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var st *bbvi.SVIState
+	var saved []byte
+	for v.Steps() < 400 {
+		if err := v.Step(); err != nil {
+			t.Fatal(err)
+		}
+		if v.Steps() == 137 {
+			if st, err = v.State(); err != nil {
+				t.Fatal(err)
+			}
+			if saved, err = pcg.MarshalBinary(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if st.Stream == nil || len(st.Stream.Rows) == 0 {
+		t.Fatalf("the state has no stream position: %+v", st.Stream)
+	}
+	// Through JSON, as a checkpoint would keep it.
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back bbvi.SVIState
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	pcg2 := rand.NewPCG(0, 0)
+	if err := pcg2.UnmarshalBinary(saved); err != nil {
+		t.Fatal(err)
+	}
+	w, err := bbvi.NewSVISource(m, src, set(), rand.New(pcg2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Restore(&back); err != nil {
+		t.Fatal(err)
+	}
+	for w.Steps() < 400 {
+		if err := w.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(v.Params(), w.Params()) {
+		t.Fatalf("resumed fit differs:\n%v\n%v", v.Params(), w.Params())
+	}
+	// A state that does not fit the data is refused.
+	bad := back
+	bad.Stream = &bbvi.StreamState{Order: []int{0}, Rows: []int{1}}
+	if err := w.Restore(&bad); err == nil || !strings.Contains(err.Error(), "stream") {
+		t.Errorf("bad stream state: %v", err)
 	}
 }

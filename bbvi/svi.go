@@ -569,6 +569,7 @@ type SVIState struct {
 	Shift     []float64      `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
 	Scale     []float64      `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
 	Lower     []float64      `json:"lower,omitempty"`
+	Stream    *StreamState   `json:"stream,omitempty"` // the minibatch stream of a fit from a RowSource
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -585,9 +586,6 @@ func (v *SVI) State() (*SVIState, error) {
 	if v.Done() {
 		return nil, ErrDone
 	}
-	if v.f.stream != nil {
-		return nil, errors.New("bbvi: State: a fit that streams its rows from a RowSource cannot save its state")
-	}
 	opt, ok := v.set.Optimizer.(graph.Stateful)
 	if !ok {
 		return nil, fmt.Errorf("bbvi: optimizer %s cannot save its state (it is not graph.Stateful)", v.set.Optimizer)
@@ -600,6 +598,9 @@ func (v *SVI) State() (*SVIState, error) {
 		Trace:    v.Trace(),
 		AvgStart: v.avgStart, AvgEnd: v.avgEnd, NAvg: v.navg, Converged: v.conv,
 		Start: v.how,
+	}
+	if v.f.stream != nil {
+		st.Stream = v.f.stream.state()
 	}
 	if p := v.f.set.pre; p != nil {
 		st.Shift = append([]float64(nil), p.shift...)
@@ -702,6 +703,9 @@ func (v *SVI) Restore(st *SVIState) error {
 		if err := graph.Set(n, st.Nodes[i]); err != nil {
 			return fmt.Errorf("bbvi: Restore: %w", err)
 		}
+	}
+	if err := f.restoreStream(st.Stream); err != nil {
+		return err
 	}
 	copy(f.perm, st.Perm)
 	f.pos = st.Pos

@@ -20,6 +20,13 @@ type Settings struct {
 	Estimator Estimator
 	// Draws is the number S of Monte Carlo draws per step. 0 means 8.
 	Draws int
+	// QMC draws the S base-noise vectors of each step as one randomized
+	// quasi-Monte Carlo point set (Owen-scrambled Sobol' points mapped to
+	// normals) instead of i.i.d. normals: every draw is still exactly N(0, I),
+	// so estimates stay unbiased, but their variance is lower, most for S a
+	// power of 2. It needs a family with standard normal noise (NormalNoiser);
+	// discrete latents keep their own noise. false means i.i.d. draws.
+	QMC bool
 	// BatchSize is the number B of data rows per step; its likelihood is scaled by
 	// N/B. 0 (or B ≥ N) means all the data on every step.
 	BatchSize int

@@ -34,6 +34,7 @@ type fitter struct {
 	perm    []int
 	pos     int
 	noiseF  []float64
+	qmc     *qmcNoise // Settings.QMC's noise filler, or nil
 	batchF  [][]float64
 	backup  [][]float64
 	closed  bool
@@ -95,6 +96,11 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		}
 		f.noise = b.Input("noise", shape...)
 		f.noiseF = make([]float64, prod(shape))
+		if set.QMC {
+			if f.qmc, err = newQMCNoise(approx, set.Family.Name(), shape); err != nil {
+				return nil, err
+			}
+		}
 	} else if len(set.InitMean) > 0 {
 		return nil, fmt.Errorf("bbvi: InitMean has %d values but the model has no continuous latents", len(set.InitMean))
 	}
@@ -158,8 +164,12 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 // load draws fresh noise and, with minibatches, the next batch (sampled without
 // replacement within an epoch, reshuffled every epoch).
 func (f *fitter) load() error {
-	if f.noise != nil {
+	if f.qmc != nil {
+		f.qmc.fill(f.noiseF, f.rng)
+	} else if f.noise != nil {
 		f.approx.FillNoise(f.noiseF, f.rng)
+	}
+	if f.noise != nil {
 		if err := graph.Set(f.noise, f.noiseF); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/bbvi/models"
@@ -94,6 +95,10 @@ type VarianceRow struct {
 	MSE float64
 }
 
+// qmcSuffix, appended to an estimator's name, runs it with randomized
+// quasi-Monte Carlo draws (bbvi.Settings.QMC).
+const qmcSuffix = "+qmc"
+
 // studyDecay is the memory of the stateful control variates in the study: the
 // parameters do not move, so a long memory (about 100 steps) estimates the
 // baseline and a* best.
@@ -102,7 +107,7 @@ const studyDecay = 0.99
 // Names of the study's problems and estimators.
 var (
 	studyProblems   = []string{"toy", "logistic10"}
-	studyEstimators = []string{"pathwise", "score", "score-decay", "score-loo", "score-optimal"}
+	studyEstimators = []string{"pathwise", "pathwise+qmc", "score", "score-decay", "score-loo", "score-optimal"}
 )
 
 // studyEstimator returns the estimator registered in bbvi under name (see
@@ -110,7 +115,7 @@ var (
 // memory for the stateful control variates, whose state would otherwise be
 // tuned for moving parameters.
 func studyEstimator(name string) (bbvi.Estimator, error) {
-	e, err := bbvi.EstimatorByName(name)
+	e, err := bbvi.EstimatorByName(strings.TrimSuffix(name, qmcSuffix))
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: variance study: %w", err)
 	}
@@ -364,7 +369,8 @@ func RunVarianceStudy(cfg *VarianceStudy) ([]VarianceRow, error) {
 
 // run computes one cell of the study.
 func (p *studyProblem) run(est bbvi.Estimator, label string, draws, reps, burn int, rng *rand.Rand) ([]VarianceRow, error) {
-	v, err := bbvi.NewSVI(p.model, p.data, &bbvi.Settings{Estimator: est, Draws: draws, Dtype: graph.Float64}, rng)
+	set := &bbvi.Settings{Estimator: est, Draws: draws, Dtype: graph.Float64, QMC: strings.HasSuffix(label, qmcSuffix)}
+	v, err := bbvi.NewSVI(p.model, p.data, set, rng)
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: variance study %s/%s: %w", p.name, label, err)
 	}

@@ -8,7 +8,7 @@
 // The commands, and their flags:
 //
 //	vigor fit --model NAME --data FILE.csv [model flags]
-//	          [--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--batch B] [--steps N]
+//	          [--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--qmc] [--batch B] [--steps N]
 //	          [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 //	          [--quiet] [--out FILE.json] [--float32]
 //	          --model gmm: --k K [--method bbvi-marginal|bbvi|em] [--columns a,b,...]
@@ -85,6 +85,8 @@
 //	              or flow (RealNVP coupling layers, for posteriors far from Gaussian)
 //	--rank        the rank of lowrank's factor (default min(5, dim-1))
 //	--samples     Monte Carlo draws per step (default 8)
+//	--qmc         draw the --samples of each step as randomized quasi-Monte Carlo normals
+//	              (Owen-scrambled Sobol' points; unbiased, lower variance; best with a power of 2)
 //	--batch       rows per step; the likelihood is scaled by N/B (default 0: all rows)
 //	--steps       maximum optimizer steps (default 20000)
 //	--optimizer   adam (default), rmsprop, adagrad or sgd

@@ -177,15 +177,15 @@ func TestCheckpointContents(t *testing.T) {
 		})
 	}
 	// A well-formed checkpoint of another version is ErrVersion.
-	_, err := DecodeCheckpoint(frame(2, []byte(`{"whatever":"v2 holds"}`), []byte("some values")))
-	if !errors.Is(err, ErrVersion) || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "version 2") {
-		t.Errorf("version 2: %v, want ErrVersion", err)
+	_, err := DecodeCheckpoint(frame(3, []byte(`{"whatever":"v3 holds"}`), []byte("some values")))
+	if !errors.Is(err, ErrVersion) || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "version 3") {
+		t.Errorf("version 3: %v, want ErrVersion", err)
 	}
 	// The same with a flipped bit anywhere is ErrCorrupt.
-	v2 := frame(2, []byte(`{"whatever":"v2 holds"}`), []byte("some values"))
+	v2 := frame(3, []byte(`{"whatever":"v3 holds"}`), []byte("some values"))
 	v2[len(v2)-40] ^= 1
 	if _, err := DecodeCheckpoint(v2); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("version 2, flipped bit: %v, want ErrCorrupt", err)
+		t.Errorf("version 3, flipped bit: %v, want ErrCorrupt", err)
 	}
 }
 

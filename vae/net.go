@@ -284,7 +284,7 @@ func (n *net) buildGaussian() *graph.Node {
 	xK := n.tile(n.x, k)
 	if n.obj == ELBO && n.mode != modeWeights {
 		ll := n.perImage(n.logLik(n.params, xK, n.decode(n.params, z))) // (B)
-		kl := b.Sum(b.KLStdNormalLogVar(mu, lv), 1)                    // (B)
+		kl := b.Sum(b.KLStdNormalLogVar(mu, lv), 1)                     // (B)
 		n.bound = b.Sub(ll, kl)
 		if n.beta != nil {
 			return b.Sub(ll, n.klWeight(kl))

@@ -453,3 +453,15 @@ func allFinite[T float32 | float64](v []T) bool {
 	}
 	return true
 }
+
+// CheckSettings reports the first problem with training a model of
+// configuration cfg with settings set (zero fields take their defaults), as
+// NewTrainer would: an estimator that does not fit the latents or the
+// objective, or a value out of range.
+func CheckSettings(cfg Config, set TrainSettings) error {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return set.withDefaults().validateFor(cfg)
+}

@@ -19,6 +19,8 @@
 //	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
 //	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
 //	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
+//	                [--estimator reparam|stl|dreg|score|nvil] [--latent-dist gaussian|bernoulli]
+//	                [--kl-warmup EPOCHS] [--qmc]
 //	                [--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
 //	                [--seed 1] [--data-dir DIR] [--out runs/NAME] [--resume]
 //	                [--train-limit N] [--test-limit N] [--quiet]
@@ -237,6 +239,8 @@
 //
 //	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
 //	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
+//	                [--estimator reparam|stl|dreg|score|nvil] [--latent-dist gaussian|bernoulli]
+//	                [--kl-warmup EPOCHS] [--qmc]
 //	                [--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
 //	                [--seed 1] [--data-dir DIR] [--out runs/NAME] [--resume]
 //	                [--train-limit N] [--test-limit N] [--quiet]
@@ -256,6 +260,20 @@
 //	--targets     pixel targets: continuous (default), static or dynamic binarization
 //	--objective   elbo (default, analytic KL), elbo-mc (Monte Carlo KL) or iwae
 //	--k           samples of z per image, the IWAE K (default 1)
+//	--estimator   the gradient estimator: for Gaussian latents reparam (default), stl
+//	              (sticking the landing, Roeder et al. 2017; needs --objective elbo-mc)
+//	              or dreg (doubly reparameterized, Tucker et al. 2018; needs --objective
+//	              iwae); for Bernoulli latents score (plain score function) or nvil
+//	              (default: a learned input-dependent baseline C(x) with running centring
+//	              and scaling of the learning signal, Mnih & Gregor 2014)
+//	--latent-dist gaussian (default) or bernoulli: z ∈ {0,1}^latent with a Bernoulli(½)
+//	              prior, trained on the elbo objective (KL in closed form), best with
+//	              binarized targets (--targets dynamic)
+//	--kl-warmup   raise the KL weight β linearly from 0 to 1 over this many epochs
+//	              (default 0: none); the losses reported stay the unweighted bounds
+//	--qmc         draw the --k Gaussian samples of each image as one randomized
+//	              quasi-Monte Carlo set (Owen-scrambled Sobol'); lowers the variance
+//	              when --k > 1
 //	--activation  hidden activation: relu (default), tanh, sigmoid or softplus
 //	--decoder     bernoulli (default) or gaussian
 //	--float64     compute in float64 instead of float32

@@ -29,7 +29,7 @@
 //	vigor vae sample --ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]
 //	vigor data fetch mnist [--data-dir DIR]
 //	vigor study variance [--out DIR] [--reps N] [--burn N] [--draws 1,2,4,...]
-//	                     [--problems toy,logistic10] [--estimators pathwise,score,...]
+//	                     [--problems toy,logistic10,bvae] [--estimators pathwise,pathwise+qmc,score,...]
 //	                     [--seed K] [--exact-draws N] [--quiet]
 //
 // "vigor help" (or "vigor -h") lists the commands; "vigor help <command>" and
@@ -345,18 +345,26 @@
 // # vigor study variance
 //
 //	vigor study variance [--out DIR] [--reps N] [--burn N] [--draws 1,2,4,...]
-//	                     [--problems toy,logistic10] [--estimators pathwise,score,...]
+//	                     [--problems toy,logistic10,bvae] [--estimators pathwise,pathwise+qmc,score,...]
 //	                     [--seed K] [--exact-draws N] [--quiet]
 //
 // Variance compares the ELBO gradient estimators empirically (see
 // study.VarianceStudy and study.RunVarianceStudy): the pathwise
-// (reparameterization) estimator, the score-function estimator, and the score
+// (reparameterization) estimator with i.i.d. draws and with randomized
+// quasi-Monte Carlo draws ("pathwise+qmc": Owen-scrambled Sobol' points mapped
+// to normals, as vigor fit --qmc), the score-function estimator, and the score
 // function with a decaying-average baseline, a leave-one-out baseline and the
 // optimal control variate. Two Bayesian logistic regressions with a mean-field
 // Gaussian q are studied at fixed variational parameters: "toy" (one data point,
 // x = 2, y = 1, prior N(0, 1), q = N(-0.5, 1); exact gradient by Gauss–Hermite
 // quadrature) and "logistic10" (an intercept and 9 correlated features, 100
-// rows; exact gradient from a pathwise estimate with --exact-draws draws). For
+// rows; exact gradient from a pathwise estimate with --exact-draws draws). A
+// third problem, "bvae", is a small VAE with 6 Bernoulli latents on stroke
+// images, whose exact ELBO gradient is known by enumerating the 64 codes: on it
+// run the plain score function ("score") and NVIL ("nvil", the score function
+// with a learned input-dependent baseline C(x) and running centring, Mnih &
+// Gregor 2014), with rows "encoder", "decoder" and "total"; nvil runs on bvae
+// only. For
 // every number of draws S in --draws (default 1, 2, 4, ..., 256) each
 // estimator computes --reps gradient estimates (default 1000, after --burn
 // dropped ones, default 50, while the stateful control variates warm up); all

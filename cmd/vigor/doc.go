@@ -324,7 +324,8 @@
 //
 //	vigor vae sample --ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]
 //
-// Sample draws N codes z ~ N(0, I), decodes them, and writes the decoded pixel
+// Sample draws N codes from the prior (z ~ N(0, I), or Bernoulli(½) codes for a
+// model with Bernoulli latents), decodes them, and writes the decoded pixel
 // probabilities as a PNG grid, as square as possible.
 //
 //	--ckpt        the checkpoint file (required)

@@ -742,7 +742,8 @@ func (o *vaeEvalOptions) run(e *env) error {
 const vaeSampleSynopsis = `--ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]`
 
 // vaeSampleAbout is the help text of `vigor vae sample`.
-const vaeSampleAbout = `Sample draws N codes z ~ N(0, I), decodes them, and writes the decoded pixel
+const vaeSampleAbout = `Sample draws N codes from the prior (z ~ N(0, I), or Bernoulli(½) codes for a
+model with Bernoulli latents), decodes them, and writes the decoded pixel
 probabilities as a PNG grid (as square as possible).`
 
 // vaeSampleOptions are the flags of `vigor vae sample`.

@@ -370,7 +370,8 @@ func (n *net) buildDReG(z, xK *graph.Node, logpz func(*graph.Node) *graph.Node, 
 //	∇φ ELBO = E_q[(log p(x|z) - b(x)) ∇φ log q(z|x)] - ∇φ KL,
 //
 // with b(x) = 0 for the plain score function, and for NVIL the learned,
-// centred baseline c + C(x) and the signal divided by max(1, running sd).
+// centred baseline c + C(x), the encoder's whole gradient (score term and
+// KL) divided by max(1, the running sd of the signal).
 func (n *net) buildBernoulli() *graph.Node {
 	b, k, batch, L := n.b, n.k, n.batch, n.cfg.Latent
 	logits := n.encodeLogits(n.x)
@@ -393,16 +394,21 @@ func (n *net) buildBernoulli() *graph.Node {
 	if n.mode != modeTrain {
 		return nil
 	}
-	signal := ll
+	signal, klTerm := ll, n.klWeight(kl)
 	if n.opts.est == NVIL {
 		n.ll = ll
 		n.addBaseline()
 		n.sigMean = b.Input("signal.mean", 1)
 		n.sigScale = b.Input("signal.scale", 1)
 		signal = b.Div(b.Sub(b.Sub(ll, n.sigMean), n.tileVec(n.base, k)), n.sigScale)
+		// The KL's gradient reaches the encoder only: dividing it too keeps
+		// the direction of the encoder's gradient, which the scaling only
+		// shortens (as dividing Mnih & Gregor's signal log p(x,z) - log q(z|x)
+		// does).
+		klTerm = b.Div(klTerm, n.sigScale)
 	}
 	surr := n.perImage(b.Mul(b.StopGradient(signal), logq))
-	return b.Add(b.Sub(llm, n.klWeight(kl)), surr)
+	return b.Add(b.Sub(llm, klTerm), surr)
 }
 
 // baselineHidden is the width of the NVIL baseline network's hidden layer

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vigor-ml/vigor/datasets"
@@ -229,5 +231,58 @@ func TestCheckpointVersion1(t *testing.T) {
 	}
 	if v := binary.LittleEndian.Uint32(buf.Bytes()[8:]); v != CheckpointVersion {
 		t.Errorf("re-encoded as version %d", v)
+	}
+}
+
+// TestCraftedCheckpointsV2: the version-2 fields are validated as settings
+// given to this package are: an unknown estimator or latent distribution,
+// an estimator that does not fit the latents or the objective, an NVIL run
+// without its baseline network, a baseline with another estimator, a bad
+// warm-up or bad signal statistics are ErrCorrupt, naming the problem.
+func TestCraftedCheckpointsV2(t *testing.T) {
+	type header = map[string]any
+	set := func(key string, v any) func(header) { return func(h header) { h[key] = v } }
+	cases := []struct {
+		name string
+		edit func(header)
+		want string
+	}{
+		{"bad estimator", set("estimator", "magic"), "magic"},
+		{"bad latent distribution", set("latent_dist", "cube"), "cube"},
+		{"stl with the analytic elbo", set("estimator", "stl"), "stl needs the elbo-mc objective"},
+		{"nvil on Gaussian latents", set("estimator", "nvil"), "for Bernoulli latents"},
+		{"negative warm-up", set("kl_warmup", -2), "KL warm-up"},
+		{"baseline with reparam", set("baseline_params", []map[string]any{{"name": "baseline.0.W", "shape": []int{6, 100}}}), "a baseline network with the reparam estimator"},
+		{"nan signal", func(h header) { h["signal_var"] = -1.0 }, "signal statistics"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeCheckpoint(craft(t, tc.edit))
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("DecodeCheckpoint: %v\nwant ErrCorrupt mentioning %q", err, tc.want)
+			}
+		})
+	}
+	// A Bernoulli-latent model whose nvil checkpoint lost its baseline.
+	m := newModel(t, Config{Input: 6, Hidden: []int{4}, Latent: 2, Latents: BernoulliLatent}, 1)
+	tr, err := NewTrainer(m, TrainSettings{Batch: 4, Estimator: NVIL}, rand.NewPCG(1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	c, err := tr.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Baseline = nil
+	var buf bytes.Buffer
+	if err := c.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeCheckpoint(buf.Bytes()); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "without its baseline") {
+		t.Errorf("nvil without a baseline: %v", err)
+	}
+	if _, err := Resume(c, nil); err == nil {
+		t.Error("Resume accepted an nvil checkpoint without its baseline state")
 	}
 }

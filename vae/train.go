@@ -163,6 +163,7 @@ type Trainer struct {
 	bopt       *graph.Adam // NVIL: the baseline network's optimizer
 	sig        signalStats // NVIL: running statistics of the learning signal
 	centreOnly bool        // NVIL: do not divide the signal by its running sd
+	sigbuf     []float64   // NVIL: the signals of a batch
 }
 
 // signalAlpha is the memory of NVIL's running statistics (Mnih & Gregor
@@ -286,17 +287,23 @@ func (t *Trainer) forward(rows int) error {
 	return n.run()
 }
 
-// signals returns NVIL's signals l - C(x) of the last run, for the real rows.
+// signals returns NVIL's signals l - C(x) of the last run, for the real rows,
+// in a buffer reused from step to step.
 func (t *Trainer) signals(rows int) []float64 {
 	n := t.net
-	ll, base := graph.Values(n.ll), graph.Values(n.base)
-	out := make([]float64, 0, rows*n.k)
+	t.sigbuf = t.sigbuf[:0]
+	at := func(node *graph.Node, i int) float64 {
+		if v := graph.Float32s(node); v != nil {
+			return float64(v[i])
+		}
+		return graph.Float64s(node)[i]
+	}
 	for k := 0; k < n.k; k++ {
 		for i := 0; i < rows; i++ {
-			out = append(out, ll[k*n.batch+i]-base[i])
+			t.sigbuf = append(t.sigbuf, at(n.ll, k*n.batch+i)-at(n.base, i))
 		}
 	}
-	return out
+	return t.sigbuf
 }
 
 // step checks the last run's loss and gradients and, if finite, takes the

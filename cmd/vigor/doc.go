@@ -285,7 +285,8 @@
 //	--quiet       no progress on stderr
 //
 // The run folder gets model.ckpt (architecture, weights, Adam state, epoch,
-// RNG state; written atomically after every epoch), metrics.jsonl (one line
+// RNG state, the training settings and, for nvil, the baseline network with
+// its Adam state and running statistics; written atomically after every epoch), metrics.jsonl (one line
 // per epoch: epoch, train_loss, test_loss, seconds; losses are negative bounds
 // in nats per image), samples.png, recon.png, loss.png and, with --latent 2,
 // latent.png. --resume ends with exactly the weights of an uninterrupted run;

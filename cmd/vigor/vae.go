@@ -175,10 +175,13 @@ func (o *vaeTrainOptions) check(given map[string]bool) error {
 	if o.resume {
 		return nil // the checkpoint's settings are checked once it is read
 	}
+	if err := checkTraining("", o.cfg, o.train); err != nil {
+		return err
+	}
 	if err := vae.CheckSettings(o.cfg, o.train); err != nil {
 		return bad(err)
 	}
-	return checkTraining("", o.cfg, o.train)
+	return nil
 }
 
 // mnistMemory is what MNIST and the pictures take in memory besides a

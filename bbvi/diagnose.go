@@ -228,11 +228,11 @@ func (f *fitter) importanceRatios(n int) (logw []float64, draws [][]float64, err
 				for i := 0; i < s; i++ {
 					draws = append(draws, nil)
 				}
-				for _, zn := range r.z {
+				for k, zn := range r.z {
 					vals := graph.Values(zn)
 					w := len(vals) / s
 					for i := 0; i < s; i++ {
-						draws[len(draws)-s+i] = append(draws[len(draws)-s+i], vals[i*w:(i+1)*w]...)
+						draws[len(draws)-s+i] = f.cont[k].appendReport(draws[len(draws)-s+i], vals[i*w:(i+1)*w])
 					}
 				}
 			}

@@ -76,7 +76,8 @@ func TestSimplexDirichlet(t *testing.T) {
 			return b.Sum(b.MatMul(b.Log(z["w"]), b.T(x["y"])), 1)
 		},
 	}
-	post := fitFullRank(t, m, Data{{Name: "y", Cols: k, Values: onehot}})
+	data := Data{{Name: "y", Cols: k, Values: onehot}}
+	post := fitFullRank(t, m, data)
 	var a0 float64
 	for i := range alpha {
 		a0 += alpha[i] + counts[i]
@@ -95,6 +96,16 @@ func TestSimplexDirichlet(t *testing.T) {
 	}
 	if math.Abs(s-1) > 1e-12 {
 		t.Errorf("the reported simplex sums to %v", s)
+	}
+	// The same fit in float32, and with a mean-field q (a Diagonal, whose
+	// Posterior summarizes the simplex from its own draws).
+	for _, set := range []*Settings{{Family: FullRank{}, Dtype: graph.Float32}, {Family: MeanField{}}} {
+		p32, err := Fit(m, data, set, rand.New(rand.NewPCG(3, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%v %s:", set.Dtype, set.Family.Name())
+		checkMoments(t, p32, names, mean, sd, 0.05, 0.08)
 	}
 	// Quantiles against the exact Beta marginals.
 	q05, q95 := post.Quantile(0.05), post.Quantile(0.95)
@@ -374,4 +385,36 @@ func TestSupportsExactGaussian(t *testing.T) {
 			checkMoments(t, post, names, c.mean, c.sd, 0.05, 0.08)
 		})
 	}
+}
+
+// TestVectorSupportsFlow fits a prior alone, a Dirichlet(2, 3, 5) simplex and
+// an LKJ(3) correlation matrix of dimension 2, with a flow: the Posterior of a
+// non-Gaussian q, from its own draws, reports them with the exact moments
+// (Beta marginals; for K = 2, (ρ+1)/2 ~ Beta(η, η), so E ρ = 0 and
+// Var ρ = 1/(2η+1)).
+func TestVectorSupportsFlow(t *testing.T) {
+	alpha := []float64{2, 3, 5}
+	const eta = 3.0
+	m := FuncModel{
+		Vars: []Latent{{Name: "w", Size: 3, Support: Simplex()}, {Name: "R", Size: 2, Support: CholeskyCorr()}},
+		Prior: func(b *graph.Builder, z Vars) *graph.Node {
+			return b.Add(b.DirichletLogProb(z["w"], b.Constant("alpha", alpha, 3)), b.LKJCholeskyLogProb(z["R"], b.Scalar(eta)))
+		},
+	}
+	post, err := Fit(m, nil, &Settings{Family: Flow{}}, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if post.Frozen() == nil || post.Dim() != 7 || len(post.UMean) != 3 {
+		t.Fatalf("a flow posterior of %d components over %d coordinates", post.Dim(), len(post.UMean))
+	}
+	names := []string{"w[0]", "w[1]", "w[2]", "R[1,0]", "R[0,1]"}
+	mean, sd := make([]float64, 5), make([]float64, 5)
+	for i, a := range alpha {
+		mean[i] = a / 10
+		sd[i] = math.Sqrt(mean[i] * (1 - mean[i]) / 11)
+	}
+	sd[3] = 1 / math.Sqrt(2*eta+1)
+	sd[4] = sd[3]
+	checkMoments(t, post, names, mean, sd, 0.1, 0.1)
 }

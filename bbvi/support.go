@@ -60,6 +60,8 @@ const (
 // graph.MultiNormalCholeskyLogProb read, and reported as the matrix L Lᵀ,
 // row-major, with names Name[i,j] (0-based, like Name[i]): the correlation
 // or covariance matrix itself, whose entries are what one wants to read.
+// Their graph forms build constant matrices, so K is at most 2000 for the
+// vector supports and 40 for the Cholesky ones.
 type Support struct {
 	Kind         SupportKind
 	Lower, Upper float64 // bounds of an IntervalSupport, LowerBounded (Lower) or UpperBounded (Upper)
@@ -264,8 +266,11 @@ func (l Latent) checkSupport() error {
 	if l.Local && !l.Support.Elementwise() {
 		return fmt.Errorf("a local latent cannot have the %s support", l.Support)
 	}
-	if l.Support.matrix() && k > maxMatrixDim {
+	switch {
+	case l.Support.matrix() && k > maxMatrixDim:
 		return fmt.Errorf("%s support of dimension %d (at most %d)", l.Support, k, maxMatrixDim)
+	case !l.Support.Elementwise() && k > maxVectorDim:
+		return fmt.Errorf("%s support of dimension %d (at most %d)", l.Support, k, maxVectorDim)
 	}
 	return nil
 }
@@ -273,6 +278,10 @@ func (l Latent) checkSupport() error {
 // maxMatrixDim bounds the dimension of a Cholesky latent: its graph form
 // builds constant matrices of about K⁴/2 entries.
 const maxMatrixDim = 40
+
+// maxVectorDim bounds the dimension of an ordered or simplex latent: their
+// graph forms build constant K×K matrices (cumulative sums).
+const maxVectorDim = 2000
 
 // free returns the number of unconstrained coordinates of the latent: K-1
 // for a simplex, K(K-1)/2 and K(K+1)/2 for the Cholesky factors, Size

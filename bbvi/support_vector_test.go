@@ -55,6 +55,8 @@ func TestSupportSizes(t *testing.T) {
 		{Latent{Name: "w", Support: Simplex()}, "Size"},
 		{Latent{Name: "R", Size: 1, Support: CholeskyCorr()}, "Size"},
 		{Latent{Name: "R", Size: 41, Support: CholeskyCov()}, "at most"},
+		{Latent{Name: "w", Size: 2001, Support: Simplex()}, "at most"},
+		{Latent{Name: "c", Size: 5000, Support: Ordered()}, "at most"},
 		{Latent{Name: "l", Support: LowerBound(math.NaN())}, "lower bound"},
 		{Latent{Name: "u", Support: UpperBound(math.Inf(1))}, "upper bound"},
 		{Latent{Name: "w", Size: 0, Support: Simplex(), Local: true}, "local"},

@@ -31,12 +31,17 @@ const (
 	// Stopped: the caller stopped the fit (SVI.Stop, or Run's context was
 	// cancelled).
 	Stopped
+	// Doubtful: the Converger was satisfied, but the diagnostics of the result
+	// (Posterior.Diagnostics) say that q is not a good approximation of the
+	// posterior: the optimization ended well, the answer may still be wrong.
+	// Only Result sets it, and only when it computes diagnostics.
+	Doubtful
 )
 
-var statusNames = [...]string{"running", "converged", "step-limit", "non-finite", "stopped"}
+var statusNames = [...]string{"running", "converged", "step-limit", "non-finite", "stopped", "doubtful"}
 
-// String returns "running", "converged", "step-limit", "non-finite" or
-// "stopped".
+// String returns "running", "converged", "step-limit", "non-finite",
+// "stopped" or "doubtful".
 func (s Status) String() string {
 	if s < 0 || int(s) >= len(statusNames) {
 		return fmt.Sprintf("Status(%d)", int(s))
@@ -526,6 +531,11 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 				d = &Diagnostics{Reasons: []string{"no diagnostics: " + err.Error()}}
 			}
 			mp.Continuous.Diagnostics = d
+			if v.status == Converged && !d.Reliable {
+				v.status, v.reason = Doubtful, v.reason+"; but "+strings.TrimPrefix(d.Verdict(), "doubtful: ")
+				mp.Status, mp.Reason = v.status, v.reason
+				mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
+			}
 		}
 	}
 	mp.Seconds = time.Since(v.start).Seconds()

@@ -283,6 +283,17 @@ const maxMatrixDim = 40
 // graph forms build constant K×K matrices (cumulative sums).
 const maxVectorDim = 2000
 
+// elementwise reports whether every latent has an elementwise support, so
+// that the unconstrained coordinates are the reported components, one to one.
+func elementwise(ls []Latent) bool {
+	for _, l := range ls {
+		if !l.Support.Elementwise() {
+			return false
+		}
+	}
+	return true
+}
+
 // free returns the number of unconstrained coordinates of the latent: K-1
 // for a simplex, K(K-1)/2 and K(K+1)/2 for the Cholesky factors, Size
 // otherwise.

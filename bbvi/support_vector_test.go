@@ -300,3 +300,25 @@ func TestVectorPosterior(t *testing.T) {
 		}
 	}
 }
+
+// TestMomentsConstantComponent checks that the moment check of the
+// diagnostics passes over a constant component (the unit diagonal of a
+// reported correlation matrix), whose weighted variance is rounding noise.
+func TestMomentsConstantComponent(t *testing.T) {
+	const n = 1000
+	rng := rand.New(rand.NewPCG(45, 1))
+	draws := make([][]float64, n)
+	w := make([]float64, n)
+	var sum float64
+	for s := range draws {
+		draws[s] = []float64{1, rng.NormFloat64()}
+		w[s] = 0.5 + rng.Float64()
+		sum += w[s]
+	}
+	for s := range w {
+		w[s] /= sum
+	}
+	if r := momentReasons(draws, nil, w, 900, false, []string{"Omega[0,0]", "x"}); len(r) != 0 {
+		t.Errorf("reasons %q for a constant component and a matching one", r)
+	}
+}

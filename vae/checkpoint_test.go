@@ -237,6 +237,8 @@ func (z *countingZeros) Read(p []byte) (int, error) {
 func FuzzDecodeCheckpoint(f *testing.F) {
 	good, _, _ := goodCheckpoint(f)
 	f.Add(good)
+	nvil, _, _ := nvilCheckpoint(f)
+	f.Add(nvil)
 	f.Add(good[:40])
 	f.Add([]byte(checkpointMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -259,6 +261,9 @@ func FuzzCheckpointHeader(f *testing.F) {
 	_, hdr, values := goodCheckpoint(f)
 	js, _ := json.Marshal(hdr)
 	f.Add(js, values)
+	_, nhdr, nvalues := nvilCheckpoint(f)
+	njs, _ := json.Marshal(nhdr)
+	f.Add(njs, nvalues)
 	f.Add([]byte(strings.Replace(string(js), `"input":6`, `"input":768614336404564651`, 1)), values)
 	f.Add([]byte(strings.Replace(string(js), `"batch":8`, `"batch":100000000`, 1)), values)
 	f.Add([]byte(strings.Replace(string(js), `"hidden":[5]`, `"hidden":[5,5]`, 1)), values)

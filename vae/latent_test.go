@@ -332,3 +332,63 @@ func TestWarmupSchedule(t *testing.T) {
 		}
 	}
 }
+
+// nvilCheckpoint returns a valid checkpoint of a tiny Bernoulli-latent model
+// trained one epoch with NVIL (a baseline network with its optimizer state),
+// its header as a map and the values after the header.
+func nvilCheckpoint(t testing.TB) (data []byte, hdr map[string]any, values []byte) {
+	t.Helper()
+	m, err := New(Config{Input: 6, Hidden: []int{5}, Latent: 2, Float64: true, Latents: BernoulliLatent}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, TrainSettings{Batch: 8, Estimator: NVIL, KLWarmup: 2, Targets: datasets.DynamicBinary}, rand.NewPCG(2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.TrainEpoch(syntheticImages(16, 2, 3, 1)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := tr.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := c.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	data = buf.Bytes()
+	hl := binary.LittleEndian.Uint32(data[12:])
+	if err := json.Unmarshal(data[16:16+hl], &hdr); err != nil {
+		t.Fatal(err)
+	}
+	return data, hdr, data[16+hl : len(data)-32]
+}
+
+// TestNVILCheckpointTruncated: an NVIL checkpoint round-trips, and every
+// truncation of it, or a flipped bit in its baseline's values, is ErrCorrupt.
+func TestNVILCheckpointTruncated(t *testing.T) {
+	data, _, _ := nvilCheckpoint(t)
+	c, err := DecodeCheckpoint(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Baseline == nil || !c.Baseline.Init || c.Baseline.Optimizer.Steps != 2 || len(c.Baseline.Optimizer.Buffers) != 2 {
+		t.Fatalf("baseline state %+v", c.Baseline)
+	}
+	var buf bytes.Buffer
+	if err := c.Encode(&buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
+		t.Fatalf("re-encoding changed the bytes (%v)", err)
+	}
+	for n := 0; n < len(data); n += 1 + n/50 {
+		if _, err := DecodeCheckpoint(data[:n]); !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotCheckpoint) {
+			t.Fatalf("truncated to %d of %d bytes: %v", n, len(data), err)
+		}
+	}
+	flipped := append([]byte(nil), data...)
+	flipped[len(flipped)-40] ^= 1 // inside the baseline's optimizer buffers
+	if _, err := DecodeCheckpoint(flipped); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("flipped bit: %v", err)
+	}
+}

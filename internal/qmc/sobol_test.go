@@ -151,9 +151,8 @@ func gaussIntegrand(a []float64) (f func(z []float64) float64, mean, variance fl
 // TestNormalsUnbiasedAndLowVariance: the RQMC mean of a smooth function of
 // normal vectors is unbiased (the mean over randomizations is within four
 // standard errors of the exact value), and its variance is far below the
-// Monte Carlo variance σ²/n known in closed form. The sample variance over R
-// randomizations has relative standard error about √(2/R), so the bound is
-// loose enough to hold by a wide margin yet fails for Monte Carlo noise.
+// Monte Carlo variance σ²/n known in closed form: the upper end of the
+// sample variance's 3-standard-error band must be a given factor below it.
 func TestNormalsUnbiasedAndLowVariance(t *testing.T) {
 	for _, tc := range []struct {
 		n      int
@@ -187,8 +186,11 @@ func TestNormalsUnbiasedAndLowVariance(t *testing.T) {
 		if se := math.Sqrt(v / R); math.Abs(m-mean) > 4*se {
 			t.Errorf("d=%d: RQMC mean %.6f, exact %.6f, more than 4 standard errors (%.3g)", d, m, mean, se)
 		}
-		if !(v*tc.factor < mcVar) {
-			t.Errorf("d=%d: RQMC variance %.3g is not %g times below Monte Carlo's %.3g", d, v, tc.factor, mcVar)
+		// The upper end of the sample variance's 3-standard-error band
+		// (relative standard error √(2/(R-1)) for near-Gaussian estimates).
+		vHi := v * (1 + 3*math.Sqrt(2.0/(R-1)))
+		if !(vHi*tc.factor < mcVar) {
+			t.Errorf("d=%d: RQMC variance %.3g (at most %.3g) is not %g times below Monte Carlo's %.3g", d, v, vHi, tc.factor, mcVar)
 		}
 	}
 }

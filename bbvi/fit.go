@@ -85,6 +85,16 @@ type Settings struct {
 	// rows × latents stays under about 2·10⁹; a negative value skips the
 	// diagnostics.
 	DiagnosticDraws int
+	// LocalLR is the base learning rate of the lazy Adam that updates the
+	// per-row parameters of continuous local latents (see Latent.Local); each
+	// row's rate decays with its own updates t_i as LocalLR/√(1 + t_i/LocalDecay).
+	// 0 means DefaultLocalLR. The moments' β₁, β₂ are the Optimizer's when it is
+	// a *graph.Adam, else 0.9 and 0.99.
+	LocalLR float64
+	// Anneal, if not nil, weighs part of the ELBO over the first steps (KL
+	// warm-up or likelihood tempering; see Anneal). nil means the plain ELBO
+	// from the first step.
+	Anneal *Anneal
 	// Progress, if not nil, is called after every ELBO evaluation.
 	Progress func(Progress)
 }
@@ -189,6 +199,10 @@ func (c *Settings) check() error {
 		return fmt.Errorf("bbvi: Start %q (want auto or default)", c.Start)
 	case math.IsNaN(c.Tol):
 		return errors.New("bbvi: Tol is NaN")
+	case c.LocalLR < 0 || math.IsNaN(c.LocalLR) || math.IsInf(c.LocalLR, 0):
+		return fmt.Errorf("bbvi: LocalLR %v (want a positive finite value, or 0 for the default)", c.LocalLR)
+	case c.Anneal.check() != nil:
+		return c.Anneal.check()
 	case c.InitSD < 0 || math.IsNaN(c.InitSD) || math.IsInf(c.InitSD, 0):
 		return fmt.Errorf("bbvi: InitSD %v (want a positive finite value, or 0 for 1)", c.InitSD)
 	}

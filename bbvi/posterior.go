@@ -59,6 +59,10 @@ type Posterior struct {
 	// skipped them (Settings.DiagnosticDraws < 0, a NaN or Inf, or a model
 	// with discrete latents).
 	Diagnostics *Diagnostics
+	// Local holds the fitted q of each continuous local latent (one normal per
+	// data row and component), by name; nil when the model has none. The
+	// components above (Names, UMean, ...) are the global latents only.
+	Local map[string]*LocalPosterior
 
 	chol []float64 // lower Cholesky factor of UCov (Gaussian q, but Diagonal)
 	diag []float64 // standard deviations of a Diagonal q; nil otherwise

@@ -194,7 +194,7 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 // starts at the default start, or one started at the Laplace approximation
 // (see Settings.Start), and which it is.
 func chooseStart(f *fitter, m Model, data Data, set Settings, rng *rand.Rand) (*fitter, string) {
-	if set.Start == "default" || f.dim == 0 || len(f.blocks) > 0 {
+	if set.Start == "default" || f.dim == 0 || len(f.blocks) > 0 || f.loc != nil {
 		return f, "default"
 	}
 	mode, prec, err := f.laplace()
@@ -285,6 +285,10 @@ func (v *SVI) Params() map[string][]float64 {
 	out := map[string][]float64{}
 	for _, p := range v.f.params {
 		out[paramName(p)] = graph.Values(p)
+	}
+	if lb := v.f.loc; lb != nil {
+		out[localName+".mu"] = append([]float64(nil), lb.mu...)
+		out[localName+".logsd"] = append([]float64(nil), lb.logsd...)
 	}
 	return out
 }
@@ -397,7 +401,7 @@ func (v *SVI) evaluate() error {
 	if v.set.Progress != nil {
 		v.set.Progress(Progress{Step: v.t, MaxSteps: v.set.MaxSteps, ELBO: e, SE: se, RelChange: rel, Averaging: v.avgStart >= 0})
 	}
-	if v.avgStart < 0 && v.set.Converger.Converged(v.history()) {
+	if v.avgStart < 0 && (v.set.Anneal == nil || v.t > v.set.Anneal.Steps) && v.set.Converger.Converged(v.history()) {
 		v.conv = true
 		v.startAveraging(v.t)
 	}
@@ -516,7 +520,7 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 	if mp.Continuous != nil {
 		mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
 		mp.Continuous.Start = v.how
-		if v.status != NonFinite && len(v.f.blocks) == 0 && v.set.DiagnosticDraws >= 0 {
+		if v.status != NonFinite && len(v.f.blocks) == 0 && v.f.loc == nil && v.set.DiagnosticDraws >= 0 {
 			n := v.set.DiagnosticDraws
 			if n == 0 {
 				n = diagnosticDraws(v.f.n, v.f.dim)
@@ -569,6 +573,7 @@ type SVIState struct {
 	Shift     []float64      `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
 	Scale     []float64      `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
 	Lower     []float64      `json:"lower,omitempty"`
+	Local     *LocalState    `json:"local,omitempty"` // the per-row parameters of continuous local latents
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -602,6 +607,9 @@ func (v *SVI) State() (*SVIState, error) {
 		st.Shift = append([]float64(nil), p.shift...)
 		st.Scale = append([]float64(nil), p.scale...)
 		st.Lower = append([]float64(nil), p.lower...)
+	}
+	if v.f.loc != nil {
+		st.Local = v.f.loc.state()
 	}
 	for _, r := range v.rows {
 		st.Iterates = append(st.Iterates, append([]float64(nil), r...))
@@ -684,6 +692,13 @@ func (v *SVI) Restore(st *SVIState) error {
 	if len(st.Perm) != len(f.perm) || st.Pos < 0 || st.Pos > f.n || st.Step < 0 || st.Step > v.set.MaxSteps {
 		return errors.New("bbvi: Restore: the state is not from a fit of this data and these settings")
 	}
+	if f.loc != nil {
+		if err := f.loc.restore(st.Local); err != nil {
+			return err
+		}
+	} else if st.Local != nil {
+		return errors.New("bbvi: Restore: the state has local parameters, the model has no continuous local latents")
+	}
 	opt, ok := v.set.Optimizer.(graph.Stateful)
 	if !ok {
 		return fmt.Errorf("bbvi: optimizer %s cannot restore its state (it is not graph.Stateful)", v.set.Optimizer)
@@ -742,6 +757,14 @@ func (v *SVI) SetParams(vals map[string][]float64) error {
 		byName[paramName(p)] = p
 	}
 	for name, x := range vals {
+		if lb := v.f.loc; lb != nil {
+			if found, err := lb.set(name, x); found {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		p, ok := byName[name]
 		if !ok {
 			return fmt.Errorf("bbvi: SetParams: no parameter %q", name)
@@ -776,6 +799,13 @@ func (v *SVI) Gradient() (map[string][]float64, error) {
 			vals[j] = -vals[j] // the loss is -ELBO
 		}
 		out[paramName(v.f.params[i])] = vals
+	}
+	if lb := v.f.loc; lb != nil {
+		mu, logsd := lb.grads()
+		for j := range mu {
+			mu[j], logsd[j] = -mu[j], -logsd[j]
+		}
+		out[localName+".mu"], out[localName+".logsd"] = mu, logsd
 	}
 	return out, nil
 }

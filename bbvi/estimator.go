@@ -42,10 +42,10 @@ type Problem struct {
 	Discrete []*DiscreteBlock
 
 	after      []func() error
-	local      *localBlock  // the continuous local latents (nil: none)
-	localDraws *LocalDraws  // their draws, made once by SampleLocal
-	anneal     *graph.Node  // the weight of an Anneal schedule (nil: none)
-	lik        *graph.Node  // the scaled likelihood per draw of the first LogJointParts
+	local      *localBlock // the continuous local latents (nil: none)
+	localDraws *LocalDraws // their draws, made once by SampleLocal
+	anneal     *graph.Node // the weight of an Anneal schedule (nil: none)
+	lik        *graph.Node // the scaled likelihood per draw of the first LogJointParts
 	pre        *precond
 	state      [][]float64
 	stateNodes []*graph.Node

@@ -485,7 +485,7 @@ func (f *fitter) step(t int) error {
 			return &NonFiniteError{Step: t, What: "parameter " + paramName(f.params[i]) + " after the update"}
 		}
 	}
-	if f.loc != nil && !f.loc.update() {
+	if f.loc != nil && !f.loc.update(t) {
 		f.restore(f.backup)
 		return &NonFiniteError{Step: t, What: "local parameters " + localName + " after the update"}
 	}

@@ -40,6 +40,13 @@ type LocalState struct {
 	LogSD   []float64   `json:"logsd"`
 	Moments [][]float64 `json:"moments"`
 	Steps   []int       `json:"steps"`
+	// The lazy average of the averaging phase (see SVIState.AvgStart): the
+	// step after which it began (-1: not begun), each row's sums of its
+	// iterates and the step through which they are summed.
+	AvgFrom int       `json:"avg_from"`
+	SumMu   []float64 `json:"sum_mu,omitempty"`
+	SumSD   []float64 `json:"sum_sd,omitempty"`
+	Last    []int     `json:"last,omitempty"`
 }
 
 // localBlock is the q of the continuous local latents of a fit.
@@ -63,6 +70,11 @@ type localBlock struct {
 	bufMu, bufSd   []float64   // B×dim
 	backMu, backSd []float64   // the batch's rows before an update
 	backMom        [][]float64 // and their moments
+
+	// The lazy average of the table over the averaging phase (see startAvg).
+	avgFrom      int       // the step after which averaging began; -1 before
+	sumMu, sumSd []float64 // Σ of each row's iterates through step last[i]
+	last         []int
 }
 
 // localLatents returns the continuous local latents of ls.
@@ -96,6 +108,7 @@ func newLocalBlock(b *graph.Builder, ls []Latent, n, bsz, draws int, set Setting
 		lb.mom[i] = make([]float64, nd)
 	}
 	lb.steps = make([]int, n)
+	lb.avgFrom = -1
 	lb.lr, lb.b1, lb.b2, lb.eps = orDefault(set.LocalLR, DefaultLocalLR), 0.9, 0.99, 1e-8
 	if a, ok := set.Optimizer.(*graph.Adam); ok {
 		lb.b1, lb.b2, lb.eps = orDefault(a.Beta1, 0.9), orDefault(a.Beta2, 0.999), orDefault(a.Eps, 1e-8)
@@ -158,7 +171,7 @@ const LocalDecay = 200
 // not decay), as in TensorFlow's LazyAdam: the result depends only on the
 // sequence of batches and gradients, so it is deterministic. It returns
 // false, leaving the table as it was, if an updated value is not finite.
-func (lb *localBlock) update() bool {
+func (lb *localBlock) update(t int) bool {
 	gm, gs := graph.Values(lb.gMu), graph.Values(lb.gSd)
 	d := lb.dim
 	for r, i := range lb.rows {
@@ -168,12 +181,18 @@ func (lb *localBlock) update() bool {
 			copy(lb.backMom[k][r*d:(r+1)*d], m[i*d:(i+1)*d])
 		}
 	}
+	if lb.avgFrom >= 0 {
+		// The rows' values so far held for the iterates last[i]+1 .. t-1.
+		for _, i := range lb.rows {
+			lb.accumulate(i, t-1)
+		}
+	}
 	ok := true
 	for r, i := range lb.rows {
 		lb.steps[i]++
-		t := float64(lb.steps[i])
-		a := lb.lr / math.Sqrt(1+t/LocalDecay) / (1 - math.Pow(lb.b1, t))
-		s2 := 1 / math.Sqrt(1-math.Pow(lb.b2, t))
+		ti := float64(lb.steps[i])
+		a := lb.lr / math.Sqrt(1+ti/LocalDecay) / (1 - math.Pow(lb.b1, ti))
+		s2 := 1 / math.Sqrt(1-math.Pow(lb.b2, ti))
 		lo, hi := i*d, (i+1)*d
 		ok = adamRow(lb.mu[lo:hi], gm[r*d:(r+1)*d], lb.mom[0][lo:hi], lb.mom[1][lo:hi], lb.b1, lb.b2, a, s2, lb.eps) && ok
 		ok = adamRow(lb.logsd[lo:hi], gs[r*d:(r+1)*d], lb.mom[2][lo:hi], lb.mom[3][lo:hi], lb.b1, lb.b2, a, s2, lb.eps) && ok
@@ -189,6 +208,52 @@ func (lb *localBlock) update() bool {
 		}
 	}
 	return ok
+}
+
+// startAvg begins the average of the table over the iterates after step at,
+// the Polyak–Ruppert average the SVI takes of the global parameters. A row's
+// value changes only when it is in a batch, so its sum is brought up to date
+// lazily — when the row is next updated, and once for all rows at the end —
+// and averaging costs O(B·dim) per step.
+func (lb *localBlock) startAvg(at int) {
+	lb.avgFrom = at
+	lb.sumMu = make([]float64, len(lb.mu))
+	lb.sumSd = make([]float64, len(lb.mu))
+	lb.last = make([]int, lb.n)
+	for i := range lb.last {
+		lb.last[i] = at
+	}
+}
+
+// accumulate adds row i's current value for the iterates last[i]+1 .. t.
+func (lb *localBlock) accumulate(i, t int) {
+	k := float64(t - lb.last[i])
+	if k <= 0 {
+		return
+	}
+	d := lb.dim
+	for j := i * d; j < (i+1)*d; j++ {
+		lb.sumMu[j] += k * lb.mu[j]
+		lb.sumSd[j] += k * lb.logsd[j]
+	}
+	lb.last[i] = t
+}
+
+// finishAvg replaces the table by its average over the iterates after
+// avgFrom through step t (the log sds are averaged on the log scale).
+func (lb *localBlock) finishAvg(t int) {
+	if lb.avgFrom < 0 || t <= lb.avgFrom {
+		return
+	}
+	for i := 0; i < lb.n; i++ {
+		lb.accumulate(i, t)
+	}
+	k := float64(t - lb.avgFrom)
+	for j := range lb.mu {
+		lb.mu[j] = lb.sumMu[j] / k
+		lb.logsd[j] = lb.sumSd[j] / k
+	}
+	lb.avgFrom = -1
 }
 
 // adamRow is graph's Adam update on one row, with a = lr/(1-β₁ᵗ) and
@@ -240,9 +305,13 @@ func (lb *localBlock) posteriors() map[string]*LocalPosterior {
 
 func (lb *localBlock) state() *LocalState {
 	st := &LocalState{
-		Mu:    append([]float64(nil), lb.mu...),
-		LogSD: append([]float64(nil), lb.logsd...),
-		Steps: append([]int(nil), lb.steps...),
+		Mu:      append([]float64(nil), lb.mu...),
+		LogSD:   append([]float64(nil), lb.logsd...),
+		Steps:   append([]int(nil), lb.steps...),
+		AvgFrom: lb.avgFrom,
+		SumMu:   append([]float64(nil), lb.sumMu...),
+		SumSD:   append([]float64(nil), lb.sumSd...),
+		Last:    append([]int(nil), lb.last...),
 	}
 	for _, m := range lb.mom {
 		st.Moments = append(st.Moments, append([]float64(nil), m...))
@@ -270,6 +339,17 @@ func (lb *localBlock) restore(st *LocalState) error {
 		if s < 0 {
 			return errors.New("bbvi: Restore: a negative local step count")
 		}
+	}
+	if st.AvgFrom >= 0 {
+		if len(st.SumMu) != nd || len(st.SumSD) != nd || len(st.Last) != lb.n {
+			return errors.New("bbvi: Restore: the state's local averages do not fit the model")
+		}
+		lb.avgFrom = st.AvgFrom
+		lb.sumMu = append([]float64(nil), st.SumMu...)
+		lb.sumSd = append([]float64(nil), st.SumSD...)
+		lb.last = append([]int(nil), st.Last...)
+	} else {
+		lb.avgFrom, lb.sumMu, lb.sumSd, lb.last = -1, nil, nil, nil
 	}
 	copy(lb.mu, st.Mu)
 	copy(lb.logsd, st.LogSD)

@@ -307,6 +307,9 @@ func (v *SVI) startAveraging(at int) {
 		n = max(1000, at/4)
 	}
 	v.avgEnd = min(v.set.MaxSteps, at+n)
+	if v.f.loc != nil {
+		v.f.loc.startAvg(at)
+	}
 }
 
 // Step takes one optimizer step, then, every EvalEvery steps, evaluates the
@@ -499,6 +502,9 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 				}
 			}
 			v.f.restore(v.sum)
+			if v.f.loc != nil {
+				v.f.loc.finishAvg(v.t)
+			}
 			v.navg = 0
 		}
 		e, se, err := v.f.evalELBO()

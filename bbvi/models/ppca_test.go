@@ -37,13 +37,14 @@ func ppcaData(n, d, k int, sigma float64, seed uint64) []float64 {
 // step and on minibatches, reaches the closed-form maximum-likelihood
 // subspace and noise sd (Tipping & Bishop 1999).
 func TestPPCAMatchesClosedForm(t *testing.T) {
-	const n, d, k = 400, 6, 2
+	const n, d, k = 200, 6, 2
 	x := ppcaData(n, d, k, 0.5, 1)
 	want, err := models.PPCAClosedForm(x, n, d, k)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, batch := range []int{0, 40} {
+	for _, c := range []struct{ batch, steps int }{{0, 3000}, {40, 5000}} {
+		batch := c.batch
 		m, err := models.NewPPCA(x, n, d, k, rand.New(rand.NewPCG(2, 2)))
 		if err != nil {
 			t.Fatal(err)
@@ -52,7 +53,7 @@ func TestPPCAMatchesClosedForm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		set := &bbvi.Settings{BatchSize: batch, Draws: 8, MaxSteps: 6000, Tol: -1, AverageSteps: 1000}
+		set := &bbvi.Settings{BatchSize: batch, Draws: 4, MaxSteps: c.steps, Tol: -1, AverageSteps: 1000, EvalDraws: 16}
 		post, err := bbvi.Fit(m, data, set, rand.New(rand.NewPCG(3, 3)))
 		if err != nil {
 			t.Fatal(err)

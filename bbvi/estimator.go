@@ -45,6 +45,7 @@ type Problem struct {
 	local      *localBlock // the continuous local latents (nil: none)
 	localDraws *LocalDraws // their draws, made once by SampleLocal
 	anneal     *graph.Node // the weight of an Anneal schedule (nil: none)
+	draws      int         // the draws the model sees, when not Draws (DReG doubles them)
 	lik        *graph.Node // the scaled likelihood per draw of the first LogJointParts
 	pre        *precond
 	state      [][]float64
@@ -172,6 +173,9 @@ func (p *Problem) StateNode(n *graph.Node) { p.stateNodes = append(p.stateNodes,
 
 // Draws returns the number of Monte Carlo draws S per step.
 func (p *Problem) Draws() int {
+	if p.draws > 0 {
+		return p.draws
+	}
 	if p.Noise != nil {
 		return p.Noise.Shape()[0]
 	}
@@ -411,6 +415,9 @@ var estimators = registry[Estimator]{kind: "estimator"}
 //	score[-rb][-decay|-loo|-optimal]        ScoreFunction for every latent
 //	mixed[-rb][-decay|-loo|-optimal]        ScoreFunction with Pathwise: pathwise for
 //	                                        continuous latents, score for discrete ones
+//	stl                                     STL (sticking the landing)
+//	iwae, dreg                              IWAE: the importance-weighted bound over the
+//	                                        step's draws, reparameterized or DReG
 //
 // where -rb sets RaoBlackwell and the last part picks the control variate
 // (DecayingBaseline, LeaveOneOut or Optimal, with default settings).

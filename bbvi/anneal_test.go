@@ -12,7 +12,10 @@ import (
 // The weight rises linearly from Start to 1 over Steps steps.
 func TestAnnealWeight(t *testing.T) {
 	a := &bbvi.Anneal{Kind: bbvi.KLWarmup, Steps: 100, Start: 0.2}
-	for _, c := range []struct{ t int; w float64 }{{1, 0.2}, {51, 0.6}, {101, 1}, {5000, 1}} {
+	for _, c := range []struct {
+		t int
+		w float64
+	}{{1, 0.2}, {51, 0.6}, {101, 1}, {5000, 1}} {
 		if got := a.Weight(c.t); math.Abs(got-c.w) > 1e-12 {
 			t.Errorf("Weight(%d) = %v, want %v", c.t, got, c.w)
 		}
@@ -52,7 +55,7 @@ func TestAnnealGradient(t *testing.T) {
 	s2 := math.Exp(2 * logsd)
 	const w = 0.25
 	for _, c := range []struct {
-		kind  bbvi.AnnealKind
+		kind   bbvi.AnnealKind
 		gm, gs float64
 	}{
 		{bbvi.Tempering, w*(sy-n*mu) - mu/100, -w*n*s2 - s2/100 + 1},

@@ -91,6 +91,10 @@ type Settings struct {
 	// 0 means DefaultLocalLR. The moments' β₁, β₂ are the Optimizer's when it is
 	// a *graph.Adam, else 0.9 and 0.99.
 	LocalLR float64
+	// Amortize, if not nil, replaces the per-row table of the continuous local
+	// latents' q by an inference network from each row's features (see
+	// Amortize). nil means a table.
+	Amortize *Amortize
 	// Anneal, if not nil, weighs part of the ELBO over the first steps (KL
 	// warm-up or likelihood tempering; see Anneal). nil means the plain ELBO
 	// from the first step.

@@ -104,11 +104,8 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	} else if len(set.InitMean) > 0 {
 		return nil, fmt.Errorf("bbvi: InitMean has %d values but the model has no continuous latents", len(set.InitMean))
 	}
-	if locs := localLatents(latents); len(locs) > 0 {
-		if f.n == 0 {
-			return nil, errors.New("bbvi: the model has local latents but no data")
-		}
-		f.loc = newLocalBlock(b, locs, f.n, f.bsz, set.Draws, set)
+	if set.Amortize != nil && len(localLatents(latents)) == 0 {
+		return nil, errors.New("bbvi: Amortize is set but the model has no continuous local latents")
 	}
 	blocks, err := buildDiscrete(b, latents, f.n, set.Draws, set.InitLogits)
 	if err != nil {
@@ -123,6 +120,19 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		x, f.inputs = dataInputs(b, data, f.bsz)
 		for _, a := range data {
 			f.batchF = append(f.batchF, make([]float64, f.bsz*a.width()))
+		}
+	}
+	if locs := localLatents(latents); len(locs) > 0 {
+		if f.n == 0 {
+			return nil, errors.New("bbvi: the model has local latents but no data")
+		}
+		lb, err := newLocalBlock(b, locs, f.n, f.bsz, set.Draws, set, data, x, rng)
+		if err != nil {
+			return nil, err
+		}
+		f.loc = lb
+		if lb.net != nil {
+			f.params = append(f.params, lb.net.Params()...)
 		}
 	}
 	scale := 1.0
@@ -141,16 +151,16 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	f.nq = len(f.params)
 	f.model = m
 	own := f.params
-	if f.loc != nil {
+	if f.loc != nil && f.loc.net == nil {
 		own = append(own[:len(own):len(own)], f.loc.muNode, f.loc.sdNode)
 	}
 	f.params = append(f.params, modelParams(b, own)...)
 	wrt := f.params
-	if f.loc != nil {
+	if f.loc != nil && f.loc.net == nil {
 		wrt = append(wrt[:len(wrt):len(wrt)], f.loc.muNode, f.loc.sdNode)
 	}
 	f.grads = b.Grad(f.loss, wrt...)
-	if f.loc != nil && len(f.grads) == len(wrt) {
+	if f.loc != nil && f.loc.net == nil && len(f.grads) == len(wrt) {
 		k := len(f.params)
 		f.loc.gMu, f.loc.gSd = f.grads[k], f.grads[k+1]
 		f.grads = f.grads[:k]
@@ -465,7 +475,7 @@ func (f *fitter) step(t int) error {
 			return &NonFiniteError{Step: t, What: "gradient of " + paramName(f.params[i])}
 		}
 	}
-	if f.loc != nil && !f.loc.finiteGrads() {
+	if f.loc != nil && f.loc.net == nil && !f.loc.finiteGrads() {
 		return &NonFiniteError{Step: t, What: "gradient of the local parameters " + localName}
 	}
 	if err := f.prob.FinishStep(); err != nil {
@@ -485,7 +495,7 @@ func (f *fitter) step(t int) error {
 			return &NonFiniteError{Step: t, What: "parameter " + paramName(f.params[i]) + " after the update"}
 		}
 	}
-	if f.loc != nil && !f.loc.update(t) {
+	if f.loc != nil && f.loc.net == nil && !f.loc.update(t) {
 		f.restore(f.backup)
 		return &NonFiniteError{Step: t, What: "local parameters " + localName + " after the update"}
 	}

@@ -71,6 +71,11 @@ type localBlock struct {
 	backMu, backSd []float64   // the batch's rows before an update
 	backMom        [][]float64 // and their moments
 
+	// With Settings.Amortize: the inference network and the data it reads.
+	net    *graph.MLP
+	input  Array
+	act    graph.Activation
+
 	// The lazy average of the table over the averaging phase (see startAvg).
 	avgFrom      int       // the step after which averaging began; -1 before
 	sumMu, sumSd []float64 // Σ of each row's iterates through step last[i]
@@ -88,12 +93,28 @@ func localLatents(ls []Latent) []Latent {
 	return out
 }
 
-// newLocalBlock adds the batch's rows of the local q to the graph.
-func newLocalBlock(b *graph.Builder, ls []Latent, n, bsz, draws int, set Settings) *localBlock {
-	lb := &localBlock{latents: ls, n: n, bsz: bsz}
+// newLocalBlock adds the batch's rows of the local q to the graph: a table's
+// rows, or an inference network's outputs (set.Amortize), which reads the
+// batch's rows of data (x, the data's input nodes) and draws its initial
+// weights from rng.
+func newLocalBlock(b *graph.Builder, ls []Latent, n, bsz, draws int, set Settings, data Data, x Vars, rng *rand.Rand) (*localBlock, error) {
+	lb := &localBlock{latents: ls, n: n, bsz: bsz, avgFrom: -1}
 	for _, l := range ls {
 		lb.offs = append(lb.offs, lb.dim)
 		lb.dim += l.size()
+	}
+	bd := bsz * lb.dim
+	lb.noise = b.Input(localName+".noise", draws, bsz, lb.dim)
+	lb.noiseF = make([]float64, draws*bd)
+	lb.rows = make([]int, bsz)
+	for i := range lb.rows {
+		lb.rows[i] = i
+	}
+	if set.Amortize != nil {
+		if err := lb.amortize(b, set.Amortize, data, x, rng); err != nil {
+			return nil, err
+		}
+		return lb, nil
 	}
 	nd := n * lb.dim
 	lb.mu = make([]float64, nd)
@@ -108,32 +129,31 @@ func newLocalBlock(b *graph.Builder, ls []Latent, n, bsz, draws int, set Setting
 		lb.mom[i] = make([]float64, nd)
 	}
 	lb.steps = make([]int, n)
-	lb.avgFrom = -1
 	lb.lr, lb.b1, lb.b2, lb.eps = orDefault(set.LocalLR, DefaultLocalLR), 0.9, 0.99, 1e-8
 	if a, ok := set.Optimizer.(*graph.Adam); ok {
 		lb.b1, lb.b2, lb.eps = orDefault(a.Beta1, 0.9), orDefault(a.Beta2, 0.999), orDefault(a.Eps, 1e-8)
 	}
-	bd := bsz * lb.dim
 	lb.muNode = b.Param(localName+".mu", nil, bsz, lb.dim)
 	lb.sdNode = b.Param(localName+".logsd", nil, bsz, lb.dim)
-	lb.noise = b.Input(localName+".noise", draws, bsz, lb.dim)
-	lb.noiseF = make([]float64, draws*bd)
 	lb.bufMu, lb.bufSd = make([]float64, bd), make([]float64, bd)
 	lb.backMu, lb.backSd = make([]float64, bd), make([]float64, bd)
 	for range lb.mom {
 		lb.backMom = append(lb.backMom, make([]float64, bd))
 	}
-	lb.rows = make([]int, bsz)
-	for i := range lb.rows {
-		lb.rows[i] = i
-	}
-	return lb
+	return lb, nil
 }
 
-// load writes the rows of the batch into the graph's parameters and fresh
-// standard normal noise into its input.
+// load writes the rows of the batch into the graph's parameters (not with
+// an inference network, which reads the batch's data) and fresh standard
+// normal noise into its input.
 func (lb *localBlock) load(rows []int, rng *rand.Rand) error {
 	copy(lb.rows, rows)
+	if lb.net != nil {
+		for i := range lb.noiseF {
+			lb.noiseF[i] = rng.NormFloat64()
+		}
+		return graph.Set(lb.noise, lb.noiseF)
+	}
 	d := lb.dim
 	for r, i := range rows {
 		copy(lb.bufMu[r*d:(r+1)*d], lb.mu[i*d:(i+1)*d])
@@ -216,6 +236,9 @@ func (lb *localBlock) update(t int) bool {
 // lazily — when the row is next updated, and once for all rows at the end —
 // and averaging costs O(B·dim) per step.
 func (lb *localBlock) startAvg(at int) {
+	if lb.net != nil {
+		return // the network's weights are averaged with the global parameters
+	}
 	lb.avgFrom = at
 	lb.sumMu = make([]float64, len(lb.mu))
 	lb.sumSd = make([]float64, len(lb.mu))
@@ -285,10 +308,14 @@ func (lb *localBlock) grads() (mu, logsd []float64) {
 	return mu, logsd
 }
 
-// posteriors splits the table by latent.
+// posteriors splits the table by latent (with an inference network, the
+// table of its outputs for every row).
 func (lb *localBlock) posteriors() map[string]*LocalPosterior {
 	out := map[string]*LocalPosterior{}
 	d := lb.dim
+	if lb.net != nil {
+		lb.mu, lb.logsd = lb.encodeAll()
+	}
 	for k, l := range lb.latents {
 		sz := l.size()
 		lp := &LocalPosterior{Rows: lb.n, Size: sz, Mean: make([]float64, lb.n*sz), SD: make([]float64, lb.n*sz)}
@@ -362,6 +389,9 @@ func (lb *localBlock) restore(st *LocalState) error {
 
 // set replaces the table (SVI.SetParams).
 func (lb *localBlock) set(name string, vals []float64) (bool, error) {
+	if lb.net != nil {
+		return false, nil
+	}
 	var dst []float64
 	switch name {
 	case localName + ".mu":

@@ -286,7 +286,7 @@ func (v *SVI) Params() map[string][]float64 {
 	for _, p := range v.f.params {
 		out[paramName(p)] = graph.Values(p)
 	}
-	if lb := v.f.loc; lb != nil {
+	if lb := v.f.loc; lb != nil && lb.net == nil {
 		out[localName+".mu"] = append([]float64(nil), lb.mu...)
 		out[localName+".logsd"] = append([]float64(nil), lb.logsd...)
 	}
@@ -614,7 +614,7 @@ func (v *SVI) State() (*SVIState, error) {
 		st.Scale = append([]float64(nil), p.scale...)
 		st.Lower = append([]float64(nil), p.lower...)
 	}
-	if v.f.loc != nil {
+	if v.f.loc != nil && v.f.loc.net == nil {
 		st.Local = v.f.loc.state()
 	}
 	for _, r := range v.rows {
@@ -698,12 +698,12 @@ func (v *SVI) Restore(st *SVIState) error {
 	if len(st.Perm) != len(f.perm) || st.Pos < 0 || st.Pos > f.n || st.Step < 0 || st.Step > v.set.MaxSteps {
 		return errors.New("bbvi: Restore: the state is not from a fit of this data and these settings")
 	}
-	if f.loc != nil {
+	if f.loc != nil && f.loc.net == nil {
 		if err := f.loc.restore(st.Local); err != nil {
 			return err
 		}
 	} else if st.Local != nil {
-		return errors.New("bbvi: Restore: the state has local parameters, the model has no continuous local latents")
+		return errors.New("bbvi: Restore: the state has a table of local parameters, the fit has none (no continuous local latents, or amortized ones)")
 	}
 	opt, ok := v.set.Optimizer.(graph.Stateful)
 	if !ok {
@@ -806,7 +806,7 @@ func (v *SVI) Gradient() (map[string][]float64, error) {
 		}
 		out[paramName(v.f.params[i])] = vals
 	}
-	if lb := v.f.loc; lb != nil {
+	if lb := v.f.loc; lb != nil && lb.net == nil {
 		mu, logsd := lb.grads()
 		for j := range mu {
 			mu[j], logsd[j] = -mu[j], -logsd[j]

@@ -72,9 +72,9 @@ type localBlock struct {
 	backMom        [][]float64 // and their moments
 
 	// With Settings.Amortize: the inference network and the data it reads.
-	net    *graph.MLP
-	input  Array
-	act    graph.Activation
+	net   *graph.MLP
+	input Array
+	act   graph.Activation
 
 	// The lazy average of the table over the averaging phase (see startAvg).
 	avgFrom      int       // the step after which averaging began; -1 before

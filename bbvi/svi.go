@@ -280,7 +280,10 @@ func (v *SVI) Status() (Status, string) {
 func (v *SVI) Trace() []ELBOPoint { return append([]ELBOPoint(nil), v.trace...) }
 
 // Params returns a copy of the current value of every variational parameter,
-// by node name ("q.mu", "q.logsd", "q.z.logits", ...).
+// by node name ("q.mu", "q.logsd", "q.z.logits", ...), and of the model's own
+// parameters θ. With continuous local latents it includes the per-row table,
+// "q.local.mu" and "q.local.logsd" (N×dim each, row-major; not with
+// Settings.Amortize, whose network's weights are "q.local.net...").
 func (v *SVI) Params() map[string][]float64 {
 	out := map[string][]float64{}
 	for _, p := range v.f.params {
@@ -785,7 +788,9 @@ func (v *SVI) SetParams(vals map[string][]float64) error {
 // Gradient draws fresh noise (and, with minibatches, the next batch) from the
 // fit's rng, runs the graph once and returns the estimator's estimate of
 // ∇λ ELBO for every variational parameter, by node name, without updating the
-// parameters or counting a step. The estimator's state advances as on a step
+// parameters or counting a step. The per-row table of continuous local
+// latents gets its gradient for all N rows: the batch's rows' estimates, 0
+// for the others. The estimator's state advances as on a step
 // (a running baseline sees the draws), which is what a study of the
 // estimator's variance at fixed parameters wants.
 func (v *SVI) Gradient() (map[string][]float64, error) {

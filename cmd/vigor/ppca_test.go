@@ -144,3 +144,36 @@ func TestFitPPCABadInput(t *testing.T) {
 		}
 	}
 }
+
+// --estimator stl and dreg reach the regressions' posterior too (the
+// registry's names go straight to the flag), and are reported.
+func TestFitEstimatorsSTLDReG(t *testing.T) {
+	var ref []float64
+	for _, est := range []string{"reparam", "stl", "dreg"} {
+		code, stdout, stderr := runCLI(t, false, "fit", "--model", "linear", "--data", "testdata/houses.csv", "--target", "price",
+			"--estimator", est, "--family", "fullrank", "--quiet")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", est, code, stderr)
+		}
+		var rep struct {
+			Estimator string    `json:"estimator"`
+			Mean      []float64 `json:"mean"`
+			SD        []float64 `json:"sd"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Estimator != est {
+			t.Errorf("estimator reported as %q, want %q", rep.Estimator, est)
+		}
+		if ref == nil {
+			ref = rep.Mean
+			continue
+		}
+		for j, m := range rep.Mean {
+			if math.Abs(m-ref[j]) > 0.1*rep.SD[j] {
+				t.Errorf("%s: mean[%d] %.4f, reparam's %.4f (sd %.4f)", est, j, m, ref[j], rep.SD[j])
+			}
+		}
+	}
+}

@@ -133,8 +133,9 @@ func (s Support) validate() error {
 // A continuous local latent lives on the real line and has Size components per
 // row (0 means one, seen as shape (S, B); otherwise (S, B, Size)). Each row has
 // its own mean-field normal q(z_i), whose parameters are read and updated only
-// for the rows of the batch (see local.go and Settings.LocalLR), so such models
-// fit with minibatches in O(N·Size) memory and O(B·Size) work per step. The
+// for the rows of the batch (see Settings.LocalLR; Settings.Amortize replaces
+// them by an inference network), so such models fit with minibatches in
+// O(N·Size) memory and O(B·Size) work per step. The
 // model must put every per-row term — the local prior log p(z_i | globals)
 // with log p(x_i | z_i, globals) — in its (Point)LogLikelihood, which the fit
 // scales by N/B, as it does the entropy of the batch's q(z_i).

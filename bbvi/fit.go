@@ -85,11 +85,21 @@ type Settings struct {
 	// rows × latents stays under about 2·10⁹; a negative value skips the
 	// diagnostics.
 	DiagnosticDraws int
+	// MaxBackoffs is how many times the fit may back off after its ELBO
+	// collapses (an evaluation falls below the best so far by more than five
+	// standard errors plus max(2, dim/2) nats, as when the step size is too
+	// large for the posterior's curvature): it returns to the parameters of
+	// the best evaluation, resets the optimizer and halves its learning rate.
+	// 0 means 6; negative never backs off. Only graph.RateScaler optimizers
+	// (all of graph's) can back off; the Optimizer given here is the one
+	// scaled, so give each fit its own.
+	MaxBackoffs int
 	// LocalLR is the base learning rate of the lazy Adam that updates the
 	// per-row parameters of continuous local latents (see Latent.Local); each
 	// row's rate decays with its own updates t_i as LocalLR/√(1 + t_i/LocalDecay).
 	// 0 means DefaultLocalLR. The moments' β₁, β₂ are the Optimizer's when it is
-	// a *graph.Adam, else 0.9 and 0.99.
+	// a *graph.Adam, else 0.9 and 0.99. A fit with such a table does not back
+	// off (MaxBackoffs): the table is not part of the best parameters it keeps.
 	LocalLR float64
 	// Amortize, if not nil, replaces the per-row table of the continuous local
 	// latents' q by an inference network from each row's features (see
@@ -163,6 +173,9 @@ func (s *Settings) withDefaults() Settings {
 	}
 	if c.EvalDraws == 0 {
 		c.EvalDraws = 200
+	}
+	if c.MaxBackoffs == 0 {
+		c.MaxBackoffs = 6
 	}
 	if c.Window == 0 {
 		c.Window = min(10, max(2, c.MaxSteps/c.EvalEvery/10))

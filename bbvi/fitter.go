@@ -73,7 +73,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		if l.Local {
 			continue
 		}
-		f.dim += l.size()
+		f.dim += l.free()
 		f.cont = append(f.cont, l)
 	}
 	f.n = data.N()

@@ -180,6 +180,9 @@ func (r *ppcaRun) run(o *fitOptions, e *env) error {
 	if err != nil {
 		return err
 	}
+	if iw := r.estimator.Name(); (iw == "iwae" || iw == "dreg") && o.effectiveBatch(n) < n {
+		return badf("--estimator %s needs all %d rows on every step (the importance-weighted bound of a minibatch is not defined): drop --batch", iw, n)
+	}
 	if _, diag := o.family.(bbvi.MeanField); !diag {
 		return badf("--family %s: PPCA has no global latents; its per-row q is mean-field (leave --family)", o.family.Name())
 	}
@@ -202,9 +205,6 @@ func (r *ppcaRun) run(o *fitOptions, e *env) error {
 		bar.finish()
 	}
 	if err != nil && !errors.Is(err, bbvi.ErrNonFinite) {
-		if strings.Contains(err.Error(), "BatchSize") {
-			return badf("%v", err)
-		}
 		return err
 	}
 	if post == nil {

@@ -137,6 +137,7 @@ func TestFitPPCABadInput(t *testing.T) {
 		{[]string{"--data", data, "--latent", "2", "--columns", "a,zz"}, "zz"},
 		{[]string{"--data", data, "--latent", "2", "--latents-out", data}, "overwrite"},
 		{[]string{"--data", data, "--latent", "2", "--family", "fullrank"}, "mean-field"},
+		{[]string{"--data", data, "--latent", "2", "--estimator", "dreg", "--batch", "5"}, "drop --batch"},
 	} {
 		code, _, stderr := runCLI(t, false, append([]string{"fit", "--model", "ppca", "--steps", "10"}, c.args...)...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {

@@ -31,11 +31,16 @@ type Amortize struct {
 	// graph.ActLinear, so set it (graph.ActTanh, graph.ActReLU) with Hidden.
 	// The output layer is always linear.
 	Activation graph.Activation
+	// Seed seeds the PCG that draws the network's initial weights, a stream of
+	// its own, so that the fit's *rand.Rand is not touched when the graph is
+	// built (and a restored fit draws exactly what the saved one would have).
+	// 0 is a seed like any other.
+	Seed uint64
 }
 
 // amortize builds the inference network on the batch's rows of the Input
 // array; its output (B, 2·dim) holds (m_i, log s_i).
-func (lb *localBlock) amortize(b *graph.Builder, a *Amortize, data Data, x Vars, rng *rand.Rand) error {
+func (lb *localBlock) amortize(b *graph.Builder, a *Amortize, data Data, x Vars) error {
 	var in *graph.Node
 	for _, arr := range data {
 		if arr.Name == a.Input {
@@ -57,7 +62,7 @@ func (lb *localBlock) amortize(b *graph.Builder, a *Amortize, data Data, x Vars,
 	}
 	sizes := append(append([]int{w}, a.Hidden...), 2*lb.dim)
 	lb.act = a.Activation
-	lb.net = b.NewMLP(localName+".net", sizes, a.Activation, graph.ActLinear, rng)
+	lb.net = b.NewMLP(localName+".net", sizes, a.Activation, graph.ActLinear, rand.New(rand.NewPCG(a.Seed, 0x5eed)))
 	out := lb.net.Apply(b, in)
 	lb.muNode = b.Cols(out, 0, lb.dim)
 	lb.sdNode = b.Cols(out, lb.dim, 2*lb.dim)

@@ -126,7 +126,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		if f.n == 0 {
 			return nil, errors.New("bbvi: the model has local latents but no data")
 		}
-		lb, err := newLocalBlock(b, locs, f.n, f.bsz, set.Draws, set, data, x, rng)
+		lb, err := newLocalBlock(b, locs, f.n, f.bsz, set.Draws, set, data, x)
 		if err != nil {
 			return nil, err
 		}

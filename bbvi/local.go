@@ -95,9 +95,8 @@ func localLatents(ls []Latent) []Latent {
 
 // newLocalBlock adds the batch's rows of the local q to the graph: a table's
 // rows, or an inference network's outputs (set.Amortize), which reads the
-// batch's rows of data (x, the data's input nodes) and draws its initial
-// weights from rng.
-func newLocalBlock(b *graph.Builder, ls []Latent, n, bsz, draws int, set Settings, data Data, x Vars, rng *rand.Rand) (*localBlock, error) {
+// batch's rows of data (x, the data's input nodes).
+func newLocalBlock(b *graph.Builder, ls []Latent, n, bsz, draws int, set Settings, data Data, x Vars) (*localBlock, error) {
 	lb := &localBlock{latents: ls, n: n, bsz: bsz, avgFrom: -1}
 	for _, l := range ls {
 		lb.offs = append(lb.offs, lb.dim)
@@ -111,7 +110,7 @@ func newLocalBlock(b *graph.Builder, ls []Latent, n, bsz, draws int, set Setting
 		lb.rows[i] = i
 	}
 	if set.Amortize != nil {
-		if err := lb.amortize(b, set.Amortize, data, x, rng); err != nil {
+		if err := lb.amortize(b, set.Amortize, data, x); err != nil {
 			return nil, err
 		}
 		return lb, nil

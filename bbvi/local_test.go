@@ -162,9 +162,19 @@ func TestLocalFitMeanFieldFixedPoint(t *testing.T) {
 // SVI takes exactly the same steps: the per-row table, its lazy Adam moments
 // and step counts are part of the state.
 func TestLocalResumeExact(t *testing.T) {
+	for _, amortized := range []bool{false, true} {
+		testLocalResume(t, amortized)
+	}
+}
+
+func testLocalResume(t *testing.T, amortized bool) {
 	m, data := hierLocal(30, 7)
 	set := func() *bbvi.Settings {
-		return &bbvi.Settings{BatchSize: 7, MaxSteps: 600, EvalEvery: 50, EvalDraws: 16, AverageSteps: 100}
+		s := &bbvi.Settings{BatchSize: 7, MaxSteps: 600, EvalEvery: 50, EvalDraws: 16, AverageSteps: 100}
+		if amortized {
+			s.Amortize = &bbvi.Amortize{Input: "x", Hidden: []int{4}, Activation: graph.ActTanh}
+		}
+		return s
 	}
 	src := rand.NewPCG(3, 4)
 	a, err := bbvi.NewSVI(m, data, set(), rand.New(src))
@@ -216,7 +226,13 @@ func TestLocalResumeExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got.Continuous.UMean, want.Continuous.UMean) || !reflect.DeepEqual(got.Continuous.Local, want.Continuous.Local) || !reflect.DeepEqual(got.Trace, want.Trace) {
-		t.Errorf("resumed fit differs")
+		t.Errorf("amortized %v: resumed fit differs", amortized)
+	}
+	if lp := got.Continuous.Local["z"]; lp == nil || lp.Rows != 30 || len(lp.Mean) != 60 || !finiteAll(lp.Mean) || !finiteAll(lp.SD) {
+		t.Errorf("amortized %v: local posterior %+v", amortized, lp)
+	}
+	if amortized {
+		return
 	}
 	// A state without the local table is refused.
 	st2.Local = nil
@@ -247,4 +263,13 @@ func TestLocalRefusals(t *testing.T) {
 	if _, err := bbvi.NewSVI(m, nil, nil, rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("local latents without data were accepted")
 	}
+}
+
+func finiteAll(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }

@@ -70,6 +70,7 @@ type localBlock struct {
 	bufMu, bufSd   []float64   // B×dim
 	backMu, backSd []float64   // the batch's rows before an update
 	backMom        [][]float64 // and their moments
+	gradMu, gradSd []float64   // the batch's gradients, read on each step
 
 	// With Settings.Amortize: the inference network and the data it reads.
 	net   *graph.MLP
@@ -191,7 +192,9 @@ const LocalDecay = 200
 // sequence of batches and gradients, so it is deterministic. It returns
 // false, leaving the table as it was, if an updated value is not finite.
 func (lb *localBlock) update(t int) bool {
-	gm, gs := graph.Values(lb.gMu), graph.Values(lb.gSd)
+	lb.gradMu = graph.AppendValues(lb.gradMu[:0], lb.gMu)
+	lb.gradSd = graph.AppendValues(lb.gradSd[:0], lb.gSd)
+	gm, gs := lb.gradMu, lb.gradSd
 	d := lb.dim
 	for r, i := range lb.rows {
 		copy(lb.backMu[r*d:(r+1)*d], lb.mu[i*d:(i+1)*d])

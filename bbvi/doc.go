@@ -71,6 +71,38 @@
 //
 // is unbiased for log p(x, z), and so is its gradient.
 //
+// # Local latents and learned parameters
+//
+// A model p(β, z, x; θ) = p(β; θ) Π_i p(z_i, x_i | β; θ) with a continuous
+// local z_i per row (Latent.Local) gets a mean-field q(z_i) = N(m_i, diag s_i²)
+// per row, and the fit maximizes, per step,
+//
+//	ELBO ≈ E_q[log p(β)] + H[q(β)] + (N/B) Σ_{i ∈ batch} (E_q[log p(z_i, x_i | β)] + H[q(z_i)]),
+//
+// unbiased for the full ELBO and its gradient in (λ_β, θ) and in every row's
+// (m_i, log s_i) (a row outside the batch has gradient 0, inside it N/B times
+// its own term, in expectation its full gradient). The table of (m_i, log s_i)
+// lives outside the graph; each step copies the batch's rows in and updates
+// only them, by an Adam with per-row moments, step counts and a rate that
+// decays with the row's own updates ("lazy": untouched rows do not change),
+// and averages them lazily over the averaging phase: O(N·dim) memory, O(B·dim)
+// work. Every b.Param the model declares is a parameter θ learned jointly with
+// q (variational EM: the ELBO is a lower bound on log p(x; θ)), reported in
+// Posterior.Params. Settings.Anneal weighs the likelihood (tempering) or the
+// prior-and-entropy part (KL warm-up) over the first steps.
+//
+// # Sticking the landing and the importance-weighted bound
+//
+// STL drops the score term of log q from the pathwise gradient (Roeder et al.
+// 2017, arXiv:1703.09194): with ζ = T(ε; λ),
+//
+//	∇λ ELBO ≈ (1/S) Σ_s ∇ζ [log p(x, ζ) - log q(ζ; λ)] · ∂ζ_s/∂λ,
+//
+// zero at q = p for every draw. IWAE maximizes the importance-weighted bound
+// L_K = log (1/K) Σ_k w_k over the K = S draws of a step (Burda et al. 2016,
+// arXiv:1509.00519), and with DReG (Tucker et al. 2018, arXiv:1810.04152) its
+// gradient in λ is Σ_k w̃_k² ∇ζ log w_k · ∂ζ_k/∂λ, w̃ the normalized weights.
+//
 // # The fit loop
 //
 // NewSVI builds the graph and its machine once; each SVI.Step draws noise (and

@@ -101,6 +101,21 @@ type Settings struct {
 	// (all of graph's) can back off; the Optimizer given here is the one
 	// scaled, so give each fit its own.
 	MaxBackoffs int
+	// LocalLR is the base learning rate of the lazy Adam that updates the
+	// per-row parameters of continuous local latents (see Latent.Local); each
+	// row's rate decays with its own updates t_i as LocalLR/√(1 + t_i/LocalDecay).
+	// 0 means DefaultLocalLR. The moments' β₁, β₂ are the Optimizer's when it is
+	// a *graph.Adam, else 0.9 and 0.99. A fit with such a table does not back
+	// off (MaxBackoffs): the table is not part of the best parameters it keeps.
+	LocalLR float64
+	// Amortize, if not nil, replaces the per-row table of the continuous local
+	// latents' q by an inference network from each row's features (see
+	// Amortize). nil means a table.
+	Amortize *Amortize
+	// Anneal, if not nil, weighs part of the ELBO over the first steps (KL
+	// warm-up or likelihood tempering; see Anneal). nil means the plain ELBO
+	// from the first step.
+	Anneal *Anneal
 	// Progress, if not nil, is called after every ELBO evaluation.
 	Progress func(Progress)
 }
@@ -208,6 +223,10 @@ func (c *Settings) check() error {
 		return fmt.Errorf("bbvi: Start %q (want auto or default)", c.Start)
 	case math.IsNaN(c.Tol):
 		return errors.New("bbvi: Tol is NaN")
+	case c.LocalLR < 0 || math.IsNaN(c.LocalLR) || math.IsInf(c.LocalLR, 0):
+		return fmt.Errorf("bbvi: LocalLR %v (want a positive finite value, or 0 for the default)", c.LocalLR)
+	case c.Anneal.check() != nil:
+		return c.Anneal.check()
 	case c.InitSD < 0 || math.IsNaN(c.InitSD) || math.IsInf(c.InitSD, 0):
 		return fmt.Errorf("bbvi: InitSD %v (want a positive finite value, or 0 for 1)", c.InitSD)
 	}

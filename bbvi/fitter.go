@@ -38,7 +38,10 @@ type fitter struct {
 	batchF  [][]float64
 	backup  [][]float64
 	closed  bool
-	nq      int // params[:nq] are q's, params[nq:] the model's own θ
+	nq      int         // params[:nq] are q's, params[nq:] the model's own θ
+	loc     *localBlock // the continuous local latents' q (nil: none)
+	weight  []float64   // the Anneal weight's value, fed to prob.anneal
+	next    int         // the optimizer step being taken (for the Anneal weight)
 }
 
 func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error) {
@@ -66,6 +69,9 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	for _, l := range latents {
 		if l.Support.Discrete() {
 			local = local || l.Local
+			continue
+		}
+		if l.Local {
 			continue
 		}
 		f.dim += l.free()
@@ -104,6 +110,9 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	} else if len(set.InitMean) > 0 {
 		return nil, fmt.Errorf("bbvi: InitMean has %d values but the model has no continuous latents", len(set.InitMean))
 	}
+	if set.Amortize != nil && len(localLatents(latents)) == 0 {
+		return nil, errors.New("bbvi: Amortize is set but the model has no continuous local latents")
+	}
 	blocks, err := buildDiscrete(b, latents, f.n, set.Draws, set.InitLogits)
 	if err != nil {
 		return nil, err
@@ -119,20 +128,49 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 			f.batchF = append(f.batchF, make([]float64, f.bsz*a.width()))
 		}
 	}
+	if locs := localLatents(latents); len(locs) > 0 {
+		if f.n == 0 {
+			return nil, errors.New("bbvi: the model has local latents but no data")
+		}
+		lb, err := newLocalBlock(b, locs, f.n, f.bsz, set.Draws, set, data, x)
+		if err != nil {
+			return nil, err
+		}
+		f.loc = lb
+		if lb.net != nil {
+			f.params = append(f.params, lb.net.Params()...)
+		}
+	}
 	scale := 1.0
 	if f.n > 0 {
 		scale = float64(f.n) / float64(f.bsz)
 	}
-	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks, pre: set.pre}
+	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks, pre: set.pre, local: f.loc}
 	f.prob = p
 	f.loss, f.elbo = set.Estimator.Objective(p)
 	if b.Err() != nil {
 		return nil, fmt.Errorf("bbvi: building the model graph: %w", b.Err())
 	}
+	if err := f.annealLoss(); err != nil {
+		return nil, err
+	}
 	f.nq = len(f.params)
 	f.model = m
-	f.params = append(f.params, modelParams(b, f.params)...)
-	f.grads = b.Grad(f.loss, f.params...)
+	own := f.params
+	if f.loc != nil && f.loc.net == nil {
+		own = append(own[:len(own):len(own)], f.loc.muNode, f.loc.sdNode)
+	}
+	f.params = append(f.params, modelParams(b, own)...)
+	wrt := f.params
+	if f.loc != nil && f.loc.net == nil {
+		wrt = append(wrt[:len(wrt):len(wrt)], f.loc.muNode, f.loc.sdNode)
+	}
+	f.grads = b.Grad(f.loss, wrt...)
+	if f.loc != nil && f.loc.net == nil && len(f.grads) == len(wrt) {
+		k := len(f.params)
+		f.loc.gMu, f.loc.gSd = f.grads[k], f.grads[k+1]
+		f.grads = f.grads[:k]
+	}
 	if b.Err() != nil {
 		if len(f.params) > f.nq {
 			return nil, fmt.Errorf("bbvi: differentiating the %s objective (is every b.Param of the model used by its log density?): %w", set.Estimator.Name(), b.Err())
@@ -179,7 +217,13 @@ func (f *fitter) load() error {
 			return err
 		}
 	}
+	if err := f.setAnneal(); err != nil {
+		return err
+	}
 	if f.perm == nil {
+		if f.loc != nil {
+			return f.loc.load(f.loc.rows, f.rng) // all the rows, in order
+		}
 		return nil
 	}
 	if f.pos+f.bsz > f.n {
@@ -197,6 +241,9 @@ func (f *fitter) load() error {
 		if err := graph.Set(f.inputs[k], dst); err != nil {
 			return err
 		}
+	}
+	if f.loc != nil {
+		return f.loc.load(rows, f.rng)
 	}
 	return nil
 }
@@ -248,6 +295,18 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 	for _, blk := range f.blocks {
 		mp.Probs[blk.Latent.Name] = blk.Approx.Probs()
 	}
+	if f.approx == nil && f.loc != nil {
+		post, err := newDiagPosterior(nil, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		post.Family = set.Family.Name()
+		post.Estimator = mp.Estimator
+		post.Params = mp.Params
+		post.Trace = trace
+		post.Steps = steps
+		mp.Continuous = post
+	}
 	if f.approx != nil {
 		// A Gaussian q gives an exact Posterior; any other q one from its frozen
 		// copy, summarized by Monte Carlo with a seed from the fitted parameters.
@@ -291,6 +350,9 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		post.Trace = trace
 		post.Steps = steps
 		mp.Continuous = post
+	}
+	if f.loc != nil {
+		mp.Continuous.Local = f.loc.posteriors()
 	}
 	return mp, nil
 }
@@ -410,6 +472,7 @@ func finite(vals []float64) bool {
 // parameters untouched, if the ELBO or a gradient is not finite, and restores the
 // parameters if the update itself made them non-finite.
 func (f *fitter) step(t int) error {
+	f.next = t
 	e, err := f.run()
 	if err != nil {
 		return err
@@ -422,20 +485,29 @@ func (f *fitter) step(t int) error {
 			return &NonFiniteError{Step: t, What: "gradient of " + paramName(f.params[i])}
 		}
 	}
+	if f.loc != nil && f.loc.net == nil && !f.loc.finiteGrads() {
+		return &NonFiniteError{Step: t, What: "gradient of the local parameters " + localName}
+	}
 	if err := f.prob.FinishStep(); err != nil {
 		return fmt.Errorf("bbvi: %s estimator: %w", f.set.Estimator.Name(), err)
 	}
 	for i, p := range f.params {
 		f.backup[i] = graph.AppendValues(f.backup[i][:0], p)
 	}
-	if err := f.set.Optimizer.Step(f.params, f.grads); err != nil {
-		return fmt.Errorf("bbvi: optimizer: %w", err)
+	if len(f.params) > 0 {
+		if err := f.set.Optimizer.Step(f.params, f.grads); err != nil {
+			return fmt.Errorf("bbvi: optimizer: %w", err)
+		}
 	}
 	for i, p := range f.params {
 		if !graph.Finite(p) {
 			f.restore(f.backup)
 			return &NonFiniteError{Step: t, What: "parameter " + paramName(f.params[i]) + " after the update"}
 		}
+	}
+	if f.loc != nil && f.loc.net == nil && !f.loc.update(t) {
+		f.restore(f.backup)
+		return &NonFiniteError{Step: t, What: "local parameters " + localName + " after the update"}
 	}
 	return nil
 }

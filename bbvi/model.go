@@ -14,18 +14,30 @@ import (
 // vector or matrix support Size is the dimension K: a simplex is (S, K), a
 // Cholesky factor (S, K, K) (see Support).
 //
-// A Local latent has one component per data row (z_i for row i, as the
-// assignments of a mixture model): its Size must be 0 and in the graph it has
-// shape (S, B), or (S, B, K) if categorical, with B the rows of the batch. Only
-// discrete latents may be local; a model with local latents is fitted on all
-// its data at every step (no minibatches). With a PointwiseModel the
-// score-function estimator Rao-Blackwellizes the local latents.
+// A Local latent has its own value for every data row (z_i for row i).
+//
+// A discrete local latent (the assignments of a mixture model) has one
+// component per row: its Size must be 0 and in the graph it has shape (S, B),
+// or (S, B, K) if categorical, with B the rows of the batch; a model with
+// discrete local latents is fitted on all its data at every step (no
+// minibatches). With a PointwiseModel the score-function estimator
+// Rao-Blackwellizes them.
+//
+// A continuous local latent lives on the real line and has Size components per
+// row (0 means one, seen as shape (S, B); otherwise (S, B, Size)). Each row has
+// its own mean-field normal q(z_i), whose parameters are read and updated only
+// for the rows of the batch (see Settings.LocalLR; Settings.Amortize replaces
+// them by an inference network), so such models fit with minibatches in
+// O(N·Size) memory and O(B·Size) work per step. The
+// model must put every per-row term — the local prior log p(z_i | globals)
+// with log p(x_i | z_i, globals) — in its (Point)LogLikelihood, which the fit
+// scales by N/B, as it does the entropy of the batch's q(z_i).
 type Latent struct {
 	Name    string
-	Size    int      // number of components; 0 means 1 (0 for a Local latent)
+	Size    int      // number of components; 0 means 1 (0 for a discrete Local latent)
 	Support Support  // zero value: the real line
 	Labels  []string // optional component names for reports; nil means Name[i] (or Name when Size is 1)
-	Local   bool     // one component per data row (discrete latents only)
+	Local   bool     // its own value for every data row
 }
 
 func (l Latent) size() int {
@@ -67,7 +79,9 @@ type Vars map[string]*graph.Node
 type Model interface {
 	// Latents declares the latent variables, in a fixed order.
 	Latents() []Latent
-	// LogPrior returns log p(z), shape (S).
+	// LogPrior returns log p(z), shape (S). It may return nil when the model's
+	// only latents are continuous local ones (their priors are per-row terms of
+	// the likelihood).
 	LogPrior(b *graph.Builder, z Vars) *graph.Node
 	// LogLikelihood returns Σ_i log p(x_i | z) over the rows of the batch, shape
 	// (S). The fit scales it by N/B, so a minibatch gives an unbiased estimate.
@@ -213,11 +227,11 @@ func validateLatents(ls []Latent) error {
 		if l.Size < 0 {
 			return fmt.Errorf("bbvi: latent %q: negative size", l.Name)
 		}
-		if l.Local && l.Size != 0 {
-			return fmt.Errorf("bbvi: local latent %q: Size %d (a local latent has one component per data row: leave Size 0)", l.Name, l.Size)
+		if l.Local && l.Size != 0 && l.Support.Discrete() {
+			return fmt.Errorf("bbvi: local latent %q: Size %d (a discrete local latent has one component per data row: leave Size 0)", l.Name, l.Size)
 		}
-		if l.Local && !l.Support.Discrete() {
-			return fmt.Errorf("bbvi: local latent %q: only discrete latents may be local", l.Name)
+		if l.Local && !l.Support.Discrete() && l.Support.Kind != RealLine {
+			return fmt.Errorf("bbvi: local latent %q: a continuous local latent must live on the real line (support %s)", l.Name, l.Support)
 		}
 		if err := l.checkSupport(); err != nil {
 			return fmt.Errorf("bbvi: latent %q: %w", l.Name, err)

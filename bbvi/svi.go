@@ -207,7 +207,7 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 // starts at the default start, or one started at the Laplace approximation
 // (see Settings.Start), and which it is.
 func chooseStart(f *fitter, m Model, data Data, set Settings, rng *rand.Rand) (*fitter, string) {
-	if set.Start == "default" || f.dim == 0 || len(f.blocks) > 0 {
+	if set.Start == "default" || f.dim == 0 || len(f.blocks) > 0 || f.loc != nil {
 		return f, "default"
 	}
 	mode, prec, err := f.laplace()
@@ -293,11 +293,18 @@ func (v *SVI) Status() (Status, string) {
 func (v *SVI) Trace() []ELBOPoint { return append([]ELBOPoint(nil), v.trace...) }
 
 // Params returns a copy of the current value of every variational parameter,
-// by node name ("q.mu", "q.logsd", "q.z.logits", ...).
+// by node name ("q.mu", "q.logsd", "q.z.logits", ...), and of the model's own
+// parameters θ. With continuous local latents it includes the per-row table,
+// "q.local.mu" and "q.local.logsd" (N×dim each, row-major; not with
+// Settings.Amortize, whose network's weights are "q.local.net...").
 func (v *SVI) Params() map[string][]float64 {
 	out := map[string][]float64{}
 	for _, p := range v.f.params {
 		out[paramName(p)] = graph.Values(p)
+	}
+	if lb := v.f.loc; lb != nil && lb.net == nil {
+		out[localName+".mu"] = append([]float64(nil), lb.mu...)
+		out[localName+".logsd"] = append([]float64(nil), lb.logsd...)
 	}
 	return out
 }
@@ -316,6 +323,9 @@ func (v *SVI) startAveraging(at int) {
 		n = max(1000, at/4)
 	}
 	v.avgEnd = min(v.set.MaxSteps, at+n)
+	if v.f.loc != nil {
+		v.f.loc.startAvg(at)
+	}
 }
 
 // Step takes one optimizer step, then, every EvalEvery steps, evaluates the
@@ -413,7 +423,7 @@ func (v *SVI) evaluate() error {
 	if v.set.Progress != nil {
 		v.set.Progress(Progress{Step: v.t, MaxSteps: v.set.MaxSteps, ELBO: e, SE: se, RelChange: rel, Averaging: v.avgStart >= 0})
 	}
-	if v.avgStart < 0 && v.set.Converger.Converged(v.history()) {
+	if v.avgStart < 0 && (v.set.Anneal == nil || v.t > v.set.Anneal.Steps) && v.set.Converger.Converged(v.history()) {
 		v.conv = true
 		v.startAveraging(v.t)
 	}
@@ -426,8 +436,8 @@ func (v *SVI) evaluate() error {
 // restarts the Converger's window: it reports whether it did.
 func (v *SVI) backOff(e, se float64) bool {
 	opt, ok := v.set.Optimizer.(graph.RateScaler)
-	if v.avgStart >= 0 || v.set.MaxBackoffs < 0 || !ok {
-		return false
+	if v.avgStart >= 0 || v.set.MaxBackoffs < 0 || !ok || (v.f.loc != nil && v.f.loc.net == nil) {
+		return false // a per-row table is not part of the best parameters kept
 	}
 	se = nanZero(se)
 	if v.hasBest && v.backoffs < v.set.MaxBackoffs &&
@@ -562,6 +572,9 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 				}
 			}
 			v.f.restore(v.sum)
+			if v.f.loc != nil {
+				v.f.loc.finishAvg(v.t)
+			}
 			v.navg = 0
 		}
 		e, se, err := v.f.evalELBO()
@@ -583,7 +596,7 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 	if mp.Continuous != nil {
 		mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
 		mp.Continuous.Start = v.how
-		if v.status != NonFinite && len(v.f.blocks) == 0 && v.set.DiagnosticDraws >= 0 {
+		if v.status != NonFinite && len(v.f.blocks) == 0 && v.f.loc == nil && v.set.DiagnosticDraws >= 0 {
 			n := v.set.DiagnosticDraws
 			if n == 0 {
 				n = diagnosticDraws(v.f.n, v.f.dim)
@@ -649,6 +662,7 @@ type SVIState struct {
 	Shift     []float64   `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
 	Scale     []float64   `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
 	Lower     []float64   `json:"lower,omitempty"`
+	Local     *LocalState `json:"local,omitempty"` // the per-row parameters of continuous local latents
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -686,6 +700,9 @@ func (v *SVI) State() (*SVIState, error) {
 		st.Shift = append([]float64(nil), p.shift...)
 		st.Scale = append([]float64(nil), p.scale...)
 		st.Lower = append([]float64(nil), p.lower...)
+	}
+	if v.f.loc != nil && v.f.loc.net == nil {
+		st.Local = v.f.loc.state()
 	}
 	for _, r := range v.rows {
 		st.Iterates = append(st.Iterates, append([]float64(nil), r...))
@@ -767,6 +784,13 @@ func (v *SVI) Restore(st *SVIState) error {
 	}
 	if len(st.Perm) != len(f.perm) || st.Pos < 0 || st.Pos > f.n || st.Step < 0 || st.Step > v.set.MaxSteps {
 		return errors.New("bbvi: Restore: the state is not from a fit of this data and these settings")
+	}
+	if f.loc != nil && f.loc.net == nil {
+		if err := f.loc.restore(st.Local); err != nil {
+			return err
+		}
+	} else if st.Local != nil {
+		return errors.New("bbvi: Restore: the state has a table of local parameters, the fit has none (no continuous local latents, or amortized ones)")
 	}
 	opt, ok := v.set.Optimizer.(graph.Stateful)
 	if !ok {
@@ -853,6 +877,14 @@ func (v *SVI) SetParams(vals map[string][]float64) error {
 		byName[paramName(p)] = p
 	}
 	for name, x := range vals {
+		if lb := v.f.loc; lb != nil {
+			if found, err := lb.set(name, x); found {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		p, ok := byName[name]
 		if !ok {
 			return fmt.Errorf("bbvi: SetParams: no parameter %q", name)
@@ -867,7 +899,9 @@ func (v *SVI) SetParams(vals map[string][]float64) error {
 // Gradient draws fresh noise (and, with minibatches, the next batch) from the
 // fit's rng, runs the graph once and returns the estimator's estimate of
 // ∇λ ELBO for every variational parameter, by node name, without updating the
-// parameters or counting a step. The estimator's state advances as on a step
+// parameters or counting a step. The per-row table of continuous local
+// latents gets its gradient for all N rows: the batch's rows' estimates, 0
+// for the others. The estimator's state advances as on a step
 // (a running baseline sees the draws), which is what a study of the
 // estimator's variance at fixed parameters wants.
 func (v *SVI) Gradient() (map[string][]float64, error) {
@@ -887,6 +921,13 @@ func (v *SVI) Gradient() (map[string][]float64, error) {
 			vals[j] = -vals[j] // the loss is -ELBO
 		}
 		out[paramName(v.f.params[i])] = vals
+	}
+	if lb := v.f.loc; lb != nil && lb.net == nil {
+		mu, logsd := lb.grads()
+		for j := range mu {
+			mu[j], logsd[j] = -mu[j], -logsd[j]
+		}
+		out[localName+".mu"], out[localName+".logsd"] = mu, logsd
 	}
 	return out, nil
 }

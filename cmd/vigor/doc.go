@@ -17,6 +17,7 @@
 //	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]] [--noise-sd SIGMA]
 //	          --model logistic: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
 //	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	          --model ppca: --latent K [--columns a,b,...] [--estimator reparam|stl] [--latents-out FILE.csv]
 //	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
 //	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
 //	                [--estimator reparam|stl|dreg|score|nvil] [--latent-dist gaussian|bernoulli]
@@ -136,8 +137,12 @@
 //	--features    comma-separated feature columns; default all but the target
 //	--no-intercept  fit no intercept a
 //	--estimator   the ELBO gradient estimator, by its name in bbvi.EstimatorByName:
-//	              reparam (default, the pathwise gradient), or the score function
-//	              with Rao-Blackwellization and control variates; an unknown name
+//	              reparam (default, the pathwise gradient), stl (sticking the
+//	              landing: the path derivative alone, zero variance at the exact
+//	              posterior), iwae or dreg (the importance-weighted bound over the
+//	              --samples draws, reparameterized or doubly reparameterized;
+//	              all rows per step), or the score function with
+//	              Rao-Blackwellization and control variates; an unknown name
 //	              gets the library's list. It is reported as "estimator"
 //	--prior-scale S, the prior sd of the coefficients (default 10; must be > 0)
 //	--noise-sd    linear only: the known noise sd; 0 or absent learns sigma
@@ -234,6 +239,46 @@
 // that the row belongs to each component, at the reported parameters. Bad
 // input exits with code 2 as for the regressions; so do a --k larger than the
 // number of rows and a constant column, which no mixture can be fitted to.
+//
+// # vigor fit --model ppca
+//
+//	vigor fit --model ppca --latent K --data FILE.csv [--columns a,b,...] [--estimator reparam|stl]
+//	          [--latents-out FILE.csv] [flags of every model]
+//
+// With --model ppca, fit reads the --columns of the CSV file (default: every
+// column) as N rows x_i in D dimensions and fits probabilistic PCA (Tipping &
+// Bishop 1999; models.PPCA),
+//
+//	z_i ~ Normal(0, I_K),   x_i | z_i ~ Normal(W z_i + μ, σ² I_D),
+//
+// by variational EM: each row's z_i has its own mean-field normal q(z_i),
+// whose parameters are read and updated only for the rows of a step's batch
+// (so --batch B costs O(B·K) work per step and the table O(N·K) memory),
+// while the loadings W, the mean μ and the noise sd σ are learned as model
+// parameters. The fit reaches the maximum-likelihood solution: W spans the
+// principal subspace of the sample covariance and σ² is the mean of its
+// discarded eigenvalues. Its flags:
+//
+//	--latent      the latent dimension K, 1 ≤ K < D (required)
+//	--columns     comma-separated data columns; default every column
+//	--estimator   reparam (default) or stl, as for the regressions
+//	--latents-out FILE.csv, where to write each row's latent mean z1..zK
+//
+// --family must stay meanfield (the only latents are the per-row ones). The
+// JSON object has:
+//
+//	model, latent, columns  "ppca", K and the data columns, in order
+//	loadings      D lists of K values, one per column: W rotated to orthogonal
+//	              columns of decreasing norm, each column's largest entry positive
+//	mean, noise_sd  μ (D values) and σ
+//	elbo, elbo_trace, steps, status, reason, seconds   as for the regressions
+//	family, estimator, optimizer, optimizer_settings, samples, batch,
+//	max_steps, tol, seed, n, data, latents_out (when written), dtype
+//
+// --latents-out writes, atomically, one row per data row with the latent
+// means in the rotation of the loadings, so that x_i ≈ μ + W m_i. Bad input
+// exits with code 2 as for the regressions; so does a --latent not below the
+// number of columns.
 //
 // # vigor vae train
 //

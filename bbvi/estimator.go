@@ -42,6 +42,8 @@ type Problem struct {
 	Discrete []*DiscreteBlock
 
 	after      []func() error
+	calls      modelCalls // which model function a build error came from
+	rows       int        // data rows per batch (0 without per-row data)
 	pre        *precond
 	state      [][]float64
 	stateNodes []*graph.Node
@@ -262,35 +264,16 @@ func (p *Problem) LogJointParts(zeta *graph.Node, disc Vars) (joint, points *gra
 	if b.Err() != nil {
 		return nil, nil
 	}
-	lp := p.Model.LogPrior(b, z)
-	if b.Err() != nil {
-		return nil, nil
-	}
+	lp := p.calls.logPrior(b, p.Model, z, p.Draws(), p.rows)
 	if lp == nil {
-		b.Failf("bbvi: model's LogPrior returned nil")
 		return nil, nil
 	}
 	if p.Data != nil {
-		var ll *graph.Node
-		if pm, ok := p.Model.(PointwiseModel); ok {
-			points = pm.PointLogLikelihood(b, z, p.Data)
-			if b.Err() != nil {
-				return nil, nil
-			}
-			if points != nil {
-				if points.Dims() != 2 || points.Shape()[0] != p.Draws() {
-					b.Failf("bbvi: the model's row terms have shape %v, want (%d, B): one value per draw and row", points.Shape(), p.Draws())
-					return nil, nil
-				}
-				ll = b.Sum(points, 1)
-			}
-		}
-		if points == nil {
-			ll = p.Model.LogLikelihood(b, z, p.Data)
-		}
+		ll, pts := p.calls.logLikelihood(b, p.Model, z, p.Data, p.Draws(), p.rows)
 		if b.Err() != nil {
 			return nil, nil
 		}
+		points = pts
 		if ll != nil {
 			lp = b.Add(lp, b.Scale(ll, p.Scale))
 		}

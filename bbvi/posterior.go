@@ -59,6 +59,9 @@ type Posterior struct {
 	// skipped them (Settings.DiagnosticDraws < 0, a NaN or Inf, or a model
 	// with discrete latents).
 	Diagnostics *Diagnostics
+	// Derived holds draws and summaries of the model's derived quantities
+	// (see Deriver); nil when the model declares none.
+	Derived *Derived
 
 	chol []float64 // lower Cholesky factor of UCov (Gaussian q, but Diagonal)
 	diag []float64 // standard deviations of a Diagonal q; nil otherwise

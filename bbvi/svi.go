@@ -180,6 +180,10 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDerived(m, data); err != nil {
+		f.m.Close()
+		return nil, err
+	}
 	win := set.Converger.Window()
 	return &SVI{
 		f: f, set: set, start: start,
@@ -526,6 +530,11 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 				d = &Diagnostics{Reasons: []string{"no diagnostics: " + err.Error()}}
 			}
 			mp.Continuous.Diagnostics = d
+		}
+	}
+	if mp.Continuous != nil && len(v.f.blocks) == 0 {
+		if err := derive(v.f.model, v.f.data, mp.Continuous); err != nil {
+			return nil, err
 		}
 	}
 	mp.Seconds = time.Since(v.start).Seconds()

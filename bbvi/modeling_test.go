@@ -80,7 +80,7 @@ func TestShapeTraps(t *testing.T) {
 		{"likelihood summed to (1)", bbvi.FuncModel{Vars: vars, Prior: prior,
 			Likelihood: func(b *graph.Builder, z, x bbvi.Vars) *graph.Node {
 				rows := b.NormalLogProb(b.PerRow(x["y"]), z["a"], z["s"]) // (S, B)
-				return b.Sum(b.Reshape(rows, 1, rows.Shape().Size()), 1) // (1)
+				return b.Sum(b.Reshape(rows, 1, rows.Shape().Size()), 1)  // (1)
 			}}, nil, []string{"FuncModel.Likelihood", "shape (1)", "want (8)"}},
 		{"per-row terms as per-draw, Draws = rows", bbvi.FuncModel{Vars: vars, Prior: prior,
 			Likelihood: func(b *graph.Builder, z, x bbvi.Vars) *graph.Node {

@@ -296,24 +296,26 @@ func (r *regression) loadPredict(o *fitOptions, m regressionModel, p *problem) (
 	}
 	_, data, err := m.newModel(p.features, t, rows, p.groups)
 	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return nil, 0, err
+		}
 		return nil, 0, badf("%s: %v", r.predict, err)
 	}
-	return data, len(t.Rows), nil
+	n := len(t.Rows)
+	if err := checkMemory(fmt.Sprintf("--predict-draws %d of %d rows", r.predictN, n), bytesOf(float64(r.predictN)*float64(n)*8*4+float64(min(r.predictN, 256))*float64(n)*8*16)); err != nil {
+		return nil, 0, err
+	}
+	return data, n, nil
 }
 
 // writePredictions writes the --predict-out file: --predict-draws posterior
-// predictive draws of the target for every row of the --predict file.
-func (r *regression) writePredictions(o *fitOptions, m regressionModel, p *problem, post *bbvi.Posterior) error {
+// predictive draws of the target for each of the n rows of the --predict
+// file, whose data are data.
+func (r *regression) writePredictions(o *fitOptions, p *problem, post *bbvi.Posterior, data bbvi.Data, n int) error {
 	pm, ok := p.model.(bbvi.Predictor)
 	if !ok {
 		return fmt.Errorf("--predict: model %s cannot simulate its target", o.model)
-	}
-	data, n, err := r.loadPredict(o, m, p)
-	if err != nil {
-		return err
-	}
-	if err := checkMemory(fmt.Sprintf("--predict-draws %d of %d rows", r.predictN, n), bytesOf(float64(r.predictN)*float64(n)*8*4+float64(min(r.predictN, 256))*float64(n)*8*16)); err != nil {
-		return err
 	}
 	rng := rand.New(rand.NewPCG(o.seed^predictStream, o.seed))
 	draws, err := bbvi.Predict(pm, post, data, r.predictN, rng)
@@ -353,6 +355,13 @@ func (r *regression) fit(o *fitOptions, e *env, m regressionModel, noiseSD float
 	if err != nil {
 		return err
 	}
+	var pred bbvi.Data // the --predict rows, read before the fit so that bad input stops it
+	var npred int
+	if r.predict != "" {
+		if pred, npred, err = r.loadPredict(o, m, p); err != nil {
+			return err
+		}
+	}
 	set := o.settings()
 	set.Estimator = r.estimator
 	bar := o.progress(e, set)
@@ -379,7 +388,7 @@ func (r *regression) fit(o *fitOptions, e *env, m regressionModel, noiseSD float
 		}
 	}
 	if r.predict != "" {
-		if err := r.writePredictions(o, m, p, post); err != nil {
+		if err := r.writePredictions(o, p, post, pred, npred); err != nil {
 			return err
 		}
 	}

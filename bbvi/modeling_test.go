@@ -342,3 +342,63 @@ data := bbvi.Data{{Name: "x", Values: x}, {Name: "y", Values: y}}`
 		}
 	}
 }
+
+// flatLinear is the flat-prior linear regression as a Predictor: the mean of
+// each row and the known noise sd 1.
+type flatLinear struct{ bbvi.FuncModel }
+
+func (m flatLinear) Predictive(b *graph.Builder, z, x bbvi.Vars) []*graph.Node {
+	a, slope := b.Cols(z["coef"], 0, 1), b.Cols(z["coef"], 1, 2)
+	return []*graph.Node{b.Add(a, b.Mul(slope, b.PerRow(x["x"])))}
+}
+
+func (m flatLinear) Simulate(p []float64, rng *rand.Rand) float64 { return p[0] + rng.NormFloat64() }
+
+// TestPredict checks the posterior predictive draws of a linear regression
+// against their exact mean, a + b·x, and variance, 1 + Var(a + b·x), under q,
+// within 4.5 Monte Carlo standard errors.
+func TestPredict(t *testing.T) {
+	fm, data, _ := linearFlat(t)
+	m := flatLinear{fm}
+	post, err := bbvi.Fit(m, data, &bbvi.Settings{Family: bbvi.FullRank{}}, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := []float64{-2, 0, 3}
+	const n = 20000
+	draws, err := bbvi.Predict(m, post, bbvi.Data{{Name: "x", Values: xs}}, n, rand.New(rand.NewPCG(3, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu, cov := post.Mean(), post.Cov()
+	for i, x := range xs {
+		var sum, sq float64
+		for s := 0; s < n; s++ {
+			v := draws[s*len(xs)+i]
+			sum += v
+			sq += v * v
+		}
+		pm := sum / n
+		pv := sq/n - pm*pm
+		wantM := mu[0] + x*mu[1]
+		wantV := 1 + cov[0] + 2*x*cov[1] + x*x*cov[3]
+		if math.Abs(pm-wantM) > 4.5*math.Sqrt(wantV/n) {
+			t.Errorf("x = %g: predictive mean %.4f, exact %.4f", x, pm, wantM)
+		}
+		if math.Abs(pv/wantV-1) > 4.5*math.Sqrt(2.0/n) {
+			t.Errorf("x = %g: predictive variance %.4f, exact %.4f", x, pv, wantV)
+		}
+	}
+	// A parameter of the wrong shape is named.
+	bad := flatLinear{fm}
+	_, err = bbvi.Predict(badPredictor{bad}, post, bbvi.Data{{Name: "x", Values: xs}}, 10, rand.New(rand.NewPCG(3, 3)))
+	if err == nil || !strings.Contains(err.Error(), "parameter 0 has shape (10)") {
+		t.Errorf("bad parameter: error %v", err)
+	}
+}
+
+type badPredictor struct{ flatLinear }
+
+func (m badPredictor) Predictive(b *graph.Builder, z, x bbvi.Vars) []*graph.Node {
+	return []*graph.Node{b.Col(z["coef"], 0)}
+}

@@ -80,6 +80,14 @@ func Predict(m Predictor, post *Posterior, data Data, n int, rng *rand.Rand) ([]
 	zeta := post.sampleU(n, rng)
 	out := make([]float64, n*rows)
 	vals := make([]float64, len(params))
+	simulate := func(vals []float64) (v float64, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("bbvi: %s panicked: %v", funcName(m, "Simulate"), r)
+			}
+		}()
+		return m.Simulate(vals, rng), nil
+	}
 	err = g.run(zeta, n, params, func(start, valid int, pv [][]float64) error {
 		for s := 0; s < valid; s++ {
 			for i := 0; i < rows; i++ {
@@ -97,7 +105,11 @@ func Predict(m Predictor, post *Posterior, data Data, n int, rng *rand.Rand) ([]
 					}
 					vals[k] = pv[k][idx]
 				}
-				out[(start+s)*rows+i] = m.Simulate(vals, rng)
+				v, err := simulate(vals)
+				if err != nil {
+					return err
+				}
+				out[(start+s)*rows+i] = v
 			}
 		}
 		return nil

@@ -402,3 +402,30 @@ type badPredictor struct{ flatLinear }
 func (m badPredictor) Predictive(b *graph.Builder, z, x bbvi.Vars) []*graph.Node {
 	return []*graph.Node{b.Col(z["coef"], 0)}
 }
+
+// TestGlobalOnlyData: a model whose data are all Global (no per-row arrays,
+// no minibatches) fits exactly as with the same arrays per row and all rows
+// in every step.
+func TestGlobalOnlyData(t *testing.T) {
+	m, data, _ := linearFlat(t)
+	global := bbvi.Data{}
+	for _, a := range data {
+		a.Global = true
+		global = append(global, a)
+	}
+	set := &bbvi.Settings{MaxSteps: 300, Tol: -1}
+	p1, err := bbvi.Fit(m, data, set, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := bbvi.Fit(m, global, set, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m1, m2 := p1.Mean(), p2.Mean(); m1[0] != m2[0] || m1[1] != m2[1] || p1.ELBO() != p2.ELBO() {
+		t.Errorf("per-row %v (ELBO %v), Global %v (ELBO %v)", m1, p1.ELBO(), m2, p2.ELBO())
+	}
+	if p2.Diagnostics == nil || math.IsNaN(p2.Diagnostics.ELBO) {
+		t.Errorf("diagnostics %+v", p2.Diagnostics)
+	}
+}

@@ -80,7 +80,8 @@
 //
 // # vigor fit
 //
-// Fit reads a numeric CSV file with a header row (every cell a finite number;
+// Fit reads a numeric CSV file with a header row (every cell a finite number,
+// but those of a regression's --group column, which may hold text;
 // blank lines, empty or whitespace-only alike, are skipped; a line may hold
 // up to 16 MiB, a cell 4 KiB) and fits a model to it: --model chooses the model, whose flags come on top
 // of those that every model has. Each model writes a JSON document to stdout

@@ -130,14 +130,13 @@ func continuousLatents(ls []Latent) ([]Latent, int) {
 	return out, dim
 }
 
-// sampleU draws n joint draws of q in the unconstrained space ζ into a new
-// n×dim slice, from rng only.
-func (p *Posterior) sampleU(n int, rng *rand.Rand) []float64 {
+// sampleU fills dst (n×dim) with n joint draws of q in the unconstrained
+// space ζ, from rng only.
+func (p *Posterior) sampleU(dst []float64, n int, rng *rand.Rand) {
 	d := p.Dim()
-	out := make([]float64, n*d)
 	eps := make([]float64, d)
 	for s := 0; s < n; s++ {
-		row := out[s*d : (s+1)*d]
+		row := dst[s*d : (s+1)*d]
 		switch {
 		case p.q != nil:
 			p.q.Sample(row, rng)
@@ -158,7 +157,6 @@ func (p *Posterior) sampleU(n int, rng *rand.Rand) []float64 {
 			}
 		}
 	}
-	return out
 }
 
 // drawChunk is the number of draws one run of a derived or predictive graph
@@ -204,10 +202,11 @@ func newZGraph(m Model, data Data, chunk, rows int, dt graph.Dtype) (*zGraph, er
 	return g, b.Err()
 }
 
-// run evaluates outs at the n draws of ζ in zeta (n×dim), chunk draws at a
-// time, and hands each chunk's values to use with the number of valid draws
-// in it (the last chunk is padded with copies of the last draw).
-func (g *zGraph) run(zeta []float64, n int, outs []*graph.Node, use func(start, valid int, vals [][]float64) error) error {
+// run evaluates outs at n draws of q from post, made from rng chunk draws
+// at a time (so that memory does not grow with n), and hands each chunk's
+// values to use with the number of valid draws in it (the last chunk is
+// padded with copies of its last draw).
+func (g *zGraph) run(post *Posterior, n int, rng *rand.Rand, outs []*graph.Node, use func(start, valid int, vals [][]float64) error) error {
 	m, err := g.b.Compile()
 	if err != nil {
 		return fmt.Errorf("bbvi: %w", err)
@@ -227,9 +226,9 @@ func (g *zGraph) run(zeta []float64, n int, outs []*graph.Node, use func(start, 
 	vals := make([][]float64, len(outs))
 	for start := 0; start < n; start += g.s {
 		valid := min(g.s, n-start)
-		copy(buf, zeta[start*dim:(start+valid)*dim])
+		post.sampleU(buf, valid, rng)
 		for r := valid; r < g.s; r++ {
-			copy(buf[r*dim:(r+1)*dim], zeta[(n-1)*dim:n*dim])
+			copy(buf[r*dim:(r+1)*dim], buf[(valid-1)*dim:valid*dim])
 		}
 		if err := graph.Set(g.zeta, buf); err != nil {
 			return err
@@ -279,10 +278,9 @@ func DeriveDraws(m Deriver, data Data, post *Posterior, n int, rng *rand.Rand) (
 	}
 	d.N = n
 	qs := d.Quantities
-	zeta := post.sampleU(n, rng)
 	k := d.Dim()
 	d.Draws = make([]float64, n*k)
-	err = g.run(zeta, n, outs, func(start, valid int, vals [][]float64) error {
+	err = g.run(post, n, rng, outs, func(start, valid int, vals [][]float64) error {
 		for s := 0; s < valid; s++ {
 			row := d.Draws[(start+s)*k : (start+s+1)*k]
 			off := 0

@@ -77,7 +77,6 @@ func Predict(m Predictor, post *Posterior, data Data, n int, rng *rand.Rand) ([]
 		}
 		lay[i] = layout{perDraw: sh[0] == chunk && chunk > 1, perRow: sh[1] == rows && rows > 1}
 	}
-	zeta := post.sampleU(n, rng)
 	out := make([]float64, n*rows)
 	vals := make([]float64, len(params))
 	simulate := func(vals []float64) (v float64, err error) {
@@ -88,7 +87,7 @@ func Predict(m Predictor, post *Posterior, data Data, n int, rng *rand.Rand) ([]
 		}()
 		return m.Simulate(vals, rng), nil
 	}
-	err = g.run(zeta, n, params, func(start, valid int, pv [][]float64) error {
+	err = g.run(post, n, rng, params, func(start, valid int, pv [][]float64) error {
 		for s := 0; s < valid; s++ {
 			for i := 0; i < rows; i++ {
 				for k, l := range lay {

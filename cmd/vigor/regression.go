@@ -260,6 +260,14 @@ func (r *regression) load(o *fitOptions, m regressionModel) (*problem, error) {
 	if err := o.checkMemory(fitSize{n: p.n, d: d, draws: r.draws, report: d <= maxReportCov}); err != nil {
 		return nil, err
 	}
+	if p.groups != nil {
+		// The groups' deviations are summarized from bbvi.PosteriorDraws draws, kept in memory.
+		levels := float64(len(p.groups.Levels))
+		if err := checkMemory(fmt.Sprintf("the deviations of the %d levels of --group %s", len(p.groups.Levels), r.group),
+			bytesOf(levels*bbvi.PosteriorDraws*8*3)); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 

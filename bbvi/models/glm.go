@@ -36,21 +36,9 @@ type Rows struct {
 	Group  []int     // with Groups set: each row's group, 0 to len(Levels)-1
 }
 
-// obsKind is the observation model of a regression.
-type obsKind int
-
-const (
-	obsGaussian obsKind = iota
-	obsLogistic
-	obsPoisson
-	obsNegBinomial
-	obsBinomial
-)
-
 // glm is what the regressions share: the coefficients (intercept first),
 // optional varying intercepts, and the linear predictor.
 type glm struct {
-	kind       obsKind
 	features   []string
 	intercept  bool
 	priorScale float64
@@ -245,7 +233,7 @@ type BinomialRegression struct {
 }
 
 func (m *PoissonRegression) glm() glm {
-	return glm{obsPoisson, m.Features, m.Intercept, m.PriorScale, m.Group}
+	return glm{m.Features, m.Intercept, m.PriorScale, m.Group}
 }
 
 // Latents implements bbvi.Model.
@@ -300,7 +288,7 @@ func reservedGroups(g *Groups, extra ...string) []string {
 }
 
 func (m *NegativeBinomialRegression) glm() glm {
-	return glm{obsNegBinomial, m.Features, m.Intercept, m.PriorScale, m.Group}
+	return glm{m.Features, m.Intercept, m.PriorScale, m.Group}
 }
 
 // Latents implements bbvi.Model.
@@ -353,7 +341,7 @@ func (m *NegativeBinomialRegression) DataRows(r Rows) (bbvi.Data, error) {
 }
 
 func (m *BinomialRegression) glm() glm {
-	return glm{obsBinomial, m.Features, m.Intercept, m.PriorScale, m.Group}
+	return glm{m.Features, m.Intercept, m.PriorScale, m.Group}
 }
 
 // Latents implements bbvi.Model.

@@ -75,7 +75,7 @@ func orDefault(v, d float64) float64 {
 }
 
 func (m *LinearRegression) glm() glm {
-	return glm{obsGaussian, m.Features, m.Intercept, m.PriorScale, m.Group}
+	return glm{m.Features, m.Intercept, m.PriorScale, m.Group}
 }
 
 // Latents implements Model.
@@ -157,7 +157,7 @@ func (m *LinearRegression) DataRows(r Rows) (bbvi.Data, error) {
 }
 
 func (m *LogisticRegression) glm() glm {
-	return glm{obsLogistic, m.Features, m.Intercept, m.PriorScale, m.Group}
+	return glm{m.Features, m.Intercept, m.PriorScale, m.Group}
 }
 
 // Latents implements Model.

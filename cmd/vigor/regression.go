@@ -27,7 +27,8 @@ const regressionSynopsis = `--target COL [--features a,b,...] [--no-intercept] [
 
 // regressionAbout describes what the regressions share, for their help pages.
 const regressionAbout = `y is the --target column and x_i holds the --features columns (by default
-every other column, in file order); --no-intercept drops a. The output names
+every other column but the --group column and the model's own, in file
+order); --no-intercept drops a. The output names
 the coefficients after their columns, "intercept" first. --estimator is the
 ELBO gradient estimator, by its name in bbvi.EstimatorByName (default reparam,
 the pathwise gradient; an unknown name lists the others). --draws N
@@ -91,7 +92,7 @@ type regression struct {
 // flags defines the regression flags, bound to r.
 func (r *regression) flags(fs *flag.FlagSet) {
 	fs.StringVar(&r.target, "target", "", "the `column` to predict (required)")
-	fs.StringVar(&r.featureList, "features", "", "comma-separated feature `columns` (default every column but the target, in file order)")
+	fs.StringVar(&r.featureList, "features", "", "comma-separated feature `columns` (default every other column but the group's and the model's own, in file order)")
 	fs.BoolVar(&r.noIntercept, "no-intercept", false, "fit no intercept")
 	fs.StringVar(&r.estName, "estimator", "reparam", "the ELBO gradient `estimator`, by its name in bbvi.EstimatorByName")
 	fs.Float64Var(&r.priorScale, "prior-scale", 10, "prior sd `S` of the coefficients, Normal(0, S²)")

@@ -33,7 +33,8 @@ type Problem struct {
 	// Noise holds Approx's base noise for S draws, shape Approx.NoiseShape(S),
 	// refilled on every step; nil when Approx is nil.
 	Noise *graph.Node
-	// Data holds the current minibatch, one node per data array.
+	// Data holds the current minibatch, one node per float data array (a
+	// Global array whole); the integer index arrays are B.Index(name).
 	Data Vars
 	// Scale is N/B, the factor that makes the minibatch likelihood unbiased.
 	Scale float64

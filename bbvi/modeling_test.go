@@ -429,3 +429,46 @@ func TestGlobalOnlyData(t *testing.T) {
 		t.Errorf("diagnostics %+v", p2.Diagnostics)
 	}
 }
+
+type panicSimulate struct{ flatLinear }
+
+func (panicSimulate) Simulate([]float64, *rand.Rand) float64 { panic("boom") }
+
+type panicPredictive struct{ flatLinear }
+
+func (panicPredictive) Predictive(b *graph.Builder, z, x bbvi.Vars) []*graph.Node {
+	n := x["nope"].Shape()[0] // nil node: panics
+	return []*graph.Node{b.Scale(z["coef"], float64(n))}
+}
+
+// TestModelPanics: a panic in Derive, Predictive or Simulate is an error
+// naming the function.
+func TestModelPanics(t *testing.T) {
+	fm, data, _ := linearFlat(t)
+	fm.Quantities = []bbvi.Quantity{{Name: "q"}}
+	fm.Derive = func(b *graph.Builder, z, x bbvi.Vars) bbvi.Vars {
+		var m map[string]int
+		m["x"]++ // panics: nil map
+		return nil
+	}
+	if err := fitErr(fm, data, nil); err == nil || !strings.Contains(err.Error(), "FuncModel.Derive panicked") {
+		t.Errorf("Derive: error %v", err)
+	}
+	fm.Quantities, fm.Derive = nil, nil
+	post, err := bbvi.Fit(fm, data, &bbvi.Settings{MaxSteps: 200, Tol: -1}, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := bbvi.Data{{Name: "x", Values: []float64{1, 2}}}
+	for _, c := range []struct {
+		m    bbvi.Predictor
+		want string
+	}{
+		{panicSimulate{flatLinear{fm}}, "bbvi_test.panicSimulate.Simulate panicked: boom"},
+		{panicPredictive{flatLinear{fm}}, "bbvi_test.panicPredictive.Predictive panicked"},
+	} {
+		if _, err := bbvi.Predict(c.m, post, rows, 5, rand.New(rand.NewPCG(1, 1))); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
+	}
+}

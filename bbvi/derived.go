@@ -117,19 +117,6 @@ func (d *Derived) Index(name string) int {
 	return -1
 }
 
-// continuousLatents returns the continuous latents of ls and their total size.
-func continuousLatents(ls []Latent) ([]Latent, int) {
-	var out []Latent
-	dim := 0
-	for _, l := range ls {
-		if !l.Support.Discrete() {
-			out = append(out, l)
-			dim += l.size()
-		}
-	}
-	return out, dim
-}
-
 // sampleU fills dst (n×dim) with n joint draws of q in the unconstrained
 // space ζ, from rng only.
 func (p *Posterior) sampleU(dst []float64, n int, rng *rand.Rand) {
@@ -175,9 +162,10 @@ type zGraph struct {
 }
 
 // newZGraph starts a graph with an input ζ of chunk draws of the model's
-// continuous latents, constrained as in the fit, and inputs for data (its
-// per-row arrays with rows rows; 0 leaves them out).
-func newZGraph(m Model, data Data, chunk, rows int, dt graph.Dtype) (*zGraph, error) {
+// continuous latents, dim values each in the unconstrained space (q's
+// dimension), constrained as in the fit, and inputs for data (its per-row
+// arrays with rows rows; 0 leaves them out).
+func newZGraph(m Model, data Data, chunk, rows, dim int, dt graph.Dtype) (*zGraph, error) {
 	latents := m.Latents()
 	if err := validateLatents(latents); err != nil {
 		return nil, err
@@ -190,7 +178,6 @@ func newZGraph(m Model, data Data, chunk, rows int, dt graph.Dtype) (*zGraph, er
 	if err := data.validate(); err != nil {
 		return nil, err
 	}
-	_, dim := continuousLatents(latents)
 	b := graph.NewBuilder(dt)
 	g := &zGraph{b: b, s: chunk}
 	g.zeta = b.Input("zeta", chunk, dim)
@@ -269,12 +256,9 @@ func DeriveDraws(m Deriver, data Data, post *Posterior, n int, rng *rand.Rand) (
 		return nil, fmt.Errorf("bbvi: DeriveDraws: %d draws", n)
 	}
 	chunk := min(n, drawChunk)
-	g, outs, d, err := buildDerived(m, data, chunk)
+	g, outs, d, err := buildDerived(m, data, chunk, post.Dim())
 	if err != nil || len(outs) == 0 {
 		return d, err
-	}
-	if post.Dim() != g.zeta.Shape()[1] {
-		return nil, fmt.Errorf("bbvi: DeriveDraws: the posterior has %d components, the model's continuous latents %d", post.Dim(), g.zeta.Shape()[1])
 	}
 	d.N = n
 	qs := d.Quantities
@@ -302,7 +286,7 @@ func DeriveDraws(m Deriver, data Data, post *Posterior, n int, rng *rand.Rand) (
 // with the Global arrays of data, and checks what Derived returns. It returns
 // the graph, the quantities' nodes in order and an empty Derived with the
 // names (no graph and no nodes when m declares no quantity).
-func buildDerived(m Deriver, data Data, chunk int) (*zGraph, []*graph.Node, *Derived, error) {
+func buildDerived(m Deriver, data Data, chunk, dim int) (*zGraph, []*graph.Node, *Derived, error) {
 	qs := m.DerivedQuantities()
 	d := &Derived{Quantities: qs}
 	seen := map[string]bool{}
@@ -322,7 +306,7 @@ func buildDerived(m Deriver, data Data, chunk int) (*zGraph, []*graph.Node, *Der
 	if len(qs) == 0 {
 		return nil, nil, d, nil
 	}
-	g, err := newZGraph(m, globalData(data), chunk, 0, graph.Float64)
+	g, err := newZGraph(m, globalData(data), chunk, 0, dim, graph.Float64)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -358,14 +342,14 @@ func buildDerived(m Deriver, data Data, chunk int) (*zGraph, []*graph.Node, *Der
 }
 
 // checkDerived builds, without running, the graph of the derived quantities
-// of m, if it declares any, so that a mistake in them stops a fit before it
-// starts. It uses a number of draws unlikely to be confused with a data size.
-func checkDerived(m Model, data Data) error {
+// of m, if it declares any, for a q of dimension dim, so that a mistake in
+// them stops a fit before it starts.
+func checkDerived(m Model, data Data, dim int) error {
 	dv, ok := m.(Deriver)
 	if !ok || len(dv.DerivedQuantities()) == 0 {
 		return nil
 	}
-	_, _, _, err := buildDerived(dv, data, 3)
+	_, _, _, err := buildDerived(dv, data, 3, dim)
 	return err
 }
 

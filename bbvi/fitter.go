@@ -121,7 +121,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		return nil, fmt.Errorf("bbvi: building the model graph: %w", p.calls.wrap(b.Err()))
 	}
 	if f.n > 0 && set.Draws == f.bsz {
-		if err := probe(m, latents, data, set.Draws, f.bsz, set.Dtype); err != nil {
+		if err := probe(m, latents, data, set.Draws, f.bsz, f.dim, set.Dtype); err != nil {
 			return nil, err
 		}
 	}

@@ -179,21 +179,15 @@ func probeDraws(s, rows int) int {
 	return p
 }
 
-// probe builds, but does not compile, the model's log-density for a number of
-// draws other than the fit's: when the fit's draws equal its rows per batch,
+// probe builds, but does not compile, the model's log-density (for a q of
+// dimension dim) for a number of draws other than the fit's: when the fit's draws equal its rows per batch,
 // a per-row term of shape (B) has the shape (S) of a per-draw one and would
 // pass every check, so the model is built again with other draws, where it
 // cannot. It returns an error naming the function and the shape.
-func probe(m Model, latents []Latent, data Data, s, rows int, dt graph.Dtype) error {
+func probe(m Model, latents []Latent, data Data, s, rows, dim int, dt graph.Dtype) error {
 	sp := probeDraws(s, rows)
 	b := graph.NewBuilder(dt)
 	p := &Problem{B: b, Model: m, Latents: latents}
-	dim := 0
-	for _, l := range latents {
-		if !l.Support.Discrete() {
-			dim += l.size()
-		}
-	}
 	z := Vars{}
 	if dim > 0 {
 		z, _ = p.Constrain(b.Input("probe-zeta", sp, dim))

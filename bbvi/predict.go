@@ -45,12 +45,9 @@ func Predict(m Predictor, post *Posterior, data Data, n int, rng *rand.Rand) ([]
 		return nil, errors.New("bbvi: Predict: no rows to predict (no per-row data array)")
 	}
 	chunk := min(n, drawChunk)
-	g, err := newZGraph(m, data, chunk, rows, graph.Float64)
+	g, err := newZGraph(m, data, chunk, rows, post.Dim(), graph.Float64)
 	if err != nil {
 		return nil, err
-	}
-	if post.Dim() != g.zeta.Shape()[1] {
-		return nil, fmt.Errorf("bbvi: Predict: the posterior has %d components, the model's continuous latents %d", post.Dim(), g.zeta.Shape()[1])
 	}
 	b := g.b
 	name := funcName(m, "Predictive")

@@ -180,7 +180,7 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDerived(m, data); err != nil {
+	if err := checkDerived(m, data, f.dim); err != nil {
 		f.m.Close()
 		return nil, err
 	}

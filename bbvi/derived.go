@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 
 	"github.com/vigor-ml/vigor/graph"
 )
@@ -318,7 +319,11 @@ func buildDerived(m Deriver, data Data, chunk, dim int) (*zGraph, []*graph.Node,
 	}
 	got := g.calls.vars(b, name, func() Vars { return m.Derived(b, g.z, x) })
 	if err := b.Err(); err != nil {
-		return nil, nil, nil, fmt.Errorf("bbvi: derived quantities: %w", g.calls.wrap(err))
+		hint := ""
+		if strings.Contains(err.Error(), "nil node") || strings.Contains(err.Error(), "nil pointer") {
+			hint = " (derived quantities see the latents and the Global data arrays only)"
+		}
+		return nil, nil, nil, fmt.Errorf("bbvi: derived quantities: %w%s", g.calls.wrap(err), hint)
 	}
 	outs := make([]*graph.Node, len(qs))
 	for i, q := range qs {

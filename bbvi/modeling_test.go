@@ -472,3 +472,17 @@ func TestModelPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivePerRowData: Derive reading a per-row array (not available to
+// it) is an error that says which data it sees.
+func TestDerivePerRowData(t *testing.T) {
+	fm, data, _ := linearFlat(t)
+	fm.Quantities = []bbvi.Quantity{{Name: "q"}}
+	fm.Derive = func(b *graph.Builder, z, x bbvi.Vars) bbvi.Vars {
+		return bbvi.Vars{"q": b.Mul(b.Cols(z["coef"], 0, 1), b.PerRow(x["x"]))}
+	}
+	err := fitErr(fm, data, nil)
+	if err == nil || !strings.Contains(err.Error(), "in FuncModel.Derive") || !strings.Contains(err.Error(), "Global data arrays only") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -447,9 +447,8 @@ func TestModelPanics(t *testing.T) {
 	fm, data, _ := linearFlat(t)
 	fm.Quantities = []bbvi.Quantity{{Name: "q"}}
 	fm.Derive = func(b *graph.Builder, z, x bbvi.Vars) bbvi.Vars {
-		var m map[string]int
-		m["x"]++ // panics: nil map
-		return nil
+		n := x["y"].Shape()[0] // x has only the Global arrays: a nil node, so this panics
+		return bbvi.Vars{"q": b.Scale(b.Cols(z["coef"], 0, 1), float64(n))}
 	}
 	if err := fitErr(fm, data, nil); err == nil || !strings.Contains(err.Error(), "FuncModel.Derive panicked") {
 		t.Errorf("Derive: error %v", err)

@@ -118,31 +118,17 @@ func (d *Derived) Index(name string) int {
 	return -1
 }
 
-// sampleU fills dst (n×dim) with n joint draws of q in the unconstrained
-// space ζ, from rng only.
+// sampleU fills dst (n×du, du = len(UMean)) with n joint draws of q in the
+// unconstrained space ζ, from rng only.
 func (p *Posterior) sampleU(dst []float64, n int, rng *rand.Rand) {
-	d := p.Dim()
-	eps := make([]float64, d)
+	du := len(p.UMean)
+	eps := make([]float64, du)
 	for s := 0; s < n; s++ {
-		row := dst[s*d : (s+1)*d]
-		switch {
-		case p.q != nil:
-			p.q.Sample(row, rng)
-		case p.diag != nil:
-			for i, sd := range p.diag {
-				row[i] = p.UMean[i] + sd*rng.NormFloat64()
-			}
-		default:
-			for i := range eps {
-				eps[i] = rng.NormFloat64()
-			}
-			for i := 0; i < d; i++ {
-				v := p.UMean[i]
-				for k := 0; k <= i; k++ {
-					v += p.chol[i*d+k] * eps[k]
-				}
-				row[i] = v
-			}
+		zeta := dst[s*du : (s+1)*du]
+		if p.sampled() {
+			p.q.Sample(zeta, rng)
+		} else {
+			p.gaussian(zeta, eps, rng)
 		}
 	}
 }
@@ -257,7 +243,7 @@ func DeriveDraws(m Deriver, data Data, post *Posterior, n int, rng *rand.Rand) (
 		return nil, fmt.Errorf("bbvi: DeriveDraws: %d draws", n)
 	}
 	chunk := min(n, drawChunk)
-	g, outs, d, err := buildDerived(m, data, chunk, post.Dim())
+	g, outs, d, err := buildDerived(m, data, chunk, len(post.UMean))
 	if err != nil || len(outs) == 0 {
 		return d, err
 	}

@@ -21,9 +21,12 @@
 //
 //	ELBO(λ) = E_q[log p(x, z)] - E_q[log q(z; λ)]  ≤  log p(x).
 //
-// Latents with a constrained support (positive, an interval) are fitted in the
-// unconstrained space ζ ∈ R^d through a bijector z = T(ζ), adding log|det J_T(ζ)|
-// to the log-joint, as in Stan's ADVI (Kucukelbir et al. 2017, arXiv:1603.00788).
+// Latents with a constrained support (positive, bounded, an interval, ordered,
+// a simplex, a Cholesky factor of a correlation or covariance matrix) are fitted
+// in the unconstrained space ζ ∈ R^d through a bijector z = T(ζ), adding
+// log|det J_T(ζ)| to the log-joint, as in Stan's ADVI (Kucukelbir et al. 2017,
+// arXiv:1603.00788). A simplex of K values takes K-1 coordinates of ζ, a K×K
+// correlation factor K(K-1)/2 (see Support).
 //
 // # Families and the reparameterization gradient
 //
@@ -117,7 +120,10 @@
 // # The posterior
 //
 // Posterior reports in the constrained space: Mean, SD and Cov (exact for
-// real-valued latents, by Gauss–Hermite quadrature otherwise), Quantile (exact:
-// the support maps are increasing), and Sample with an explicit *rand.Rand. The
-// same seed gives the same numbers, bit for bit.
+// real-valued latents, by Gauss–Hermite quadrature for the other elementwise
+// supports), Quantile (exact: the elementwise maps are monotone), and Sample
+// with an explicit *rand.Rand. Vector and matrix latents are reported whole (a
+// simplex as K values summing to 1, a correlation matrix as K×K values
+// Name[i,j]) and summarized from draws of q made once with a seed from its
+// parameters. The same seed gives the same numbers, bit for bit.
 package bbvi

@@ -198,9 +198,10 @@ func (p *Problem) FinishStep() error {
 }
 
 // Constrain splits unconstrained draws ζ (S, dim) into the model's continuous
-// latents, maps each onto its support and returns them with the summed
-// log|det J| (S), nil when every map is the identity. Discrete latents are
-// skipped (they are not part of ζ).
+// latents, maps each onto its support (Latent.Constrain: a simplex of K
+// values from K-1 coordinates, a Cholesky factor (S, K, K), ...) and returns
+// them with the summed log|det J| (S), nil when every map is the identity.
+// Discrete latents are skipped (they are not part of ζ).
 func (p *Problem) Constrain(zeta *graph.Node) (Vars, *graph.Node) {
 	b := p.B
 	z := Vars{}
@@ -213,16 +214,14 @@ func (p *Problem) Constrain(zeta *graph.Node) (Vars, *graph.Node) {
 		if l.Support.Discrete() {
 			continue
 		}
-		n := l.size()
+		n := l.free()
 		u := b.Cols(zeta, off, off+n)
 		off += n
-		bij := l.Support.Bijector()
-		if _, id := bij.(graph.Identity); id {
-			z[l.Name] = u
+		zl, ld := l.Constrain(b, u)
+		z[l.Name] = zl
+		if ld == nil {
 			continue
 		}
-		z[l.Name] = bij.Forward(b, u)
-		ld := bij.LogDetJacobian(b, u)
 		if logdet == nil {
 			logdet = ld
 		} else {

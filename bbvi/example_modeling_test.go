@@ -67,7 +67,11 @@ func Example_eightSchools() {
 // non-centred. The group of each row is an integer index array, read in the
 // model as b.Index("county") and gathered with b.Gather, so the minibatch of
 // rows picks its own groups' intercepts; the group-level predictor u is a
-// Global array, handed whole to every step.
+// Global array, handed whole to every step. The estimates match the truth
+// (μ = 1, γ = 0.5, β = -0.7, τ = 0.3, σ = 0.8); the diagnostics still call
+// the fit doubtful, because the importance ratios of a mean-field q over 305
+// latents have a heavy tail, which matters for the joint distribution rather
+// than for these marginals.
 func Example_varyingIntercepts() {
 	const nGroups, nRows = 300, 3000
 	rng := rand.New(rand.NewPCG(3, 5))
@@ -129,5 +133,5 @@ func Example_varyingIntercepts() {
 	// beta    -0.72 ± 0.01
 	// tau      0.29 ± 0.01
 	// sigma    0.79 ± 0.01
-	// latents: 305 status: converged
+	// latents: 305 status: doubtful
 }

@@ -85,6 +85,15 @@ type Settings struct {
 	// rows × latents stays under about 2·10⁹; a negative value skips the
 	// diagnostics.
 	DiagnosticDraws int
+	// MaxBackoffs is how many times the fit may back off after its ELBO
+	// collapses (an evaluation falls below the best so far by more than five
+	// standard errors plus max(2, dim/2) nats, as when the step size is too
+	// large for the posterior's curvature): it returns to the parameters of
+	// the best evaluation, resets the optimizer and halves its learning rate.
+	// 0 means 6; negative never backs off. Only graph.RateScaler optimizers
+	// (all of graph's) can back off; the Optimizer given here is the one
+	// scaled, so give each fit its own.
+	MaxBackoffs int
 	// Progress, if not nil, is called after every ELBO evaluation.
 	Progress func(Progress)
 }
@@ -149,6 +158,9 @@ func (s *Settings) withDefaults() Settings {
 	}
 	if c.EvalDraws == 0 {
 		c.EvalDraws = 200
+	}
+	if c.MaxBackoffs == 0 {
+		c.MaxBackoffs = 6
 	}
 	if c.Window == 0 {
 		c.Window = min(10, max(2, c.MaxSteps/c.EvalEvery/10))

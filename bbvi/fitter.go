@@ -66,7 +66,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 			local = local || l.Local
 			continue
 		}
-		f.dim += l.size()
+		f.dim += l.free()
 		f.cont = append(f.cont, l)
 	}
 	f.n = data.N()

@@ -3,123 +3,15 @@ package bbvi
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/vigor-ml/vigor/graph"
 )
 
-// SupportKind says where a latent variable lives.
-type SupportKind int
-
-const (
-	// RealLine is the whole real line (the zero value).
-	RealLine SupportKind = iota
-	// PositiveReals is (0, ∞), reached through exp.
-	PositiveReals
-	// IntervalSupport is (Lower, Upper), reached through a scaled sigmoid.
-	IntervalSupport
-	// BinarySupport is {0, 1}: a discrete latent, fitted with a mean-field
-	// Bernoulli q and the score-function estimator.
-	BinarySupport
-	// CategoricalSupport is {1, ..., K}, seen one-hot: a discrete latent, fitted
-	// with a mean-field categorical q and the score-function estimator.
-	CategoricalSupport
-)
-
-// Support is the set of values a latent variable may take. The zero value is the
-// real line.
-type Support struct {
-	Kind         SupportKind
-	Lower, Upper float64 // bounds of an IntervalSupport
-	K            int     // number of categories of a CategoricalSupport
-}
-
-// Real returns the support (-∞, ∞).
-func Real() Support { return Support{Kind: RealLine} }
-
-// Positive returns the support (0, ∞).
-func Positive() Support { return Support{Kind: PositiveReals} }
-
-// Interval returns the support (lower, upper).
-func Interval(lower, upper float64) Support {
-	return Support{Kind: IntervalSupport, Lower: lower, Upper: upper}
-}
-
-// Binary returns the discrete support {0, 1}. In the graph such a latent of
-// Size n is a node of shape (S, n) holding 0s and 1s.
-func Binary() Support { return Support{Kind: BinarySupport} }
-
-// Categorical returns the discrete support {1, ..., k}, k ≥ 2. In the graph such
-// a latent of Size n is a one-hot node of shape (S, n, k).
-func Categorical(k int) Support { return Support{Kind: CategoricalSupport, K: k} }
-
-// Discrete reports whether the support is discrete (binary or categorical).
-func (s Support) Discrete() bool {
-	return s.Kind == BinarySupport || s.Kind == CategoricalSupport
-}
-
-// family returns the mean-field family of a discrete support, nil for a
-// continuous one.
-func (s Support) family() Family {
-	switch s.Kind {
-	case BinarySupport:
-		return BernoulliFamily{}
-	case CategoricalSupport:
-		return CategoricalFamily{K: s.K}
-	}
-	return nil
-}
-
-// Bijector returns the map from the unconstrained real line onto the support, as
-// in ADVI: identity, exp, or a scaled sigmoid. Discrete supports are not
-// transformed: their Bijector is the identity and is not used.
-func (s Support) Bijector() graph.Bijector {
-	switch s.Kind {
-	case PositiveReals:
-		return graph.Exp{}
-	case IntervalSupport:
-		return graph.Sigmoid{Lower: s.Lower, Upper: s.Upper}
-	}
-	return graph.Identity{}
-}
-
-// String names the support: "real", "positive", "interval(lo, hi)",
-// "binary" or "categorical(k)".
-func (s Support) String() string {
-	switch s.Kind {
-	case PositiveReals:
-		return "positive"
-	case IntervalSupport:
-		return fmt.Sprintf("interval(%g, %g)", s.Lower, s.Upper)
-	case BinarySupport:
-		return "binary"
-	case CategoricalSupport:
-		return fmt.Sprintf("categorical(%d)", s.K)
-	}
-	return "real"
-}
-
-func (s Support) validate() error {
-	switch s.Kind {
-	case RealLine, PositiveReals, BinarySupport:
-		return nil
-	case CategoricalSupport:
-		if s.K < 2 {
-			return fmt.Errorf("categorical support with %d categories (want at least 2)", s.K)
-		}
-		return nil
-	case IntervalSupport:
-		if !(s.Lower < s.Upper) || math.IsInf(s.Lower, 0) || math.IsInf(s.Upper, 0) || math.IsNaN(s.Lower) || math.IsNaN(s.Upper) {
-			return fmt.Errorf("interval (%g, %g) is empty or unbounded", s.Lower, s.Upper)
-		}
-		return nil
-	}
-	return fmt.Errorf("unknown support kind %d", s.Kind)
-}
-
 // Latent declares one latent variable of a model: a block of Size components that
 // share a support. In the graph it appears as a node of shape (S, Size): one row
-// per Monte Carlo draw; a categorical latent is one-hot, (S, Size, K).
+// per Monte Carlo draw; a categorical latent is one-hot, (S, Size, K). With a
+// vector or matrix support Size is the dimension K: a simplex is (S, K), a
+// Cholesky factor (S, K, K) (see Support).
 //
 // A Local latent has one component per data row (z_i for row i, as the
 // assignments of a mixture model): its Size must be 0 and in the graph it has
@@ -142,11 +34,15 @@ func (l Latent) size() int {
 	return l.Size
 }
 
-// ComponentNames returns the report name of each component.
+// ComponentNames returns the report name of each component: Name[i], or
+// Name[i,j] for the K×K matrix a Cholesky latent is reported as.
 func (l Latent) ComponentNames() []string {
-	n := l.size()
+	n := l.components()
 	if len(l.Labels) == n {
 		return append([]string(nil), l.Labels...)
+	}
+	if l.Support.matrix() {
+		return matrixNames(l.Name, l.size())
 	}
 	if n == 1 {
 		return []string{l.Name}
@@ -306,7 +202,7 @@ func validateLatents(ls []Latent) error {
 		if l.Local && !l.Support.Discrete() {
 			return fmt.Errorf("bbvi: local latent %q: only discrete latents may be local", l.Name)
 		}
-		if err := l.Support.validate(); err != nil {
+		if err := l.checkSupport(); err != nil {
 			return fmt.Errorf("bbvi: latent %q: %w", l.Name, err)
 		}
 	}

@@ -45,7 +45,7 @@ func Predict(m Predictor, post *Posterior, data Data, n int, rng *rand.Rand) ([]
 		return nil, errors.New("bbvi: Predict: no rows to predict (no per-row data array)")
 	}
 	chunk := min(n, drawChunk)
-	g, err := newZGraph(m, data, chunk, rows, post.Dim(), graph.Float64)
+	g, err := newZGraph(m, data, chunk, rows, len(post.UMean), graph.Float64)
 	if err != nil {
 		return nil, err
 	}

@@ -31,12 +31,17 @@ const (
 	// Stopped: the caller stopped the fit (SVI.Stop, or Run's context was
 	// cancelled).
 	Stopped
+	// Doubtful: the Converger was satisfied, but the diagnostics of the result
+	// (Posterior.Diagnostics) say that q is not a good approximation of the
+	// posterior: the optimization ended well, the answer may still be wrong.
+	// Only Result sets it, and only when it computes diagnostics.
+	Doubtful
 )
 
-var statusNames = [...]string{"running", "converged", "step-limit", "non-finite", "stopped"}
+var statusNames = [...]string{"running", "converged", "step-limit", "non-finite", "stopped", "doubtful"}
 
-// String returns "running", "converged", "step-limit", "non-finite" or
-// "stopped".
+// String returns "running", "converged", "step-limit", "non-finite",
+// "stopped" or "doubtful".
 func (s Status) String() string {
 	if s < 0 || int(s) >= len(statusNames) {
 		return fmt.Sprintf("Status(%d)", int(s))
@@ -162,6 +167,14 @@ type SVI struct {
 	model    Model
 	data     Data
 
+	// Backing off after a collapse of the ELBO (Settings.MaxBackoffs).
+	best      [][]float64 // parameters at the best evaluation so far
+	bestELBO  float64
+	bestSE    float64
+	hasBest   bool
+	backoffs  int
+	rateScale float64 // product of the learning-rate scalings so far
+
 	status Status
 	reason string
 	err    error // the *NonFiniteError that ended the fit
@@ -190,7 +203,7 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 		prev: math.NaN(), avgStart: -1, avgEnd: set.MaxSteps,
 		capAvg: set.MaxSteps - set.MaxSteps/5,
 		win:    win, thin: max(1, (win+199)/200),
-		model: m, data: data,
+		model: m, data: data, rateScale: 1,
 	}, nil
 }
 
@@ -396,6 +409,9 @@ func (v *SVI) evaluate() error {
 	}
 	pt := ELBOPoint{Step: v.t, ELBO: e, SE: se}
 	v.trace = append(v.trace, pt)
+	if v.backOff(e, se) {
+		return nil
+	}
 	rel := math.Abs((e - v.prev) / e)
 	v.prev = e
 	if v.set.Progress != nil {
@@ -406,6 +422,47 @@ func (v *SVI) evaluate() error {
 		v.startAveraging(v.t)
 	}
 	return nil
+}
+
+// backOff keeps the parameters of the best ELBO evaluation before the
+// averaging phase and, when the evaluation e ± se has collapsed below it,
+// returns to them, resets the optimizer, halves its learning rate and
+// restarts the Converger's window: it reports whether it did.
+func (v *SVI) backOff(e, se float64) bool {
+	opt, ok := v.set.Optimizer.(graph.RateScaler)
+	if v.avgStart >= 0 || v.set.MaxBackoffs < 0 || !ok {
+		return false
+	}
+	se = nanZero(se)
+	if v.hasBest && v.backoffs < v.set.MaxBackoffs &&
+		v.bestELBO-e > 5*math.Hypot(se, v.bestSE)+math.Max(2, float64(v.f.dim)/2) {
+		v.f.restore(v.best)
+		opt.Reset()
+		opt.ScaleRate(0.5)
+		v.rateScale *= 0.5
+		v.backoffs++
+		v.rows = v.rows[:0]
+		v.prev = math.NaN()
+		return true
+	}
+	if !v.hasBest || e > v.bestELBO {
+		if v.best == nil {
+			v.best = v.f.snapshot()
+		} else {
+			for i, p := range v.f.params {
+				v.best[i] = graph.AppendValues(v.best[i][:0], p)
+			}
+		}
+		v.bestELBO, v.bestSE, v.hasBest = e, se, true
+	}
+	return false
+}
+
+func nanZero(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return x
 }
 
 // checkEnd ends the fit when the averaging phase or the step budget is over.
@@ -421,14 +478,24 @@ func (v *SVI) checkEnd() {
 	if v.navg > 0 {
 		reason += fmt.Sprintf("; the last %d iterates were averaged", v.navg)
 	}
+	reason += v.backoffNote()
 	v.end(StepLimit, reason)
 }
 
 func (v *SVI) convergedReason() string {
+	r := fmt.Sprintf("converged at step %d", v.avgStart)
 	if v.navg > 0 {
-		return fmt.Sprintf("converged at step %d, then averaged over %d steps", v.avgStart, v.navg)
+		r += fmt.Sprintf(", then averaged over %d steps", v.navg)
 	}
-	return fmt.Sprintf("converged at step %d", v.avgStart)
+	return r + v.backoffNote()
+}
+
+// backoffNote says how often the fit backed off, if it did.
+func (v *SVI) backoffNote() string {
+	if v.backoffs == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (the ELBO collapsed %d time(s): the fit returned to its best parameters and the learning rate is now %g of the initial one)", v.backoffs, v.rateScale)
 }
 
 func (v *SVI) end(s Status, reason string) {
@@ -530,6 +597,11 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 				d = &Diagnostics{Reasons: []string{"no diagnostics: " + err.Error()}}
 			}
 			mp.Continuous.Diagnostics = d
+			if v.status == Converged && !d.Reliable {
+				v.status, v.reason = Doubtful, v.reason+"; but "+strings.TrimPrefix(d.Verdict(), "doubtful: ")
+				mp.Status, mp.Reason = v.status, v.reason
+				mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
+			}
 		}
 	}
 	if mp.Continuous != nil && len(v.f.blocks) == 0 {
@@ -567,17 +639,25 @@ type SVIState struct {
 	Nodes     [][]float64    `json:"nodes"`     // Problem.StateNode values
 	Perm      []int          `json:"perm,omitempty"`
 	Pos       int            `json:"pos"`
-	Trace     []ELBOPoint    `json:"trace"`
-	AvgStart  int            `json:"avg_start"`
-	AvgEnd    int            `json:"avg_end"`
-	Sum       [][]float64    `json:"sum,omitempty"`
-	NAvg      int            `json:"navg"`
-	Converged bool           `json:"converged"`
-	Iterates  [][]float64    `json:"iterates,omitempty"` // the Converger's window
-	Start     string         `json:"start"`              // the start taken (Posterior.Start)
-	Shift     []float64      `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
-	Scale     []float64      `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
-	Lower     []float64      `json:"lower,omitempty"`
+	// Best, BestELBO and BestSE are the parameters and ELBO of the best
+	// evaluation so far, Backoffs and RateScale how often the fit backed off
+	// and the learning rate's scaling since (Settings.MaxBackoffs).
+	Best      [][]float64 `json:"best,omitempty"`
+	BestELBO  float64     `json:"best_elbo"`
+	BestSE    float64     `json:"best_se"`
+	Backoffs  int         `json:"backoffs"`
+	RateScale float64     `json:"rate_scale"`
+	Trace     []ELBOPoint `json:"trace"`
+	AvgStart  int         `json:"avg_start"`
+	AvgEnd    int         `json:"avg_end"`
+	Sum       [][]float64 `json:"sum,omitempty"`
+	NAvg      int         `json:"navg"`
+	Converged bool        `json:"converged"`
+	Iterates  [][]float64 `json:"iterates,omitempty"` // the Converger's window
+	Start     string      `json:"start"`              // the start taken (Posterior.Start)
+	Shift     []float64   `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
+	Scale     []float64   `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
+	Lower     []float64   `json:"lower,omitempty"`
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -605,7 +685,11 @@ func (v *SVI) State() (*SVIState, error) {
 		Perm:      append([]int(nil), v.f.perm...), Pos: v.f.pos,
 		Trace:    v.Trace(),
 		AvgStart: v.avgStart, AvgEnd: v.avgEnd, NAvg: v.navg, Converged: v.conv,
-		Start: v.how,
+		Start:    v.how,
+		BestELBO: v.bestELBO, BestSE: v.bestSE, Backoffs: v.backoffs, RateScale: v.rateScale,
+	}
+	for _, b := range v.best {
+		st.Best = append(st.Best, append([]float64(nil), b...))
 	}
 	if p := v.f.set.pre; p != nil {
 		st.Shift = append([]float64(nil), p.shift...)
@@ -697,9 +781,36 @@ func (v *SVI) Restore(st *SVIState) error {
 	if !ok {
 		return fmt.Errorf("bbvi: optimizer %s cannot restore its state (it is not graph.Stateful)", v.set.Optimizer)
 	}
+	if len(st.Best) > 0 {
+		if err := sameShapes("best parameters", st.Best, f.snapshot()); err != nil {
+			return err
+		}
+	}
+	if st.RateScale < 0 || math.IsNaN(st.RateScale) || math.IsInf(st.RateScale, 0) || st.Backoffs < 0 ||
+		math.IsNaN(st.BestELBO) || math.IsInf(st.BestELBO, 0) || !(st.BestSE >= 0) {
+		return errors.New("bbvi: Restore: the state's back-off record is not valid")
+	}
 	if err := opt.SetState(graph.OptimizerState{Steps: st.Optimizer.Steps, Buffers: st.Optimizer.Buffers}); err != nil {
 		return fmt.Errorf("bbvi: Restore: %w", err)
 	}
+	scale := st.RateScale
+	if scale == 0 {
+		scale = 1 // a state saved before back-offs were recorded
+	}
+	if scale != v.rateScale {
+		rs, ok := v.set.Optimizer.(graph.RateScaler)
+		if !ok {
+			return fmt.Errorf("bbvi: Restore: optimizer %s cannot scale its learning rate", v.set.Optimizer)
+		}
+		rs.ScaleRate(scale / v.rateScale)
+		v.rateScale = scale
+	}
+	v.best = nil
+	for _, b := range st.Best {
+		v.best = append(v.best, append([]float64(nil), b...))
+	}
+	v.hasBest = len(v.best) > 0
+	v.bestELBO, v.bestSE, v.backoffs = st.BestELBO, st.BestSE, st.Backoffs
 	f.restore(st.Params)
 	for i, s := range st.Estimator {
 		copy(f.prob.state[i], s)

@@ -568,8 +568,11 @@ func (r *regression) report(o *fitOptions, p *problem, post *bbvi.Posterior) *fi
 // 1.2 s", then, for a doubtful fit, its reasons and a hint.
 func summary(post *bbvi.Posterior) string {
 	status := post.Status.String()
-	if post.Status == bbvi.StepLimit {
+	switch post.Status {
+	case bbvi.StepLimit:
 		status = "not converged (reached --steps)"
+	case bbvi.Doubtful:
+		status = "optimization converged"
 	}
 	d := post.Diagnostics
 	if d == nil {
@@ -584,6 +587,8 @@ func summary(post *bbvi.Posterior) string {
 		if d.Hint != "" {
 			line += "\n  hint: " + d.Hint
 		}
+	} else if d.Note != "" {
+		line += "\n  note: " + d.Note
 	}
 	return line
 }

@@ -63,13 +63,43 @@
 // latents with score-function gradients for discrete ones. Package bbvi/study
 // measures the variance of every estimator against an exact gradient.
 //
-// # Minibatches
+// # Data, minibatches and shape checks
 //
-// With B of N data rows per step, the likelihood is scaled by N/B:
+// Data holds the arrays a model reads. Per-row arrays (the default) have one
+// row per data point and are minibatched together; Global arrays (group-level
+// predictors, constants) may have any length and are handed whole to every
+// step; integer index arrays (Array.Groups > 0: each row's group) reach the
+// model as b.Index(name), a *graph.Index for Gather, and are minibatched with
+// the rows when they are per row. With B of N data rows per step, the
+// likelihood is scaled by N/B:
 //
 //	log p(z) + (N/B) Σ_{i ∈ batch} log p(x_i | z)
 //
 // is unbiased for log p(x, z), and so is its gradient.
+//
+// The fit checks what every model function returns: one log-density per
+// draw, shape (S), and per draw and row, (S, B), for PointLogLikelihood. A
+// likelihood summed over the draws too (a scalar that would be added to every
+// draw) or a prior left at (S, 1) stops the fit with an error that names the
+// function ("FuncModel.Likelihood returned shape () ...") and the shape; when
+// the draws equal the rows per batch, where a per-row vector of shape (B)
+// would pass for a per-draw one, the model is built once more, without
+// compiling, with another number of draws, and a model that then fails is
+// refused. A panic in a model function and a build error inside it are
+// reported as errors naming it. A FuncModel with a nil Prior has a flat
+// prior.
+//
+// # Derived quantities and predictions
+//
+// A Deriver (a FuncModel with Quantities and Derive) declares quantities
+// computed from the latents and the Global data, as Stan's transformed
+// parameters and generated quantities: the school effects θ_j = μ + τ·η_j of
+// a non-centred hierarchy, say. A fit summarizes them from PosteriorDraws
+// draws (Posterior.Derived: Mean, SD, Quantile and the draws); DeriveDraws
+// computes them for any number of draws. A Predictor gives the parameters of
+// its target's distribution for every draw and row, and simulates the target
+// from them; Predict returns posterior predictive draws for new rows. The
+// ready-made models of package bbvi/models are Derivers and Predictors.
 //
 // # Local latents and learned parameters
 //

@@ -33,7 +33,8 @@ type Problem struct {
 	// Noise holds Approx's base noise for S draws, shape Approx.NoiseShape(S),
 	// refilled on every step; nil when Approx is nil.
 	Noise *graph.Node
-	// Data holds the current minibatch, one node per data array.
+	// Data holds the current minibatch, one node per float data array (a
+	// Global array whole); the integer index arrays are B.Index(name).
 	Data Vars
 	// Scale is N/B, the factor that makes the minibatch likelihood unbiased.
 	Scale float64
@@ -47,6 +48,8 @@ type Problem struct {
 	anneal     *graph.Node // the weight of an Anneal schedule (nil: none)
 	draws      int         // the draws the model sees, when not Draws (DReG doubles them)
 	lik        *graph.Node // the scaled likelihood per draw of the first LogJointParts
+	calls      modelCalls  // which model function a build error came from
+	rows       int         // data rows per batch (0 without per-row data)
 	pre        *precond
 	state      [][]float64
 	stateNodes []*graph.Node
@@ -281,35 +284,17 @@ func (p *Problem) LogJointParts(zeta *graph.Node, disc Vars) (joint, points *gra
 	if b.Err() != nil {
 		return nil, nil
 	}
-	lp := p.Model.LogPrior(b, z)
+	// A model whose only latents are local may have no global prior.
+	lp := p.calls.logPrior(b, p.Model, z, p.Draws(), p.rows, zeta == nil && len(disc) == 0)
 	if b.Err() != nil {
 		return nil, nil
 	}
-	if lp == nil && (zeta != nil || len(disc) > 0) {
-		b.Failf("bbvi: model's LogPrior returned nil")
-		return nil, nil
-	}
 	if p.Data != nil {
-		var ll *graph.Node
-		if pm, ok := p.Model.(PointwiseModel); ok {
-			points = pm.PointLogLikelihood(b, z, p.Data)
-			if b.Err() != nil {
-				return nil, nil
-			}
-			if points != nil {
-				if points.Dims() != 2 || points.Shape()[0] != p.Draws() {
-					b.Failf("bbvi: the model's row terms have shape %v, want (%d, B): one value per draw and row", points.Shape(), p.Draws())
-					return nil, nil
-				}
-				ll = b.Sum(points, 1)
-			}
-		}
-		if points == nil {
-			ll = p.Model.LogLikelihood(b, z, p.Data)
-		}
+		ll, pts := p.calls.logLikelihood(b, p.Model, z, p.Data, p.Draws(), p.rows)
 		if b.Err() != nil {
 			return nil, nil
 		}
+		points = pts
 		if ll != nil {
 			ll = b.Scale(ll, p.Scale)
 			if p.lik == nil {

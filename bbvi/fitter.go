@@ -26,7 +26,7 @@ type fitter struct {
 	params  []*graph.Node
 	grads   []*graph.Node
 	noise   *graph.Node
-	inputs  []*graph.Node // one per data array
+	din     *dataInputs // the data's inputs
 	loss    *graph.Node
 	elbo    *graph.Node
 	m       *graph.Machine
@@ -35,7 +35,6 @@ type fitter struct {
 	pos     int
 	noiseF  []float64
 	qmc     *qmcNoise // Settings.QMC's noise filler, or nil
-	batchF  [][]float64
 	backup  [][]float64
 	closed  bool
 	nq      int         // params[:nq] are q's, params[nq:] the model's own θ
@@ -61,7 +60,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if err := data.validate(); err != nil {
 		return nil, err
 	}
-	if dn, ok := m.(dataNeeder); ok && dn.needsData() && data.N() == 0 {
+	if dn, ok := m.(dataNeeder); ok && dn.needsData() && len(data) == 0 {
 		return nil, errors.New("bbvi: the model has a likelihood but no data (nil Data): it would fit the prior alone")
 	}
 	f := &fitter{set: set, model: m, latents: latents, data: data, rng: rng}
@@ -123,10 +122,8 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	}
 	var x Vars
 	if len(data) > 0 {
-		x, f.inputs = dataInputs(b, data, f.bsz)
-		for _, a := range data {
-			f.batchF = append(f.batchF, make([]float64, f.bsz*a.width()))
-		}
+		f.din = newDataInputs(b, data, f.bsz)
+		x = f.din.x
 	}
 	if locs := localLatents(latents); len(locs) > 0 {
 		if f.n == 0 {
@@ -145,11 +142,16 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if f.n > 0 {
 		scale = float64(f.n) / float64(f.bsz)
 	}
-	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks, pre: set.pre, local: f.loc}
+	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks, pre: set.pre, local: f.loc, rows: f.bsz}
 	f.prob = p
 	f.loss, f.elbo = set.Estimator.Objective(p)
 	if b.Err() != nil {
-		return nil, fmt.Errorf("bbvi: building the model graph: %w", b.Err())
+		return nil, fmt.Errorf("bbvi: building the model graph: %w", p.calls.wrap(b.Err()))
+	}
+	if f.n > 0 && set.Draws == f.bsz {
+		if err := probe(m, latents, data, set.Draws, f.bsz, f.dim, set.Dtype); err != nil {
+			return nil, err
+		}
 	}
 	if err := f.annealLoss(); err != nil {
 		return nil, err
@@ -181,12 +183,15 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: %w", err)
 	}
+	if f.din != nil {
+		if err := f.din.setGlobals(); err != nil {
+			return nil, err
+		}
+	}
 	if f.bsz == f.n && f.n > 0 {
 		// All the data on every step: load it once.
-		for i, a := range data {
-			if err := graph.Set(f.inputs[i], a.Values); err != nil {
-				return nil, err
-			}
+		if err := f.din.setRange(0); err != nil {
+			return nil, err
 		}
 	} else if f.n > 0 {
 		f.perm = make([]int, f.n)
@@ -232,15 +237,8 @@ func (f *fitter) load() error {
 	}
 	rows := f.perm[f.pos : f.pos+f.bsz]
 	f.pos += f.bsz
-	for k, a := range f.data {
-		w := a.width()
-		dst := f.batchF[k]
-		for r, i := range rows {
-			copy(dst[r*w:(r+1)*w], a.Values[i*w:(i+1)*w])
-		}
-		if err := graph.Set(f.inputs[k], dst); err != nil {
-			return err
-		}
+	if err := f.din.setRows(rows); err != nil {
+		return err
 	}
 	if f.loc != nil {
 		return f.loc.load(rows, f.rng)
@@ -391,36 +389,6 @@ func (f *fitter) summary(dst []float64) []float64 {
 		dst = append(dst, graph.Values(p)...)
 	}
 	return dst
-}
-
-// dataInputs adds one input node per data array, for batches of rows rows,
-// and returns them by name and in the order of data.
-func dataInputs(b *graph.Builder, data Data, rows int) (Vars, []*graph.Node) {
-	x := Vars{}
-	inputs := make([]*graph.Node, 0, len(data))
-	for _, a := range data {
-		var in *graph.Node
-		if a.Cols == 0 {
-			in = b.Input(a.Name, rows)
-		} else {
-			in = b.Input(a.Name, rows, a.Cols)
-		}
-		x[a.Name] = in
-		inputs = append(inputs, in)
-	}
-	return x, inputs
-}
-
-// logLikelihood returns the model's log-likelihood of the batch x per draw,
-// (S): the row sum of its PointLogLikelihood when it gives one, else its
-// LogLikelihood (nil when it has none).
-func logLikelihood(b *graph.Builder, m Model, z, x Vars) *graph.Node {
-	if pm, ok := m.(PointwiseModel); ok {
-		if pts := pm.PointLogLikelihood(b, z, x); pts != nil {
-			return b.Sum(pts, 1)
-		}
-	}
-	return m.LogLikelihood(b, z, x)
 }
 
 // modelParams returns the Params of the graph that are not q's: the model's

@@ -3,7 +3,6 @@ package bbvi
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/vigor-ml/vigor/graph"
 )
@@ -107,24 +106,65 @@ type PointwiseModel interface {
 }
 
 // FuncModel adapts plain functions to a Model, for models written in a few lines.
+//
+// A nil Prior means a flat (improper, constant) prior over every latent: log
+// p(z) = 0 in the constrained space. The posterior is then proper only if the
+// likelihood makes it so, as for regression coefficients with enough data.
+// (The latents' transforms still add their log-Jacobians: a flat prior on a
+// positive latent is flat in the latent itself, not in its logarithm.)
+//
 // A nil Likelihood means a model without data, unless Points is set: then the
 // likelihood is the sum over rows of Points, and the model is a PointwiseModel.
 // A FuncModel with a Likelihood or Points needs data: fitting it with a nil
 // (or empty) Data is an error, rather than a fit of the prior alone.
+//
+// Quantities and Derive declare derived quantities (see Deriver); both nil
+// means none.
 type FuncModel struct {
-	Vars       []Latent
-	Prior      func(b *graph.Builder, z Vars) *graph.Node
+	Vars []Latent
+	// Prior returns log p(z), shape (S); nil means a flat prior.
+	Prior func(b *graph.Builder, z Vars) *graph.Node
+	// Likelihood returns Σ_i log p(x_i | z) over the batch, shape (S).
 	Likelihood func(b *graph.Builder, z Vars, x Vars) *graph.Node
 	// Points, if not nil, returns the per-row log-likelihood terms, shape (S, B)
 	// (see PointwiseModel).
 	Points func(b *graph.Builder, z Vars, x Vars) *graph.Node
+	// Quantities declares the derived quantities Derive computes, in order.
+	Quantities []Quantity
+	// Derive returns each derived quantity of Quantities by name, shape
+	// (S, Size), from the latents and the Global data arrays (see Deriver).
+	Derive func(b *graph.Builder, z Vars, x Vars) Vars
 }
 
 // Latents implements Model.
 func (m FuncModel) Latents() []Latent { return m.Vars }
 
-// LogPrior implements Model.
-func (m FuncModel) LogPrior(b *graph.Builder, z Vars) *graph.Node { return m.Prior(b, z) }
+// LogPrior implements Model: Prior, or a flat prior (zeros of shape (S)) when
+// Prior is nil.
+func (m FuncModel) LogPrior(b *graph.Builder, z Vars) *graph.Node {
+	if m.Prior != nil {
+		return m.Prior(b, z)
+	}
+	for _, l := range m.Vars {
+		if v := z[l.Name]; v != nil && v.Dims() > 0 {
+			s := v.Shape()[0]
+			return b.Constant("flat-prior", make([]float64, s), s)
+		}
+	}
+	b.Failf("bbvi: FuncModel with a nil Prior (flat): no latent draws to count the draws from")
+	return nil
+}
+
+// DerivedQuantities implements Deriver: Quantities.
+func (m FuncModel) DerivedQuantities() []Quantity { return m.Quantities }
+
+// Derived implements Deriver: Derive, or nil when it is nil.
+func (m FuncModel) Derived(b *graph.Builder, z Vars, x Vars) Vars {
+	if m.Derive == nil {
+		return nil
+	}
+	return m.Derive(b, z, x)
+}
 
 // LogLikelihood implements Model: Likelihood, or else the row sum of Points; nil
 // when both are nil.
@@ -152,63 +192,6 @@ func (m FuncModel) PointLogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.N
 		return nil
 	}
 	return m.Points(b, z, x)
-}
-
-// Array is one named data array with one row per data point.
-type Array struct {
-	Name   string
-	Cols   int       // values per row; 0 means one value per row, seen as a vector (B)
-	Values []float64 // row-major, N rows
-}
-
-func (a Array) width() int {
-	if a.Cols == 0 {
-		return 1
-	}
-	return a.Cols
-}
-
-// Rows returns the number of rows of the array.
-func (a Array) Rows() int { return len(a.Values) / a.width() }
-
-// Data is the set of arrays a model's likelihood reads; all have the same number
-// of rows N. A nil Data means a model without data.
-type Data []Array
-
-// N returns the number of rows (0 for no data).
-func (d Data) N() int {
-	if len(d) == 0 {
-		return 0
-	}
-	return d[0].Rows()
-}
-
-func (d Data) validate() error {
-	names := map[string]bool{}
-	for i, a := range d {
-		if a.Name == "" {
-			return fmt.Errorf("bbvi: data array %d has no name", i)
-		}
-		if names[a.Name] {
-			return fmt.Errorf("bbvi: data array %q given twice", a.Name)
-		}
-		names[a.Name] = true
-		if a.Cols < 0 {
-			return fmt.Errorf("bbvi: data array %q: negative Cols", a.Name)
-		}
-		if len(a.Values) == 0 || len(a.Values)%a.width() != 0 {
-			return fmt.Errorf("bbvi: data array %q: %d values is not a whole number of rows of %d", a.Name, len(a.Values), a.width())
-		}
-		if a.Rows() != d[0].Rows() {
-			return fmt.Errorf("bbvi: data array %q has %d rows, %q has %d", a.Name, a.Rows(), d[0].Name, d[0].Rows())
-		}
-		for j, v := range a.Values {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("bbvi: data array %q row %d: value %g is not finite", a.Name, j/a.width(), v)
-			}
-		}
-	}
-	return nil
 }
 
 func validateLatents(ls []Latent) error {

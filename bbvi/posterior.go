@@ -72,6 +72,9 @@ type Posterior struct {
 	// data row and component), by name; nil when the model has none. The
 	// components above (Names, UMean, ...) are the global latents only.
 	Local map[string]*LocalPosterior
+	// Derived holds draws and summaries of the model's derived quantities
+	// (see Deriver); nil when the model declares none.
+	Derived *Derived
 
 	chol []float64 // lower Cholesky factor of UCov (Gaussian q, but Diagonal)
 	diag []float64 // standard deviations of a Diagonal q; nil otherwise

@@ -193,6 +193,10 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDerived(m, data, f.dim); err != nil {
+		f.m.Close()
+		return nil, err
+	}
 	win := set.Converger.Window()
 	return &SVI{
 		f: f, set: set, start: start,
@@ -611,6 +615,11 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 				mp.Status, mp.Reason = v.status, v.reason
 				mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
 			}
+		}
+	}
+	if mp.Continuous != nil && len(v.f.blocks) == 0 {
+		if err := derive(v.f.model, v.f.data, mp.Continuous); err != nil {
+			return nil, err
 		}
 	}
 	mp.Seconds = time.Since(v.start).Seconds()

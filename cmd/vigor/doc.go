@@ -11,12 +11,23 @@
 //	          [--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--qmc] [--batch B] [--steps N]
 //	          [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 //	          [--quiet] [--out FILE.json] [--float32]
+//	          --model binomial: --trials COL --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]]
 //	          --model gmm: --k K [--method bbvi-marginal|bbvi|em] [--columns a,b,...]
 //	              [--assignments FILE.csv]
-//	          --model linear: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
-//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]] [--noise-sd SIGMA]
-//	          --model logistic: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
+//	          --model linear: --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
 //	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]] [--noise-sd SIGMA]
+//	          --model logistic: --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]]
+//	          --model negbinomial: --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]]
+//	          --model poisson: --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]]
 //	          --model ppca: --latent K [--columns a,b,...] [--estimator reparam|stl] [--latents-out FILE.csv]
 //	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
 //	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
@@ -72,7 +83,8 @@
 //
 // # vigor fit
 //
-// Fit reads a numeric CSV file with a header row (every cell a finite number;
+// Fit reads a numeric CSV file with a header row (every cell a finite number,
+// but those of a regression's --group column, which may hold text;
 // blank lines, empty or whitespace-only alike, are skipped; a line may hold
 // up to 16 MiB, a cell 4 KiB) and fits a model to it: --model chooses the model, whose flags come on top
 // of those that every model has. Each model writes a JSON document to stdout
@@ -116,26 +128,41 @@
 //
 // The fit uses a random stream derived from --seed.
 //
-// # vigor fit --model linear, --model logistic
+// # vigor fit --model linear, --model logistic, --model poisson, --model negbinomial, --model binomial
 //
-//	vigor fit --model linear|logistic --data FILE.csv --target COL [--features a,b,...] [--no-intercept]
-//	          [--estimator NAME] [--prior-scale S] [--noise-sd SIGMA]
+//	vigor fit --model linear|logistic|poisson|negbinomial|binomial --data FILE.csv --target COL
+//	          [--features a,b,...] [--no-intercept] [--group COL] [--trials COL (binomial)]
+//	          [--estimator NAME] [--prior-scale S] [--noise-sd SIGMA (linear)]
 //	          [--draws N --draws-out draws.csv [--resample]]
+//	          [--predict FILE.csv --predict-out OUT.csv [--predict-draws N]]
 //	          [flags of every model]
 //
 // The regressions fit, by black-box variational inference (ADVI-style), the
 // posterior of
 //
-//	linear:    y_i ~ Normal(a + x_i·β, σ²)
-//	logistic:  y_i ~ Bernoulli(sigmoid(a + x_i·β)),   y_i ∈ {0, 1}
-//	prior:     a, β_j ~ Normal(0, S²),   σ ~ HalfNormal(10) unless --noise-sd is given
+//	linear:       y_i ~ Normal(η_i, σ²)
+//	logistic:     y_i ~ Bernoulli(sigmoid(η_i)),   y_i ∈ {0, 1}
+//	poisson:      y_i ~ Poisson(exp(η_i)),         y_i ∈ {0, 1, 2, ...}
+//	negbinomial:  y_i ~ NegBinomial(mean exp(η_i), dispersion φ), variance μ + μ²/φ
+//	binomial:     y_i ~ Binomial(n_i, sigmoid(η_i)), n_i the --trials column
+//	η_i = a + x_i·β (+ tau·eta_g[i] with --group)
+//	prior:        a, β_j ~ Normal(0, S²),   σ ~ HalfNormal(10) unless --noise-sd is given,
+//	              φ ~ Gamma(2, 0.1),   tau ~ HalfNormal(S),   eta_g ~ Normal(0, 1)
 //
 // where y is the --target column and x_i holds the --features columns (by
-// default every other column, in file order). Their flags:
+// default every other column but the group and the trials, in file order).
+// Their flags:
 //
-//	--target      the column to predict (required); 0 or 1 for logistic
+//	--target      the column to predict (required); 0 or 1 for logistic, a
+//	              count (a whole number ≥ 0) for poisson, negbinomial and
+//	              binomial, at most the trials for binomial
 //	--features    comma-separated feature columns; default all but the target
 //	--no-intercept  fit no intercept a
+//	--group COL   varying intercepts: level g of the column COL (numbers or
+//	              text; an empty cell is bad input) gets the intercept
+//	              a + tau·eta_g, non-centred; levels are numbered in order of
+//	              first appearance
+//	--trials COL  binomial only (required): the number of trials of each row
 //	--estimator   the ELBO gradient estimator, by its name in bbvi.EstimatorByName:
 //	              reparam (default, the pathwise gradient), stl (sticking the
 //	              landing: the path derivative alone, zero variance at the exact
@@ -144,24 +171,36 @@
 //	              all rows per step), or the score function with
 //	              Rao-Blackwellization and control variates; an unknown name
 //	              gets the library's list. It is reported as "estimator"
-//	--prior-scale S, the prior sd of the coefficients (default 10; must be > 0)
+//	--prior-scale S, the prior sd of the coefficients and the scale of tau's
+//	              prior (default 10; must be > 0)
 //	--noise-sd    linear only: the known noise sd; 0 or absent learns sigma
 //	--draws N --draws-out FILE
-//	              write N joint posterior draws in CmdStan's CSV layout: "# key =
-//	              value" comment lines, a header of lp__ (always 0, as in CmdStan's
-//	              variational output) and the names, one draw per row
+//	              write N joint posterior draws of the latents in CmdStan's CSV
+//	              layout: "# key = value" comment lines, a header of lp__ (always
+//	              0, as in CmdStan's variational output) and the names, one draw
+//	              per row (with --group: tau and the standardized eta[LEVEL])
 //	--resample    draw them instead by importance resampling of the
 //	              diagnostic draws with their Pareto-smoothed weights
+//	--predict FILE --predict-out OUT
+//	              write --predict-draws (default 1000) posterior predictive
+//	              draws of the target for every row of FILE, a CSV file with
+//	              the feature columns (and the group and trials columns; the
+//	              target is not needed; a level not in --data is bad input):
+//	              OUT has one column per row of FILE, TARGET[i] for its i-th
+//	              row, and one draw per line, written atomically
 //
 // The output is one indented JSON object. All the posterior summaries are in
 // the constrained space (sigma > 0) and in the order of "names":
 //
 //	model, family       as given; estimator, the gradient estimator's name
 //	names               "intercept" (unless --no-intercept), the features, then
-//	                    "sigma" when the noise sd is learned
+//	                    "sigma" when the noise sd is learned, "phi" for
+//	                    negbinomial; with --group, "tau" and one "COL[LEVEL]" per
+//	                    level, the level's deviation tau·eta_g from the intercept
+//	                    (summarized from 4000 draws)
 //	mean, sd            posterior means and standard deviations
 //	cov                 posterior covariance, a list of rows; null above 2000
-//	                    coefficients (sd has the diagonal)
+//	                    coefficients (sd has the diagonal) and with --group
 //	quantiles           {"5": [...], "50": [...], "95": [...]}, the marginal quantiles
 //	elbo                the ELBO at the reported parameters
 //	elbo_trace          [{"step": s, "elbo": e}, ...], every ELBO evaluation
@@ -177,7 +216,8 @@
 //	samples, batch      draws per step and the effective rows per step
 //	seed, n             the seed and the number of data rows
 //	data, target, features, intercept, prior_scale, noise_sd (when known),
-//	max_steps, tol, dtype  the rest of the settings
+//	max_steps, tol, dtype  the rest of the settings; group and levels (the
+//	                    number of levels) with --group
 //
 // A number JSON cannot hold (a Pareto k̂ of +Inf, a NaN standard error) is
 // null. The --draws-out draws use a second random stream, independent of the

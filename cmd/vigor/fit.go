@@ -340,12 +340,19 @@ const bytesPerCell = 64
 // Every error is a usageError naming the file (and line and column where
 // there is one).
 func (o *fitOptions) readTable() (*datasets.Table, error) {
+	return readCSV(o.data, nil)
+}
+
+// readCSV reads the CSV file path, with the columns text read as text,
+// bounding its cells by the memory budget. Every error is a usageError
+// naming the file (and line and column where there is one).
+func readCSV(path string, text []string) (*datasets.Table, error) {
 	budget, how, err := memoryBudget()
 	if err != nil {
 		return nil, err
 	}
 	cells := int64(min(budget/bytesPerCell, math.MaxInt64))
-	t, err := datasets.ReadCSVLimits(o.data, datasets.CSVLimits{Cells: cells})
+	t, err := datasets.ReadCSVLimits(path, datasets.CSVLimits{Cells: cells, Text: text})
 	if errors.Is(err, datasets.ErrTooManyCells) {
 		return nil, badf("%v: its data would need more than the %s of memory allowed (%s; set %s to change it)",
 			err, formatBytes(budget), how, memoryEnv)

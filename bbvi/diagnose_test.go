@@ -84,3 +84,55 @@ func TestDiagnosticsExactGaussian(t *testing.T) {
 		t.Errorf("DiagnosticDraws < 0: %v, %v", post.Diagnostics, err)
 	}
 }
+
+// hastyConverger declares convergence at a fixed step, wherever q is.
+type hastyConverger struct{ at int }
+
+func (c hastyConverger) Window() int                    { return 10 }
+func (c hastyConverger) Converged(h *bbvi.History) bool { return h.Step >= c.at }
+
+// A fit whose convergence test passes while q is still far from the posterior
+// ends Doubtful, not Converged: q started wide at N(0, 1) and stopped after 30
+// steps is still off the posterior's mean, which the importance-weighted
+// moments see even though k̂ is small (a q wider than the posterior gives
+// light-tailed ratios).
+func TestDoubtfulStatus(t *testing.T) {
+	m, data := normalMean(50, 7, false) // posterior N(≈1.5, 1/51)
+	post, err := bbvi.Fit(m, data, &bbvi.Settings{Start: "default", Converger: hastyConverger{30}, AverageSteps: -1},
+		rand.New(rand.NewPCG(3, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := post.Diagnostics
+	t.Logf("%v (%s): k̂ %.2f, ESS %.0f", post.Status, post.Reason, d.ParetoK, d.ESS)
+	if post.Status != bbvi.Doubtful || d.Reliable || !strings.Contains(post.Reason, "importance weighting moves the mean of mu") {
+		t.Errorf("q far from the posterior ends %v (%q), verdict %q", post.Status, post.Reason, d.Verdict())
+	}
+	// The funnel's Gaussian fit converges but is doubtful.
+	post, err = bbvi.Fit(funnel(4), nil, &bbvi.Settings{Family: bbvi.FullRank{}}, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if post.Status != bbvi.Doubtful {
+		t.Errorf("funnel, fullrank: status %v, want doubtful", post.Status)
+	}
+}
+
+// k̂ above 0.7 with nearly uniform weights (a scale whose log has an
+// exponential tail where q's is Gaussian) keeps a good fit reliable, with a
+// note saying why.
+func TestReliableWithFarTail(t *testing.T) {
+	m, data := normalMean(60, 1, true)
+	post, err := bbvi.Fit(m, data, &bbvi.Settings{MaxSteps: 3000}, rand.New(rand.NewPCG(5, 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := post.Diagnostics
+	t.Logf("%v: k̂ %.2f, ESS %.0f of %d: %s; note %q", post.Status, d.ParetoK, d.ESS, d.Draws, d.Verdict(), d.Note)
+	if post.Status != bbvi.Converged || !d.Reliable {
+		t.Errorf("status %v, verdict %q", post.Status, d.Verdict())
+	}
+	if d.ParetoK > 0.7 && !strings.Contains(d.Note, "far tails") {
+		t.Errorf("k̂ %.2f without a note", d.ParetoK)
+	}
+}

@@ -56,6 +56,6 @@ func LaplaceAndRatios(m Model, data Data, src RowSource, s *Settings, n int, see
 	if mode, prec, err = f.laplace(); err != nil {
 		return nil, nil, nil, err
 	}
-	logw, _, err = f.importanceRatios(n)
+	logw, _, _, err = f.importanceRatios(n)
 	return mode, prec, logw, err
 }

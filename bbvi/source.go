@@ -169,12 +169,16 @@ func sourceSchema(src RowSource) (Data, error) {
 			return nil, fmt.Errorf("bbvi: row source array %q given twice", a.Name)
 		case a.Cols < 0:
 			return nil, fmt.Errorf("bbvi: row source array %q: negative Cols", a.Name)
+		case a.Global:
+			return nil, fmt.Errorf("bbvi: row source array %q is Global: a RowSource holds per-row arrays only", a.Name)
+		case a.Groups < 0 || (a.Groups > 0 && a.Cols != 0):
+			return nil, fmt.Errorf("bbvi: row source index array %q: Groups %d, Cols %d", a.Name, a.Groups, a.Cols)
 		}
 		names[a.Name] = true
 	}
 	data := make(Data, len(arrays))
 	for i, a := range arrays {
-		data[i] = Array{Name: a.Name, Cols: a.Cols}
+		data[i] = Array{Name: a.Name, Cols: a.Cols, Groups: a.Groups}
 	}
 	return data, nil
 }
@@ -201,6 +205,9 @@ func readChecked(src RowSource, data Data, dst [][]float64, start int) error {
 		for j, v := range dst[k] {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return fmt.Errorf("bbvi: data array %q row %d: value %g is not finite", a.Name, start+j/a.width(), v)
+			}
+			if a.Groups > 0 && (v != math.Trunc(v) || v < 0 || v >= float64(a.Groups)) {
+				return fmt.Errorf("bbvi: index array %q row %d: %g is not a group number 0 to %d", a.Name, start+j, v, a.Groups-1)
 			}
 		}
 	}
@@ -363,14 +370,25 @@ func (s *stream) batch(rng *rand.Rand) ([][]float64, []int, error) {
 }
 
 // load writes the next minibatch into the inputs.
-func (s *stream) load(inputs []*graph.Node, rng *rand.Rand) error {
+func (s *stream) load(din *dataInputs, rng *rand.Rand) error {
 	batch, _, err := s.batch(rng)
 	if err != nil {
 		return err
 	}
-	for k := range s.data {
-		if err := graph.Set(inputs[k], batch[k]); err != nil {
-			return err
+	return din.setBatch(batch)
+}
+
+// setBatch writes the rows of the per-row arrays, given one slice per array
+// of d.data (the arrays of a RowSource are all per row).
+func (d *dataInputs) setBatch(vals [][]float64) error {
+	if d.rows == 0 {
+		return nil
+	}
+	for k, a := range d.data {
+		if a.perRow() {
+			if err := d.set(k, vals[k]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -409,9 +427,10 @@ type modeChunk struct {
 	zeta     *graph.Node
 	w, v     *graph.Node
 	lj, grad *graph.Node
-	inputs   []*graph.Node
+	din      *dataInputs
 	rows     int
 	buf      []float64
+	chunk    [][]float64
 }
 
 // chunkedMode evaluates the log joint and its gradient for a fit from a
@@ -437,22 +456,22 @@ func (f *fitter) newModeChunk(rows int) (*modeChunk, error) {
 	c.zeta = b.Param("zeta", nil, 1, f.dim)
 	c.w = b.Input("w", 1)
 	c.v = b.Input("v", 1)
-	p := &Problem{B: b, Model: f.model, Latents: f.latents, Scale: 1}
+	p := &Problem{B: b, Model: f.model, Latents: f.latents, Scale: 1, rows: rows}
 	z, logdet := p.Constrain(c.zeta)
-	base := f.model.LogPrior(b, z)
+	base := p.calls.logPrior(b, f.model, z, 1, rows, false)
 	if b.Err() != nil || base == nil {
-		return nil, fmt.Errorf("log prior: %v", b.Err())
+		return nil, fmt.Errorf("log prior: %v", p.calls.wrap(b.Err()))
 	}
 	if logdet != nil {
 		base = b.Add(base, logdet)
 	}
 	lj := b.Mul(c.w, base)
-	x, inputs := dataInputs(b, f.data, rows)
-	if ll := logLikelihood(b, f.model, z, x); ll != nil {
+	c.din = newDataInputs(b, f.data, rows)
+	if ll, _ := p.calls.logLikelihood(b, f.model, z, c.din.x, 1, rows); ll != nil {
 		lj = b.Add(lj, b.Mul(c.v, ll))
 	}
 	if b.Err() != nil {
-		return nil, b.Err()
+		return nil, p.calls.wrap(b.Err())
 	}
 	if lj.Dims() != 1 || lj.Shape()[0] != 1 {
 		return nil, fmt.Errorf("log joint of shape %v for one draw", lj.Shape())
@@ -462,7 +481,8 @@ func (f *fitter) newModeChunk(rows int) (*modeChunk, error) {
 	if b.Err() != nil {
 		return nil, b.Err()
 	}
-	c.grad, c.inputs = gr[0], inputs
+	c.grad = gr[0]
+	c.chunk = make([][]float64, len(f.data))
 	m, err := b.Compile()
 	if err != nil {
 		return nil, err
@@ -548,11 +568,12 @@ func (cm *chunkedMode) eval(x, grad []float64) float64 {
 		if graph.Set(c.v, c.buf) != nil {
 			return math.Inf(-1)
 		}
-		for k, in := range c.inputs {
-			w := cm.sample[k].width()
-			if graph.Set(in, cm.sample[k].Values[start*w:(start+c.rows)*w]) != nil {
-				return math.Inf(-1)
-			}
+		for k, a := range cm.sample {
+			w := a.width()
+			c.chunk[k] = a.Values[start*w : (start+c.rows)*w]
+		}
+		if c.din.setBatch(c.chunk) != nil {
+			return math.Inf(-1)
 		}
 		if c.m.Run() != nil {
 			return math.Inf(-1)
@@ -611,6 +632,13 @@ func NewSVISource(m Model, src RowSource, s *Settings, rng *rand.Rand) (*SVI, er
 		}
 		return NewSVI(m, data, &set, rng)
 	}
+	if m != nil {
+		for _, l := range m.Latents() {
+			if l.Local {
+				return nil, fmt.Errorf("bbvi: latent %q is local: a fit that streams its rows from a RowSource supports global latents only", l.Name)
+			}
+		}
+	}
 	set.source = src
 	return NewSVI(m, schema, &set, rng)
 }
@@ -621,7 +649,7 @@ func readAll(src RowSource, schema Data) (Data, error) {
 	data := make(Data, len(schema))
 	dst := make([][]float64, len(schema))
 	for k, a := range schema {
-		data[k] = Array{Name: a.Name, Cols: a.Cols, Values: make([]float64, n*a.width())}
+		data[k] = Array{Name: a.Name, Cols: a.Cols, Groups: a.Groups, Values: make([]float64, n*a.width())}
 		dst[k] = data[k].Values
 	}
 	if err := readChecked(src, schema, dst, 0); err != nil {

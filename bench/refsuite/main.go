@@ -243,6 +243,7 @@ type Row struct {
 	ELBO         Num            `json:"elbo"`
 	ParetoK      *float64       `json:"pareto_k"` // nil (null) when the fit has no diagnostics
 	Reliable     bool           `json:"reliable"` // the fit's own verdict (post.Diagnostics.Reliable)
+	ESS          Num            `json:"ess"`      // relative effective sample size of the diagnostics' weights, ESS/draws
 	Err          string         `json:"error,omitempty"`
 	Params       []Param        `json:"params,omitempty"`
 	Derived      []DerivedParam `json:"derived,omitempty"`
@@ -289,6 +290,7 @@ func fitOne(p *refsuite.Problem, ref *Reference, family string, seed uint64) (r 
 	if k, ok := paretoK(post, p); ok {
 		r.ParetoK = &k
 		r.Reliable = post.Diagnostics.Reliable
+		r.ESS = Num(post.Diagnostics.ESS / float64(max(post.Diagnostics.Draws, 1)))
 	}
 	_, meanField := fam.(bbvi.MeanField)
 	compare(r, p, ref, post, meanField, seed)
@@ -390,10 +392,10 @@ func paretoK(post *bbvi.Posterior, _ *refsuite.Problem) (float64, bool) {
 	return post.Diagnostics.ParetoK, true
 }
 
-const rowFormat = "%-2s %-17s %-10s %3s  %-22s %-34s %5s  %-6s %-10s %6s %6s %3s  %s\n"
+const rowFormat = "%-2s %-17s %-10s %3s  %-22s %-34s %5s  %-6s %-10s %6s %6s %3s %4s  %s\n"
 
 func printHeader(w io.Writer) {
-	fmt.Fprintf(w, rowFormat, "id", "model", "family", "d", "max|Δμ|/sd (where)", "sd ratio range (target, worst)", "drv", "result", "status", "steps", "secs", "  k̂", "reason") // k̂ is two runes wide one column
+	fmt.Fprintf(w, rowFormat, "id", "model", "family", "d", "max|Δμ|/sd (where)", "sd ratio range (target, worst)", "drv", "result", "status", "steps", "secs", "  k̂", "ess", "reason") // k̂ is two runes wide one column
 }
 
 func printRow(w io.Writer, r *Row) {
@@ -409,9 +411,10 @@ func printRow(w io.Writer, r *Row) {
 	if !math.IsNaN(float64(r.DerivedErr)) {
 		drv = fmt.Sprintf("%.2f", r.DerivedErr)
 	}
-	k := "-"
+	k, ess := "-", "-"
 	if r.ParetoK != nil {
 		k = fmt.Sprintf("%.2f", *r.ParetoK)
+		ess = fmt.Sprintf("%.2f", float64(r.ESS))
 	}
 	reason := r.Reason
 	if r.Err != "" {
@@ -420,7 +423,7 @@ func printRow(w io.Writer, r *Row) {
 	fmt.Fprintf(w, rowFormat, r.ID, r.Model, r.Family, fmt.Sprint(r.Dim),
 		fmt.Sprintf("%s (%s)", num(r.MeanErr), r.MeanErrAt),
 		fmt.Sprintf("%s–%s (%s, %s)", num(r.RatioMin), num(r.RatioMax), r.Target, r.RatioWorstAt),
-		drv, result, r.Status, fmt.Sprint(r.Steps), fmt.Sprintf("%.1f", float64(r.Seconds)), k, reason)
+		drv, result, r.Status, fmt.Sprint(r.Steps), fmt.Sprintf("%.1f", float64(r.Seconds)), k, ess, reason)
 }
 
 // num prints a ratio or an error compactly, however large it is.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/vigor-ml/vigor/bbvi"
+	"github.com/vigor-ml/vigor/bbvi/models"
 	"github.com/vigor-ml/vigor/datasets"
 )
 
@@ -166,6 +167,9 @@ func (r *regression) loadCache(o *fitOptions, e *env, m regressionModel) (*probl
 	if !ok {
 		return nil, badf("--cache does not apply to --model %s", o.model)
 	}
+	if r.group != "" {
+		return nil, badf("--group does not apply with --cache (its levels may be text, which the cache does not hold)")
+	}
 	c, _, err := openCache(o.data, o.cacheDir, e, o.quiet)
 	if err != nil {
 		return nil, err
@@ -214,7 +218,8 @@ func (r *regression) cacheProblem(o *fitOptions, c *datasets.Cache, m regression
 	if err := cc.checkCache(c, o.data, features); err != nil {
 		return nil, err
 	}
-	model, schema, err := m.newModel(features, nil, nil)
+	// The model and its data's layout, from one row of zeros.
+	model, schema, err := m.newModel(features, nil, models.Rows{X: make([]float64, len(features)), Y: []float64{0}}, nil)
 	if err != nil {
 		return nil, badf("%s: %v", o.data, err)
 	}

@@ -76,6 +76,7 @@ type jsonDiagnostics struct {
 	Reliable bool      `json:"reliable"`
 	Reasons  []string  `json:"reasons,omitempty"`
 	Hint     string    `json:"hint,omitempty"`
+	Note     string    `json:"note,omitempty"`
 }
 
 // jsonDiag converts diagnostics for the JSON reports; nil stays nil.
@@ -84,5 +85,5 @@ func jsonDiag(d *bbvi.Diagnostics) *jsonDiagnostics {
 		return nil
 	}
 	return &jsonDiagnostics{Draws: d.Draws, ELBO: jsonFloat(d.ELBO), ELBOSE: jsonFloat(d.ELBOSE), ParetoK: jsonFloat(d.ParetoK),
-		ESS: jsonFloat(d.ESS), Reliable: d.Reliable, Reasons: d.Reasons, Hint: d.Hint}
+		ESS: jsonFloat(d.ESS), Reliable: d.Reliable, Reasons: d.Reasons, Hint: d.Hint, Note: d.Note}
 }

@@ -7,6 +7,11 @@
 //     with precise, typed errors (*TableError wrapping sentinels such as
 //     ErrNotNumber or ErrRagged) that name file, line and column;
 //   - atomic CSV output (SaveCSV);
+//   - binary column caches of CSV files for data larger than memory
+//     (BuildCache, OpenCache, Cache.ReadColumn): float64 columns in blocks of
+//     CacheBlockRows rows with a CRC-32C each, built in memory bounded by the
+//     columns, refusing a stale cache (ErrStale: its CSV changed) or a
+//     damaged one (ErrCorrupt, naming the block and the column);
 //   - synthetic regression, classification and mixture data (LinearData,
 //     LogisticData, GaussianMixtureData) drawn from an explicit
 //     *math/rand/v2.Rand;

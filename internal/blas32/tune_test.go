@@ -26,6 +26,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/vigor-ml/vigor/internal/gemm"
 )
 
 func skipUnlessTuning(t *testing.T) {
@@ -191,7 +193,7 @@ func TestTunePack(t *testing.T) {
 	const m, k, n, kc = 128, 784, 400, 196
 	a := make([]float32, m*k)
 	b := make([]float32, k*n)
-	dst := alignedSlice(1 << 20)
+	dst := gemm.AlignedSlice[float32](1 << 20)
 	for _, trans := range []bool{false, true} {
 		lda, ldb := k, n
 		if trans {

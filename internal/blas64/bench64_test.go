@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/vigor-ml/vigor/internal/gemm"
 )
 
 // vaeShapes are the matrix products of one training step of a 784-400-20
@@ -92,9 +94,9 @@ func BenchmarkDgemmGeneric(b *testing.B) {
 func BenchmarkKernel(b *testing.B) {
 	for _, k := range []int{20, 128, 256} {
 		b.Run("k="+strconv.Itoa(k), func(b *testing.B) {
-			a := alignedSlice(mr * k)
-			bp := alignedSlice(nr * k)
-			c := alignedSlice(mr * nr)
+			a := gemm.AlignedSlice[float64](mr * k)
+			bp := gemm.AlignedSlice[float64](nr * k)
+			c := gemm.AlignedSlice[float64](mr * nr)
 			for i := range a {
 				a[i] = 1
 			}

@@ -28,6 +28,7 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 
 	"github.com/vigor-ml/vigor/internal/gemm"
+	"github.com/vigor-ml/vigor/internal/gemm/gemmtest"
 )
 
 func skipUnlessTuning(t *testing.T) {
@@ -109,18 +110,18 @@ func TestTuneTable(t *testing.T) {
 	fmt.Printf("%-24s %8s %8s %8s %8s\n", "shape", "blas32-1", "blas32-2", "gonum-1", "gonum-2")
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, s := range vaeShapes {
-		a, lda, b, ldb, c := vaeArgs(rnd, s.tA, s.tB, s.m, s.n, s.k)
-		line := fmt.Sprintf("%-24s", s.name)
-		for i, impl := range []sgemmFunc{Sgemm, gonum.Implementation{}.Sgemm} {
+		a, lda, b, ldb, c := vaeArgs(rnd, s.TA, s.TB, s.M, s.N, s.K)
+		line := fmt.Sprintf("%-24s", s.Name)
+		for i, impl := range []gemmtest.Func[float32]{Sgemm, gonum.Implementation{}.Sgemm} {
 			r := rounds
 			if i == 1 {
 				r = max(3, rounds/10) // gonum is slow
 			}
 			for _, procs := range []int{1, 2} {
 				old := runtime.GOMAXPROCS(procs)
-				d := bestOf(func() { impl(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) }, r, time.Millisecond)
+				d := bestOf(func() { impl(s.TA, s.TB, s.M, s.N, s.K, 1, a, lda, b, ldb, 0, c, s.N) }, r, time.Millisecond)
 				runtime.GOMAXPROCS(old)
-				line += fmt.Sprintf(" %8.1f", 2*float64(s.m*s.n*s.k)/d.Seconds()/1e9)
+				line += fmt.Sprintf(" %8.1f", 2*float64(s.M*s.N*s.K)/d.Seconds()/1e9)
 			}
 		}
 		fmt.Println(line)
@@ -137,8 +138,8 @@ func TestTunePar(t *testing.T) {
 	rounds := envInt("ROUNDS", 200)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, s := range vaeShapes {
-		a, lda, b, ldb, c := vaeArgs(rnd, s.tA, s.tB, s.m, s.n, s.k)
-		f := func() { Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) }
+		a, lda, b, ldb, c := vaeArgs(rnd, s.TA, s.TB, s.M, s.N, s.K)
+		f := func() { Sgemm(s.TA, s.TB, s.M, s.N, s.K, 1, a, lda, b, ldb, 0, c, s.N) }
 		var t1, t2, ratio []float64
 		for r := 0; r < rounds; r++ {
 			var d [2]float64
@@ -154,9 +155,9 @@ func TestTunePar(t *testing.T) {
 		slices.Sort(t1)
 		slices.Sort(t2)
 		slices.Sort(ratio)
-		gf := 2 * float64(s.m*s.n*s.k) / 1e9
+		gf := 2 * float64(s.M*s.N*s.K) / 1e9
 		fmt.Printf("%-24s 1 proc best %6.1f med %6.1f | 2 procs best %6.1f med %6.1f | speed-up med %.2f\n",
-			s.name, gf/t1[0], gf/t1[len(t1)/2], gf/t2[0], gf/t2[len(t2)/2], ratio[len(ratio)/2])
+			s.Name, gf/t1[0], gf/t1[len(t1)/2], gf/t2[0], gf/t2[len(t2)/2], ratio[len(ratio)/2])
 	}
 }
 

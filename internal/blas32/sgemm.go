@@ -66,11 +66,10 @@ func Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 	gemm.Gemm(kernels, blk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// macroKernel multiplies the packed mc×kc block of op(A) by the packed kc×nc
-// block of op(B) into C[ic:ic+mc, jc:jc+nc], one mr×nr tile at a time.
-func macroKernel(g *gemm.Product[float32], ap, bp []float32, ic, mc, jc, nc, kc int, beta float32, ws *gemm.Workspace[float32]) {
-	alpha := g.Alpha
-	c, ldc := g.C, g.LDC
+// macroKernel computes C = alpha·Ap·Bp + beta·C for the mc×nc block of C
+// at c (row stride ldc) from the packed mc×kc block Ap of op(A) and kc×nc
+// block Bp of op(B), one mr×nr tile at a time.
+func macroKernel(c []float32, ldc int, ap, bp []float32, mc, nc, kc int, alpha, beta float32, ws *gemm.Workspace[float32]) {
 	asm := useAsm
 	for jr := 0; jr < nc; jr += nr {
 		nn := min(nr, nc-jr)
@@ -78,7 +77,7 @@ func macroKernel(g *gemm.Product[float32], ap, bp []float32, ic, mc, jc, nc, kc 
 		for ir := 0; ir < mc; ir += mr {
 			mm := min(mr, mc-ir)
 			a := ap[ir*kc : ir*kc+mr*kc]
-			off := (ic+ir)*ldc + jc + jr
+			off := ir*ldc + jr
 			if mm == mr && nn == nr {
 				if asm {
 					kernel6x16(kc, &a[0], &b[0], &c[off], ldc, alpha, beta)

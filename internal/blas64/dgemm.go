@@ -67,11 +67,10 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 	gemm.Gemm(kernels, blk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// macroKernel multiplies the packed mc×kc block of op(A) by the packed kc×nc
-// block of op(B) into C[ic:ic+mc, jc:jc+nc], one mr×nr tile at a time.
-func macroKernel(g *gemm.Product[float64], ap, bp []float64, ic, mc, jc, nc, kc int, beta float64, ws *gemm.Workspace[float64]) {
-	alpha := g.Alpha
-	c, ldc := g.C, g.LDC
+// macroKernel computes C = alpha·Ap·Bp + beta·C for the mc×nc block of C
+// at c (row stride ldc) from the packed mc×kc block Ap of op(A) and kc×nc
+// block Bp of op(B), one mr×nr tile at a time.
+func macroKernel(c []float64, ldc int, ap, bp []float64, mc, nc, kc int, alpha, beta float64, ws *gemm.Workspace[float64]) {
 	asm := useAsm
 	for jr := 0; jr < nc; jr += nr {
 		nn := min(nr, nc-jr)
@@ -79,7 +78,7 @@ func macroKernel(g *gemm.Product[float64], ap, bp []float64, ic, mc, jc, nc, kc 
 		for ir := 0; ir < mc; ir += mr {
 			mm := min(mr, mc-ir)
 			a := ap[ir*kc : ir*kc+mr*kc]
-			off := (ic+ir)*ldc + jc + jr
+			off := ir*ldc + jr
 			if mm == mr && nn == nr {
 				if asm {
 					kernel6x8(kc, &a[0], &b[0], &c[off], ldc, alpha, beta)
@@ -96,62 +95,60 @@ func macroKernel(g *gemm.Product[float64], ap, bp []float64, ic, mc, jc, nc, kc 
 			} else {
 				kernelGeneric(kc, a, b, t, nr, 1, 0)
 			}
-			storeTile(g, t, off, mm, nn, beta)
+			storeTile(c[off:], ldc, t, mm, nn, alpha, beta)
 		}
 	}
 }
 
 // macroKernelDirect is macroKernel for a product whose A panels would each
 // be used at most twice (n ≤ 2·nr): instead of packing the mc×kc block of
-// op(A), the assembly kernel reads each full 6-row panel in place, with the
-// same arithmetic (so the same bits). Edge panels, and every panel without
-// the assembly, are packed one at a time.
-func macroKernelDirect(g *gemm.Product[float64], bp []float64, ic, mc, jc, nc, pc, kc int, beta float64, ws *gemm.Workspace[float64]) {
+// op(A), which starts at a with element (i, p) at a[i·lda+p] (a[p·lda+i] if
+// trans), the assembly kernel reads each full 6-row panel in place, with
+// the same arithmetic (so the same bits). Edge panels, and every panel
+// without the assembly, are packed one at a time.
+func macroKernelDirect(c []float64, ldc int, a []float64, lda int, trans bool, bp []float64, mc, nc, kc int, alpha, beta float64, ws *gemm.Workspace[float64]) {
 	// Strides of op(A)(i, p) in a, in elements.
-	rs, ps := g.LDA, 1
-	if g.ATrans {
-		rs, ps = 1, g.LDA
+	rs, ps := lda, 1
+	if trans {
+		rs, ps = 1, lda
 	}
-	c, ldc := g.C, g.LDC
 	for ir := 0; ir < mc; ir += mr {
 		mm := min(mr, mc-ir)
-		i := ic + ir
 		var ap []float64
 		if mm < mr || !useAsm {
 			ap = ws.ABuf(mr * kc)
-			packA(ap, g.A, g.LDA, g.ATrans, i, mm, pc, kc)
+			packA(ap, a, lda, trans, ir, mm, 0, kc)
 		} else {
 			// Bounds for the assembly: the last element it reads.
-			_ = g.A[i*rs+pc*ps+(mr-1)*rs+(kc-1)*ps]
+			_ = a[ir*rs+(mr-1)*rs+(kc-1)*ps]
 		}
 		for jr := 0; jr < nc; jr += nr {
 			nn := min(nr, nc-jr)
 			b := bp[jr*kc : jr*kc+nr*kc]
-			off := i*ldc + jc + jr
+			off := ir*ldc + jr
 			if ap == nil && nn == nr {
-				kernel6x8s(kc, &g.A[i*rs+pc*ps], rs, ps, &b[0], &c[off], ldc, g.Alpha, beta)
+				kernel6x8s(kc, &a[ir*rs], rs, ps, &b[0], &c[off], ldc, alpha, beta)
 				continue
 			}
 			t := ws.Tile[:mr*nr]
 			if ap == nil {
-				kernel6x8s(kc, &g.A[i*rs+pc*ps], rs, ps, &b[0], &t[0], nr, 1, 0)
+				kernel6x8s(kc, &a[ir*rs], rs, ps, &b[0], &t[0], nr, 1, 0)
 			} else if useAsm {
 				kernel6x8(kc, &ap[0], &b[0], &t[0], nr, 1, 0)
 			} else {
 				kernelGeneric(kc, ap, b, t, nr, 1, 0)
 			}
-			storeTile(g, t, off, mm, nn, beta)
+			storeTile(c[off:], ldc, t, mm, nn, alpha, beta)
 		}
 	}
 }
 
 // storeTile writes the valid mm×nn part of the tile t (alpha·acc not yet
-// applied) into C at off, as the kernels store: alpha·acc, or
+// applied) into C at c, as the kernels store: alpha·acc, or
 // fma(beta, C, alpha·acc).
-func storeTile(g *gemm.Product[float64], t []float64, off, mm, nn int, beta float64) {
-	alpha, c, ldc := g.Alpha, g.C, g.LDC
+func storeTile(c []float64, ldc int, t []float64, mm, nn int, alpha, beta float64) {
 	for i := 0; i < mm; i++ {
-		crow := c[off+i*ldc : off+i*ldc+nn]
+		crow := c[i*ldc : i*ldc+nn]
 		trow := t[i*nr : i*nr+nn]
 		if beta == 0 {
 			for j, v := range trow {

@@ -46,17 +46,20 @@ type Kernels[T Float] struct {
 	// finite.
 	PackB func(dst, b []T, ldb int, trans bool, p0, kc, j0, nc int)
 
-	// MacroKernel computes C[ic:ic+mc, jc:jc+nc] = p.Alpha·Ap·Bp + beta·C
-	// for the packed mc×kc block Ap of op(A) and kc×nc block Bp of op(B),
-	// one MR×NR tile at a time; ws.Tile is its scratch tile.
-	MacroKernel func(p *Product[T], ap, bp []T, ic, mc, jc, nc, kc int, beta T, ws *Workspace[T])
+	// MacroKernel computes C = alpha·Ap·Bp + beta·C for the mc×nc block
+	// of C that starts at c[0] (row stride ldc), where Ap is a packed mc×kc
+	// block of op(A) and Bp a packed kc×nc block of op(B), one MR×NR tile
+	// at a time; ws.Tile is its scratch tile. If beta is zero, C is not
+	// read.
+	MacroKernel func(c []T, ldc int, ap, bp []T, mc, nc, kc int, alpha, beta T, ws *Workspace[T])
 
 	// Direct, if not nil, is used in place of PackA and MacroKernel in the
 	// loop nest of a product with n ≤ DirectMaxN (not in the chunks of a
-	// shared parallel split): it computes the same block from
-	// op(A)[ic:ic+mc, pc:pc+kc] read in place (packing it where it must,
-	// with ws.ABuf) and must give the same bits as the packed path.
-	Direct     func(p *Product[T], bp []T, ic, mc, jc, nc, pc, kc int, beta T, ws *Workspace[T])
+	// shared parallel split): it computes the same block, with the same
+	// bits, from the mc×kc block of op(A) read in place, which starts at
+	// a[0] with element (i, p) at a[i·lda+p], or a[p·lda+i] if trans
+	// (packing it where it must, into ws.ABuf).
+	Direct     func(c []T, ldc int, a []T, lda int, trans bool, bp []T, mc, nc, kc int, alpha, beta T, ws *Workspace[T])
 	DirectMaxN int
 
 	workspaces sync.Pool
@@ -71,24 +74,24 @@ type Blocking struct {
 	MaxShared  int // largest packed operand (in elements) shared by the goroutines of a call
 }
 
-// Product holds the validated arguments of one call.
-type Product[T Float] struct {
-	ATrans, BTrans bool
-	M, N, K        int
-	Alpha, Beta    T
-	A              []T
-	LDA            int
-	B              []T
-	LDB            int
-	C              []T
-	LDC            int
+// product holds the validated arguments of one call.
+type product[T Float] struct {
+	aTrans, bTrans bool
+	m, n, k        int
+	alpha, beta    T
+	a              []T
+	lda            int
+	b              []T
+	ldb            int
+	c              []T
+	ldc            int
 
-	// KC is the depth of the packed blocks: k split into equal parts of at
+	// kc is the depth of the packed blocks: k split into equal parts of at
 	// most Blocking.KC, so that no block is left with a short remainder.
-	KC int
+	kc int
 
-	// DirectA: op(A) is read in place by Kernels.Direct rather than packed.
-	DirectA bool
+	// directA: op(A) is read in place by Kernels.Direct rather than packed.
+	directA bool
 
 	kern *Kernels[T]
 	blk  Blocking
@@ -181,29 +184,24 @@ func Gemm[T Float](kern *Kernels[T], blk Blocking, tA, tB blas.Transpose, m, n, 
 		return
 	}
 
-	// The Product lives in the pooled workspace: the kernels are func
-	// values, through which escape analysis cannot see, so a Product on
-	// the stack would be moved to the heap at every call.
-	ws := kern.getWorkspace()
-	p := &ws.p
-	*p = Product[T]{
-		ATrans: aTrans, BTrans: bTrans,
-		M: m, N: n, K: k,
-		Alpha: alpha, Beta: beta,
-		A: a, LDA: lda,
-		B: b, LDB: ldb,
-		C: c, LDC: ldc,
+	p := product[T]{
+		aTrans: aTrans, bTrans: bTrans,
+		m: m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, lda: lda,
+		b: b, ldb: ldb,
+		c: c, ldc: ldc,
 		kern: kern, blk: blk,
 	}
 	nk := (k + blk.KC - 1) / blk.KC
-	p.KC = (k + nk - 1) / nk
-	p.DirectA = kern.Direct != nil && n <= kern.DirectMaxN
+	p.kc = (k + nk - 1) / nk
+	p.directA = kern.Direct != nil && n <= kern.DirectMaxN
 	if w := p.numWorkers(); w > 1 {
 		p.runParallel(w)
-	} else {
-		p.compute(0, m, 0, n, ws)
+		return
 	}
-	*p = Product[T]{} // do not keep the caller's matrices alive
+	ws := kern.getWorkspace()
+	p.compute(0, m, 0, n, ws)
 	kern.workspaces.Put(ws)
 }
 
@@ -223,29 +221,34 @@ func scaleC[T Float](m, n int, beta T, c []T, ldc int) {
 
 // compute computes the block C[i0:i1, j0:j1] of the product using the
 // packing buffers in ws. It is the serial BLIS loop nest (jc, pc, ic, jr, ir).
-func (p *Product[T]) compute(i0, i1, j0, j1 int, ws *Workspace[T]) {
+func (p *product[T]) compute(i0, i1, j0, j1 int, ws *Workspace[T]) {
 	kern, mcBlock, ncBlock := p.kern, p.blk.MC, p.blk.NC
 	mc0 := min(mcBlock, RoundUp(i1-i0, MR))
 	nc0 := min(ncBlock, RoundUp(j1-j0, kern.NR))
-	ap := ws.ABuf(mc0 * p.KC)
-	bp := ws.BBuf(nc0 * p.KC)
+	ap := ws.ABuf(mc0 * p.kc)
+	bp := ws.BBuf(nc0 * p.kc)
 	for jc := j0; jc < j1; jc += ncBlock {
 		nc := min(ncBlock, j1-jc)
-		for pc := 0; pc < p.K; pc += p.KC {
-			kc := min(p.KC, p.K-pc)
-			beta := p.Beta
+		for pc := 0; pc < p.k; pc += p.kc {
+			kc := min(p.kc, p.k-pc)
+			beta := p.beta
 			if pc > 0 {
 				beta = 1
 			}
-			kern.PackB(bp, p.B, p.LDB, p.BTrans, pc, kc, jc, nc)
+			kern.PackB(bp, p.b, p.ldb, p.bTrans, pc, kc, jc, nc)
 			for ic := i0; ic < i1; ic += mcBlock {
 				mc := min(mcBlock, i1-ic)
-				if p.DirectA {
-					kern.Direct(p, bp, ic, mc, jc, nc, pc, kc, beta, ws)
+				cb := p.c[ic*p.ldc+jc:]
+				if p.directA {
+					aOff := ic*p.lda + pc
+					if p.aTrans {
+						aOff = pc*p.lda + ic
+					}
+					kern.Direct(cb, p.ldc, p.a[aOff:], p.lda, p.aTrans, bp, mc, nc, kc, p.alpha, beta, ws)
 					continue
 				}
-				kern.PackA(ap, p.A, p.LDA, p.ATrans, ic, mc, pc, kc)
-				kern.MacroKernel(p, ap, bp, ic, mc, jc, nc, kc, beta, ws)
+				kern.PackA(ap, p.a, p.lda, p.aTrans, ic, mc, pc, kc)
+				kern.MacroKernel(cb, p.ldc, ap, bp, mc, nc, kc, p.alpha, beta, ws)
 			}
 		}
 	}
@@ -257,7 +260,6 @@ func RoundUp(x, m int) int { return (x + m - 1) / m * m }
 // Workspace holds the packing buffers and scratch tile of one goroutine.
 type Workspace[T Float] struct {
 	a, b []T
-	p    Product[T] // the arguments of the call that holds the workspace
 
 	// Tile is an MR×NR scratch tile for the macro-kernel's edge tiles.
 	Tile []T
@@ -300,8 +302,8 @@ func AlignedSlice[T Float](n int) []T {
 }
 
 // numWorkers returns how many goroutines should compute the product.
-func (p *Product[T]) numWorkers() int {
-	if int64(p.M)*int64(p.N)*int64(p.K) < int64(p.blk.Par) {
+func (p *product[T]) numWorkers() int {
+	if int64(p.m)*int64(p.n)*int64(p.k) < int64(p.blk.Par) {
 		return 1 // without asking GOMAXPROCS, which takes the scheduler's lock
 	}
 	procs := runtime.GOMAXPROCS(0)
@@ -309,8 +311,8 @@ func (p *Product[T]) numWorkers() int {
 		return 1
 	}
 	// Each worker gets at least two micro-tiles along the split dimension.
-	if p.N >= p.M {
-		return max(1, min(procs, (p.N+p.kern.NR-1)/p.kern.NR/2))
+	if p.n >= p.m {
+		return max(1, min(procs, (p.n+p.kern.NR-1)/p.kern.NR/2))
 	}
-	return max(1, min(procs, (p.M+MR-1)/MR/2))
+	return max(1, min(procs, (p.m+MR-1)/MR/2))
 }

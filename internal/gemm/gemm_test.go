@@ -45,28 +45,28 @@ func portable[T Float](nr int, direct bool) *Kernels[T] {
 				}
 			}
 		},
-		MacroKernel: func(g *Product[T], ap, bp []T, ic, mc, jc, nc, kc int, beta T, _ *Workspace[T]) {
+		MacroKernel: func(c []T, ldc int, ap, bp []T, mc, nc, kc int, alpha, beta T, _ *Workspace[T]) {
 			for i := 0; i < mc; i++ {
 				for j := 0; j < nc; j++ {
 					var acc T
 					for p := 0; p < kc; p++ {
 						acc += ap[i/MR*MR*kc+p*MR+i%MR] * bp[j/nr*nr*kc+p*nr+j%nr]
 					}
-					store(g, (ic+i)*g.LDC+jc+j, acc, beta)
+					store(c, i*ldc+j, acc, alpha, beta)
 				}
 			}
 		},
 	}
 	if direct {
 		k.DirectMaxN = 2 * nr
-		k.Direct = func(g *Product[T], bp []T, ic, mc, jc, nc, pc, kc int, beta T, _ *Workspace[T]) {
+		k.Direct = func(c []T, ldc int, a []T, lda int, trans bool, bp []T, mc, nc, kc int, alpha, beta T, _ *Workspace[T]) {
 			for i := 0; i < mc; i++ {
 				for j := 0; j < nc; j++ {
 					var acc T
 					for p := 0; p < kc; p++ {
-						acc += opAt(g.A, g.LDA, g.ATrans, ic+i, pc+p) * bp[j/nr*nr*kc+p*nr+j%nr]
+						acc += opAt(a, lda, trans, i, p) * bp[j/nr*nr*kc+p*nr+j%nr]
 					}
-					store(g, (ic+i)*g.LDC+jc+j, acc, beta)
+					store(c, i*ldc+j, acc, alpha, beta)
 				}
 			}
 		}
@@ -81,11 +81,11 @@ func opAt[T Float](x []T, ld int, trans bool, i, j int) T {
 	return x[i*ld+j]
 }
 
-func store[T Float](g *Product[T], off int, acc, beta T) {
+func store[T Float](c []T, off int, acc, alpha, beta T) {
 	if beta == 0 {
-		g.C[off] = g.Alpha * acc
+		c[off] = alpha * acc
 	} else {
-		g.C[off] = g.Alpha*acc + beta*g.C[off]
+		c[off] = alpha*acc + beta*c[off]
 	}
 }
 

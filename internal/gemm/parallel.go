@@ -22,7 +22,7 @@ const packPiece = 16 << 10
 // claimed in order, so every pack task is claimed before any chunk task and
 // the wait cannot deadlock.
 type job[T Float] struct {
-	p      Product[T]
+	p      product[T]
 	splitN bool // split the columns of C (else its rows)
 
 	// Static split (static is true): C is cut into w blocks of whole tiles.
@@ -41,7 +41,7 @@ type job[T Float] struct {
 }
 
 // runParallel computes the product on w goroutines, one of them the caller.
-func (p *Product[T]) runParallel(w int) {
+func (p *product[T]) runParallel(w int) {
 	kern, nr := p.kern, p.kern.NR
 	jb, ok := kern.jobs.Get().(*job[T])
 	if !ok {
@@ -49,30 +49,30 @@ func (p *Product[T]) runParallel(w int) {
 	}
 	jb.p = *p
 	jb.w = w
-	jb.splitN = p.N >= p.M
-	sharedRows, tile, sharedTile := p.N, MR, nr // split M: share op(B)
+	jb.splitN = p.n >= p.m
+	sharedRows, tile, sharedTile := p.n, MR, nr // split M: share op(B)
 	if jb.splitN {
-		sharedRows, tile, sharedTile = p.M, nr, MR
+		sharedRows, tile, sharedTile = p.m, nr, MR
 	}
 	jb.sharedLd = RoundUp(sharedRows, sharedTile)
-	jb.static = jb.sharedLd*p.K > p.blk.MaxShared
+	jb.static = jb.sharedLd*p.k > p.blk.MaxShared
 	jb.packs = 0
 	if jb.static {
 		jb.chunks = w
 	} else {
-		if cap(jb.shared) < jb.sharedLd*p.K {
-			jb.shared = AlignedSlice[T](jb.sharedLd * p.K)
+		if cap(jb.shared) < jb.sharedLd*p.k {
+			jb.shared = AlignedSlice[T](jb.sharedLd * p.k)
 		}
-		jb.shared = jb.shared[:jb.sharedLd*p.K]
-		jb.groupSize = max(1, packPiece/int(unsafe.Sizeof(T(0)))/(sharedTile*p.KC))
+		jb.shared = jb.shared[:jb.sharedLd*p.k]
+		jb.groupSize = max(1, packPiece/int(unsafe.Sizeof(T(0)))/(sharedTile*p.kc))
 		sharedTiles := jb.sharedLd / sharedTile
 		jb.groups = (sharedTiles + jb.groupSize - 1) / jb.groupSize
-		jb.packs = jb.groups * ((p.K + p.KC - 1) / p.KC)
+		jb.packs = jb.groups * ((p.k + p.kc - 1) / p.kc)
 		jb.packWG.Add(jb.packs)
 		// About four chunks per goroutine, each at least two tiles wide.
-		size := p.M
+		size := p.m
 		if jb.splitN {
-			size = p.N
+			size = p.n
 		}
 		tiles := (size + tile - 1) / tile
 		jb.chunkSize = max(2, (tiles+4*w-1)/(4*w))
@@ -87,7 +87,7 @@ func (p *Product[T]) runParallel(w int) {
 	parallel.Run(jb.packs+jb.chunks, w, jb)
 	// Run returns once every task is done, and goroutines that arrive
 	// later do not touch jb: it can be recycled now.
-	jb.p = Product[T]{}
+	jb.p = product[T]{}
 	kern.jobs.Put(jb)
 }
 
@@ -112,16 +112,16 @@ func (jb *job[T]) RunTask(_, t int) {
 // computeStatic computes block t of a statically split job.
 func (jb *job[T]) computeStatic(t int, ws *Workspace[T]) {
 	p := &jb.p
-	tile, size := MR, p.M
+	tile, size := MR, p.m
 	if jb.splitN {
-		tile, size = p.kern.NR, p.N
+		tile, size = p.kern.NR, p.n
 	}
 	tiles := (size + tile - 1) / tile
 	bound := func(t int) int { return min(size, tiles*t/jb.w*tile) }
 	if jb.splitN {
-		p.compute(0, p.M, bound(t), bound(t+1), ws)
+		p.compute(0, p.m, bound(t), bound(t+1), ws)
 	} else {
-		p.compute(bound(t), bound(t+1), 0, p.N, ws)
+		p.compute(bound(t), bound(t+1), 0, p.n, ws)
 	}
 }
 
@@ -129,18 +129,18 @@ func (jb *job[T]) computeStatic(t int, ws *Workspace[T]) {
 func (jb *job[T]) packShared(t int) {
 	p := &jb.p
 	blk, grp := t/jb.groups, t%jb.groups
-	pc := blk * p.KC
-	kc := min(p.KC, p.K-pc)
+	pc := blk * p.kc
+	kc := min(p.kc, p.k-pc)
 	dst := jb.shared[pc*jb.sharedLd:]
 	if jb.splitN {
 		i0 := grp * jb.groupSize * MR
-		rows := min(jb.groupSize*MR, p.M-i0)
-		p.kern.PackA(dst[i0*kc:], p.A, p.LDA, p.ATrans, i0, rows, pc, kc)
+		rows := min(jb.groupSize*MR, p.m-i0)
+		p.kern.PackA(dst[i0*kc:], p.a, p.lda, p.aTrans, i0, rows, pc, kc)
 	} else {
 		nr := p.kern.NR
 		j0 := grp * jb.groupSize * nr
-		cols := min(jb.groupSize*nr, p.N-j0)
-		p.kern.PackB(dst[j0*kc:], p.B, p.LDB, p.BTrans, pc, kc, j0, cols)
+		cols := min(jb.groupSize*nr, p.n-j0)
+		p.kern.PackB(dst[j0*kc:], p.b, p.ldb, p.bTrans, pc, kc, j0, cols)
 	}
 }
 
@@ -151,32 +151,32 @@ func (jb *job[T]) computeShared(t int, ws *Workspace[T]) {
 	mcBlock, ncBlock := p.blk.MC, p.blk.NC
 	var priv []T
 	if jb.splitN {
-		priv = ws.BBuf(jb.chunkSize * nr * p.KC)
+		priv = ws.BBuf(jb.chunkSize * nr * p.kc)
 	} else {
-		priv = ws.ABuf(jb.chunkSize * MR * p.KC)
+		priv = ws.ABuf(jb.chunkSize * MR * p.kc)
 	}
-	for pc := 0; pc < p.K; pc += p.KC {
-		kc := min(p.KC, p.K-pc)
-		beta := p.Beta
+	for pc := 0; pc < p.k; pc += p.kc {
+		kc := min(p.kc, p.k-pc)
+		beta := p.beta
 		if pc > 0 {
 			beta = 1
 		}
 		sh := jb.shared[pc*jb.sharedLd:]
 		if jb.splitN {
 			j0 := t * jb.chunkSize * nr
-			nc := min(jb.chunkSize*nr, p.N-j0)
-			kern.PackB(priv, p.B, p.LDB, p.BTrans, pc, kc, j0, nc)
-			for ic := 0; ic < p.M; ic += mcBlock {
-				mc := min(mcBlock, p.M-ic)
-				kern.MacroKernel(p, sh[ic*kc:], priv, ic, mc, j0, nc, kc, beta, ws)
+			nc := min(jb.chunkSize*nr, p.n-j0)
+			kern.PackB(priv, p.b, p.ldb, p.bTrans, pc, kc, j0, nc)
+			for ic := 0; ic < p.m; ic += mcBlock {
+				mc := min(mcBlock, p.m-ic)
+				kern.MacroKernel(p.c[ic*p.ldc+j0:], p.ldc, sh[ic*kc:], priv, mc, nc, kc, p.alpha, beta, ws)
 			}
 		} else {
 			i0 := t * jb.chunkSize * MR
-			mc := min(jb.chunkSize*MR, p.M-i0)
-			kern.PackA(priv, p.A, p.LDA, p.ATrans, i0, mc, pc, kc)
-			for jc := 0; jc < p.N; jc += ncBlock {
-				nc := min(ncBlock, p.N-jc)
-				kern.MacroKernel(p, priv, sh[jc*kc:], i0, mc, jc, nc, kc, beta, ws)
+			mc := min(jb.chunkSize*MR, p.m-i0)
+			kern.PackA(priv, p.a, p.lda, p.aTrans, i0, mc, pc, kc)
+			for jc := 0; jc < p.n; jc += ncBlock {
+				nc := min(ncBlock, p.n-jc)
+				kern.MacroKernel(p.c[i0*p.ldc+jc:], p.ldc, priv, sh[jc*kc:], mc, nc, kc, p.alpha, beta, ws)
 			}
 		}
 	}

@@ -13,15 +13,15 @@ const (
 	nr = 16
 )
 
-// Cache blocking and threading parameters. They are variables only so that
-// tests and benchmarks can explore them; mcBlock must be a multiple of mr
-// and ncBlock a multiple of nr.
-var (
-	kcBlock = 256  // depth of a packed block: a kc×nr sliver of B (16 KiB) stays in L1
-	mcBlock = 192  // rows of a packed block of A: mc×kc floats (192 KiB) stay in L2
-	ncBlock = 3072 // columns of a packed block of B: kc×nc floats (3 MiB)
+// blocking are the cache blocking and threading parameters. They are
+// variables only so that tests and benchmarks can explore them; MC must be a
+// multiple of mr and NC a multiple of nr.
+var blocking = gemm.Blocking{
+	KC: 256,  // depth of a packed block: a kc×nr sliver of B (16 KiB) stays in L1
+	MC: 192,  // rows of a packed block of A: mc×kc floats (192 KiB) stay in L2
+	NC: 3072, // columns of a packed block of B: kc×nc floats (3 MiB)
 
-	// parThreshold is the number of multiply-adds (m·n·k) from which Sgemm
+	// Par: the number of multiply-adds (m·n·k) from which Sgemm
 	// splits the product across goroutines: 2²² ≈ 4.2M, about 110 µs of
 	// single-threaded work at 75 GFLOP/s. Handing work to a parked worker
 	// costs roughly 5–20 µs (goroutine wake-up, shared packing, load
@@ -30,13 +30,13 @@ var (
 	// about 1–4M multiply-adds (for example the 128×400·400×20 VAE layers)
 	// was 10–30% slower than staying on one goroutine, while the 40M
 	// multiply-add VAE layers gain up to 1.8× when a second core is free.
-	parThreshold = 1 << 22
+	Par: 1 << 22,
 
-	// maxShared is the largest packed operand (in float32s) that a parallel
+	// MaxShared: the largest packed operand (in float32s) that a parallel
 	// call packs once and shares between its goroutines. Larger problems
 	// are split statically instead, each goroutine packing what it needs.
-	maxShared = 4 << 20
-)
+	MaxShared: 4 << 20,
+}
 
 // kernels are this package's packing routines and macro-kernel for the
 // driver in internal/gemm.
@@ -62,8 +62,7 @@ func Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 		gonum.Implementation{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	blk := gemm.Blocking{KC: kcBlock, MC: mcBlock, NC: ncBlock, Par: parThreshold, MaxShared: maxShared}
-	gemm.Gemm(kernels, blk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm.Gemm(kernels, &blocking, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // macroKernel computes C = alpha·Ap·Bp + beta·C for the mc×nc block of C

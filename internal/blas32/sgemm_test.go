@@ -46,10 +46,10 @@ func TestSgemmBlocks(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("asm=%v", asm), func(t *testing.T) {
 			defer func(v, g bool, kc, mc, nc int) {
-				useAsm, useGonum, kcBlock, mcBlock, ncBlock = v, g, kc, mc, nc
-			}(useAsm, useGonum, kcBlock, mcBlock, ncBlock)
+				useAsm, useGonum, blocking.KC, blocking.MC, blocking.NC = v, g, kc, mc, nc
+			}(useAsm, useGonum, blocking.KC, blocking.MC, blocking.NC)
 			useAsm, useGonum = asm, false
-			kcBlock, mcBlock, ncBlock = 5, 12, 32
+			blocking.KC, blocking.MC, blocking.NC = 5, 12, 32
 			sweep(t, 3, []int{13, 40, 67}, 10)
 		})
 	}
@@ -58,18 +58,18 @@ func TestSgemmBlocks(t *testing.T) {
 // TestSgemmParallel forces the parallel path on small problems, with more
 // workers than cores.
 func TestSgemmParallel(t *testing.T) {
-	defer func(p int) { parThreshold = p }(parThreshold)
+	defer func(p int) { blocking.Par = p }(blocking.Par)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(5))
-	parThreshold = 0
+	blocking.Par = 0
 	t.Run("shared", func(t *testing.T) { sweep(t, 4, []int{1, 7, 33, 70, 101}, 20) })
 	t.Run("static", func(t *testing.T) {
-		defer func(v int) { maxShared = v }(maxShared)
-		maxShared = 0
+		defer func(v int) { blocking.MaxShared = v }(blocking.MaxShared)
+		blocking.MaxShared = 0
 		sweep(t, 8, []int{1, 7, 33, 70, 101}, 10)
 	})
 	t.Run("smallblocks", func(t *testing.T) {
-		defer func(kc, mc, nc int) { kcBlock, mcBlock, ncBlock = kc, mc, nc }(kcBlock, mcBlock, ncBlock)
-		kcBlock, mcBlock, ncBlock = 5, 12, 32
+		defer func(kc, mc, nc int) { blocking.KC, blocking.MC, blocking.NC = kc, mc, nc }(blocking.KC, blocking.MC, blocking.NC)
+		blocking.KC, blocking.MC, blocking.NC = 5, 12, 32
 		sweep(t, 9, []int{40, 67}, 10)
 	})
 }
@@ -118,14 +118,14 @@ func TestAllocsParallel(t *testing.T) {
 	defer func(g bool) { useGonum = g }(useGonum)
 	useGonum = false
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	defer func(p, s int) { parThreshold, maxShared = p, s }(parThreshold, maxShared)
-	parThreshold = 0
+	defer func(p, s int) { blocking.Par, blocking.MaxShared = p, s }(blocking.Par, blocking.MaxShared)
+	blocking.Par = 0
 	rnd := rand.New(rand.NewPCG(7, 8))
-	for _, shared := range []int{maxShared, 0} {
-		maxShared = shared
+	for _, shared := range []int{blocking.MaxShared, 0} {
+		blocking.MaxShared = shared
 		for _, s := range [][3]int{{128, 400, 784}, {784, 400, 128}} {
 			if allocs := gemmtest.AllocsPerCall(Sgemm, rnd, s[0], s[1], s[2]); allocs > 0.5 {
-				t.Errorf("maxShared=%d m=%d n=%d k=%d: %v allocations per parallel call", shared, s[0], s[1], s[2], allocs)
+				t.Errorf("blocking.MaxShared=%d m=%d n=%d k=%d: %v allocations per parallel call", shared, s[0], s[1], s[2], allocs)
 			}
 		}
 	}

@@ -95,18 +95,18 @@ func vaeArgs(rnd *rand.Rand, tA, tB blas.Transpose, m, n, k int) (a []float32, l
 func TestTuneTable(t *testing.T) {
 	skipUnlessTuning(t)
 	defer func(kc, mc, nc, par int, asm bool) {
-		kcBlock, mcBlock, ncBlock, parThreshold, useAsm = kc, mc, nc, par, asm
-	}(kcBlock, mcBlock, ncBlock, parThreshold, useAsm)
-	kcBlock = envInt("KC", kcBlock)
-	mcBlock = envInt("MC", mcBlock)
-	ncBlock = envInt("NC", ncBlock)
-	parThreshold = envInt("PAR", parThreshold)
+		blocking.KC, blocking.MC, blocking.NC, blocking.Par, useAsm = kc, mc, nc, par, asm
+	}(blocking.KC, blocking.MC, blocking.NC, blocking.Par, useAsm)
+	blocking.KC = envInt("KC", blocking.KC)
+	blocking.MC = envInt("MC", blocking.MC)
+	blocking.NC = envInt("NC", blocking.NC)
+	blocking.Par = envInt("PAR", blocking.Par)
 	if os.Getenv("GENERIC") != "" {
 		useAsm = false
 	}
 	rounds := envInt("ROUNDS", 80)
 	fmt.Printf("KC=%d MC=%d NC=%d PAR=%d asm=%v  (GFLOP/s, best of %d rounds; gonum %d)\n",
-		kcBlock, mcBlock, ncBlock, parThreshold, useAsm, rounds, max(3, rounds/10))
+		blocking.KC, blocking.MC, blocking.NC, blocking.Par, useAsm, rounds, max(3, rounds/10))
 	fmt.Printf("%-24s %8s %8s %8s %8s\n", "shape", "blas32-1", "blas32-2", "gonum-1", "gonum-2")
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, s := range vaeShapes {
@@ -133,8 +133,8 @@ func TestTuneTable(t *testing.T) {
 // each and the median of the per-round speed-up.
 func TestTunePar(t *testing.T) {
 	skipUnlessTuning(t)
-	defer func(p int) { parThreshold = p }(parThreshold)
-	parThreshold = 0
+	defer func(p int) { blocking.Par = p }(blocking.Par)
+	blocking.Par = 0
 	rounds := envInt("ROUNDS", 200)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, s := range vaeShapes {
@@ -165,8 +165,8 @@ func TestTunePar(t *testing.T) {
 // increasing size around the parallel threshold.
 func TestTuneThreshold(t *testing.T) {
 	skipUnlessTuning(t)
-	defer func(p int) { parThreshold = p }(parThreshold)
-	parThreshold = 0
+	defer func(p int) { blocking.Par = p }(blocking.Par)
+	blocking.Par = 0
 	rounds := envInt("ROUNDS", 300)
 	for _, sz := range [][3]int{{128, 20, 400}, {128, 64, 128}, {128, 128, 128}, {128, 256, 128},
 		{128, 400, 128}, {128, 400, 256}, {256, 256, 256}, {128, 400, 784}} {

@@ -13,7 +13,7 @@ import (
 
 // refDgemm computes the documented result bit for bit: for each element,
 // acc = fma(a, b, acc) over each k block in order (blocks of equal size at
-// most kcBlock), then C = alpha·acc for the first block when beta = 0, else
+// most blocking.KC), then C = alpha·acc for the first block when beta = 0, else
 // C = fma(beta', C, alpha·acc) with beta' = beta for the first block and 1
 // for the later ones.
 func refDgemm(m, n, k int, alpha float64, a, b gemmtest.Operand[float64], beta float64, c []float64, ldc int) {
@@ -32,7 +32,7 @@ func refDgemm(m, n, k int, alpha float64, a, b gemmtest.Operand[float64], beta f
 		}
 		return
 	}
-	nk := (k + kcBlock - 1) / kcBlock
+	nk := (k + blocking.KC - 1) / blocking.KC
 	kc := (k + nk - 1) / nk
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
@@ -70,11 +70,11 @@ func TestSameBits(t *testing.T) {
 		maxShared int
 	}
 	modes := []mode{
-		{"asm", true, 1, false, maxShared},
-		{"portable", false, 1, false, maxShared},
-		{"asm-par2-shared", true, 2, true, maxShared},
+		{"asm", true, 1, false, blocking.MaxShared},
+		{"portable", false, 1, false, blocking.MaxShared},
+		{"asm-par2-shared", true, 2, true, blocking.MaxShared},
 		{"asm-par5-static", true, 5, true, 0},
-		{"portable-par2", false, 2, true, maxShared},
+		{"portable-par2", false, 2, true, blocking.MaxShared},
 	}
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
@@ -91,11 +91,11 @@ func TestSameBits(t *testing.T) {
 							continue
 						}
 						func() {
-							defer func(v bool, p, ms int) { useAsm, parThreshold, maxShared = v, p, ms }(useAsm, parThreshold, maxShared)
+							defer func(v bool, p, ms int) { useAsm, blocking.Par, blocking.MaxShared = v, p, ms }(useAsm, blocking.Par, blocking.MaxShared)
 							defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(md.procs))
-							useAsm, maxShared = md.asm, md.maxShared
+							useAsm, blocking.MaxShared = md.asm, md.maxShared
 							if md.parallel {
-								parThreshold = 0
+								blocking.Par = 0
 							}
 							c := append([]float64(nil), c0.Data...)
 							Dgemm(tA, tB, m, n, k, ab[0], a.Data, a.LD, b.Data, b.LD, ab[1], c, c0.LD)

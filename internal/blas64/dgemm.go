@@ -14,15 +14,15 @@ const (
 	nr = 8
 )
 
-// Cache blocking and threading parameters. They are variables only so that
-// tests and benchmarks can explore them; mcBlock must be a multiple of mr
-// and ncBlock a multiple of nr.
-var (
-	kcBlock = 256  // depth of a packed block: a kc×nr sliver of B (16 KiB) stays in L1
-	mcBlock = 120  // rows of a packed block of A: mc×kc float64s (240 KiB) stay in L2
-	ncBlock = 1536 // columns of a packed block of B: kc×nc float64s (3 MiB)
+// blocking are the cache blocking and threading parameters. They are
+// variables only so that tests and benchmarks can explore them; MC must be a
+// multiple of mr and NC a multiple of nr.
+var blocking = gemm.Blocking{
+	KC: 256,  // depth of a packed block: a kc×nr sliver of B (16 KiB) stays in L1
+	MC: 120,  // rows of a packed block of A: mc×kc float64s (240 KiB) stay in L2
+	NC: 1536, // columns of a packed block of B: kc×nc float64s (3 MiB)
 
-	// parThreshold is the number of multiply-adds (m·n·k) from which Dgemm
+	// Par: the number of multiply-adds (m·n·k) from which Dgemm
 	// splits the product across goroutines: 2²¹ ≈ 2.1M, about 100 µs of
 	// single-threaded work at 40 GFLOP/s (half of blas32's threshold,
 	// float64 being half as fast). Handing work to a parked worker costs
@@ -31,13 +31,13 @@ var (
 	// available at all (blas32 measured a loss below about 4M float32
 	// multiply-adds). The split never changes the result: every element of
 	// C is computed by one goroutine, in the same order.
-	parThreshold = 1 << 21
+	Par: 1 << 21,
 
-	// maxShared is the largest packed operand (in float64s) that a parallel
+	// MaxShared: the largest packed operand (in float64s) that a parallel
 	// call packs once and shares between its goroutines. Larger problems
 	// are split statically instead, each goroutine packing what it needs.
-	maxShared = 2 << 20
-)
+	MaxShared: 2 << 20,
+}
 
 // kernels are this package's packing routines and macro-kernels for the
 // driver in internal/gemm. Products with n ≤ 2·nr read op(A) in place
@@ -63,8 +63,7 @@ var kernels = &gemm.Kernels[float64]{
 // documentation). Large products are computed by up to GOMAXPROCS
 // goroutines, with the same bits as on one.
 func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	blk := gemm.Blocking{KC: kcBlock, MC: mcBlock, NC: ncBlock, Par: parThreshold, MaxShared: maxShared}
-	gemm.Gemm(kernels, blk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm.Gemm(kernels, &blocking, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // macroKernel computes C = alpha·Ap·Bp + beta·C for the mc×nc block of C
@@ -145,7 +144,10 @@ func macroKernelDirect(c []float64, ldc int, a []float64, lda int, trans bool, b
 
 // storeTile writes the valid mm×nn part of the tile t (alpha·acc not yet
 // applied) into C at c, as the kernels store: alpha·acc, or
-// fma(beta, C, alpha·acc).
+// fma(beta, C, alpha·acc). It is not inlined: inlined into the
+// macro-kernels, its loop compiles to more instructions (register pressure).
+//
+//go:noinline
 func storeTile(c []float64, ldc int, t []float64, mm, nn int, alpha, beta float64) {
 	for i := 0; i < mm; i++ {
 		crow := c[i*ldc : i*ldc+nn]

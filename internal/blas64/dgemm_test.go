@@ -38,10 +38,10 @@ func TestDgemmBlocks(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("asm=%v", asm), func(t *testing.T) {
 			defer func(v bool, kc, mc, nc int) {
-				useAsm, kcBlock, mcBlock, ncBlock = v, kc, mc, nc
-			}(useAsm, kcBlock, mcBlock, ncBlock)
+				useAsm, blocking.KC, blocking.MC, blocking.NC = v, kc, mc, nc
+			}(useAsm, blocking.KC, blocking.MC, blocking.NC)
 			useAsm = asm
-			kcBlock, mcBlock, ncBlock = 5, 12, 32
+			blocking.KC, blocking.MC, blocking.NC = 5, 12, 32
 			sweep(t, 3, []int{13, 40, 67}, 10)
 		})
 	}
@@ -50,18 +50,18 @@ func TestDgemmBlocks(t *testing.T) {
 // TestDgemmParallel forces the parallel path on small problems, with more
 // workers than cores.
 func TestDgemmParallel(t *testing.T) {
-	defer func(p int) { parThreshold = p }(parThreshold)
+	defer func(p int) { blocking.Par = p }(blocking.Par)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(5))
-	parThreshold = 0
+	blocking.Par = 0
 	t.Run("shared", func(t *testing.T) { sweep(t, 4, []int{1, 7, 33, 70, 101}, 6) })
 	t.Run("static", func(t *testing.T) {
-		defer func(v int) { maxShared = v }(maxShared)
-		maxShared = 0
+		defer func(v int) { blocking.MaxShared = v }(blocking.MaxShared)
+		blocking.MaxShared = 0
 		sweep(t, 8, []int{1, 7, 70}, 4)
 	})
 	t.Run("smallblocks", func(t *testing.T) {
-		defer func(kc, mc, nc int) { kcBlock, mcBlock, ncBlock = kc, mc, nc }(kcBlock, mcBlock, ncBlock)
-		kcBlock, mcBlock, ncBlock = 5, 12, 32
+		defer func(kc, mc, nc int) { blocking.KC, blocking.MC, blocking.NC = kc, mc, nc }(blocking.KC, blocking.MC, blocking.NC)
+		blocking.KC, blocking.MC, blocking.NC = 5, 12, 32
 		sweep(t, 9, []int{40, 67}, 4)
 	})
 }
@@ -106,14 +106,14 @@ func TestAllocsParallel(t *testing.T) {
 		t.Skip("sync.Pool drops objects under the race detector")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	defer func(p, s int) { parThreshold, maxShared = p, s }(parThreshold, maxShared)
-	parThreshold = 0
+	defer func(p, s int) { blocking.Par, blocking.MaxShared = p, s }(blocking.Par, blocking.MaxShared)
+	blocking.Par = 0
 	rnd := rand.New(rand.NewPCG(7, 8))
-	for _, shared := range []int{maxShared, 0} {
-		maxShared = shared
+	for _, shared := range []int{blocking.MaxShared, 0} {
+		blocking.MaxShared = shared
 		for _, s := range [][3]int{{128, 400, 784}, {784, 400, 128}} {
 			if allocs := gemmtest.AllocsPerCall(Dgemm, rnd, s[0], s[1], s[2]); allocs > 0.5 {
-				t.Errorf("maxShared=%d m=%d n=%d k=%d: %v allocations per parallel call", shared, s[0], s[1], s[2], allocs)
+				t.Errorf("blocking.MaxShared=%d m=%d n=%d k=%d: %v allocations per parallel call", shared, s[0], s[1], s[2], allocs)
 			}
 		}
 	}

@@ -32,7 +32,7 @@ const (
 // Kernels value holds the type's pools of workspaces and parallel jobs: it
 // is created once (a package-level variable) and used through a pointer.
 type Kernels[T Float] struct {
-	// NR is the number of columns of the micro-tile.
+	// NR is the number of columns of the micro-tile, at most MaxNR.
 	NR int
 
 	// PackA copies the mc×kc block op(A)[i0:i0+mc, p0:p0+kc] into dst as
@@ -94,16 +94,17 @@ type product[T Float] struct {
 	directA bool
 
 	kern *Kernels[T]
-	blk  Blocking
+	blk  *Blocking
 }
 
 // Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices with
-// the float type's Kernels and the given blocking. Arguments are checked
+// the float type's Kernels and blocking (which must not change during the
+// call). Arguments are checked
 // exactly as gonum's blas.Float32.Sgemm and blas.Float64.Dgemm check them
 // and violations panic with the same messages. When beta is zero, C is
 // overwritten without being read; when alpha or k is zero, A and B are not
 // read.
-func Gemm[T Float](kern *Kernels[T], blk Blocking, tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func Gemm[T Float](kern *Kernels[T], blk *Blocking, tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	switch tA {
 	default:
 		panic(badTranspose)
@@ -261,15 +262,26 @@ func RoundUp(x, m int) int { return (x + m - 1) / m * m }
 type Workspace[T Float] struct {
 	a, b []T
 
-	// Tile is an MR×NR scratch tile for the macro-kernel's edge tiles.
-	Tile []T
+	// Tile is an MR×NR scratch tile for the macro-kernel's edge tiles
+	// (room for NR ≤ MaxNR).
+	Tile [MR * MaxNR]T
 }
+
+// MaxNR is the widest micro-tile a Kernels may have.
+const MaxNR = 16
 
 func (kern *Kernels[T]) getWorkspace() *Workspace[T] {
 	if ws, ok := kern.workspaces.Get().(*Workspace[T]); ok {
 		return ws
 	}
-	return &Workspace[T]{Tile: make([]T, MR*kern.NR)}
+	return kern.newWorkspace()
+}
+
+func (kern *Kernels[T]) newWorkspace() *Workspace[T] {
+	if kern.NR < 1 || kern.NR > MaxNR {
+		panic("gemm: Kernels.NR out of range")
+	}
+	return new(Workspace[T])
 }
 
 // ABuf returns a packing buffer for A of length n, aligned to 64 bytes.

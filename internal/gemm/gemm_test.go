@@ -110,7 +110,7 @@ func testDriver[T Float](t *testing.T, nr int) {
 			t.Run(fmt.Sprintf("%s/direct=%v", md.name, direct), func(t *testing.T) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(md.procs))
 				f := func(tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-					Gemm(kern, md.blk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+					Gemm(kern, &md.blk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 				}
 				gemmtest.Sweep(t, f, uint64(nr), []int{1, 7, 17, 40}, 4)
 			})
@@ -145,7 +145,7 @@ func testSameBits[T Float](t *testing.T, nr int) {
 				b := gemmtest.NewOperand[T](rnd, k, n, tB != blas.NoTrans, 0)
 				c0 := gemmtest.NewOperand[T](rnd, m, n, false, 2)
 				want := append([]T(nil), c0.Data...)
-				Gemm(kern, serial, tA, tB, m, n, k, 0.7, a.Data, a.LD, b.Data, b.LD, -1.5, want, c0.LD)
+				Gemm(kern, &serial, tA, tB, m, n, k, 0.7, a.Data, a.LD, b.Data, b.LD, -1.5, want, c0.LD)
 				for _, procs := range []int{2, 5} {
 					for _, shared := range []int{1 << 20, 0} {
 						func() {
@@ -153,7 +153,7 @@ func testSameBits[T Float](t *testing.T, nr int) {
 							blk := serial
 							blk.Par, blk.MaxShared = 0, shared
 							c := append([]T(nil), c0.Data...)
-							Gemm(kern, blk, tA, tB, m, n, k, 0.7, a.Data, a.LD, b.Data, b.LD, -1.5, c, c0.LD)
+							Gemm(kern, &blk, tA, tB, m, n, k, 0.7, a.Data, a.LD, b.Data, b.LD, -1.5, c, c0.LD)
 							for i := range c {
 								if gemmtest.Bits(c[i]) != gemmtest.Bits(want[i]) {
 									t.Fatalf("m=%d n=%d k=%d tA=%c tB=%c procs=%d maxShared=%d: C[%d] = %v, serial %v",

@@ -1,9 +1,6 @@
 package blas64
 
 import (
-	"fmt"
-	"math/rand/v2"
-	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/blas/gonum"
@@ -11,59 +8,32 @@ import (
 	"github.com/vigor-ml/vigor/internal/gemm/gemmtest"
 )
 
-// sweep checks Dgemm on many shapes with all transposes, alphas, betas and
-// padding (see gemmtest.Sweep).
-func sweep(t *testing.T, seed uint64, sizes []int, random int) {
-	t.Helper()
-	gemmtest.Sweep(t, Dgemm, seed, sizes, random)
+// knobs are this package's tuning variables, for the shared tests.
+var knobs = gemmtest.Knobs{
+	Asm: &useAsm, HasAsm: hasAVX2FMA,
+	KC: &blocking.KC, MC: &blocking.MC, NC: &blocking.NC,
+	Par: &blocking.Par, MaxShared: &blocking.MaxShared,
 }
 
 func TestDgemm(t *testing.T) {
-	sweep(t, 1, gemmtest.SmallSizes, 12)
+	gemmtest.Sweep(t, Dgemm, 1, gemmtest.SmallSizes, 12)
 }
 
 // TestDgemmGeneric forces the portable micro-kernel.
 func TestDgemmGeneric(t *testing.T) {
-	defer func(v bool) { useAsm = v }(useAsm)
-	useAsm = false
-	sweep(t, 2, gemmtest.SmallSizes, 8)
+	gemmtest.Generic(t, Dgemm, knobs, 2, gemmtest.SmallSizes, 8)
 }
 
 // TestDgemmBlocks shrinks the cache blocks so that small problems cross
 // every block boundary (several jc, pc and ic blocks, partial blocks).
 func TestDgemmBlocks(t *testing.T) {
-	for _, asm := range []bool{true, false} {
-		if asm && !hasAVX2FMA {
-			continue
-		}
-		t.Run(fmt.Sprintf("asm=%v", asm), func(t *testing.T) {
-			defer func(v bool, kc, mc, nc int) {
-				useAsm, blocking.KC, blocking.MC, blocking.NC = v, kc, mc, nc
-			}(useAsm, blocking.KC, blocking.MC, blocking.NC)
-			useAsm = asm
-			blocking.KC, blocking.MC, blocking.NC = 5, 12, 32
-			sweep(t, 3, []int{13, 40, 67}, 10)
-		})
-	}
+	gemmtest.Blocks(t, Dgemm, knobs, 3, []int{13, 40, 67}, 10)
 }
 
 // TestDgemmParallel forces the parallel path on small problems, with more
 // workers than cores.
 func TestDgemmParallel(t *testing.T) {
-	defer func(p int) { blocking.Par = p }(blocking.Par)
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(5))
-	blocking.Par = 0
-	t.Run("shared", func(t *testing.T) { sweep(t, 4, []int{1, 7, 33, 70, 101}, 6) })
-	t.Run("static", func(t *testing.T) {
-		defer func(v int) { blocking.MaxShared = v }(blocking.MaxShared)
-		blocking.MaxShared = 0
-		sweep(t, 8, []int{1, 7, 70}, 4)
-	})
-	t.Run("smallblocks", func(t *testing.T) {
-		defer func(kc, mc, nc int) { blocking.KC, blocking.MC, blocking.NC = kc, mc, nc }(blocking.KC, blocking.MC, blocking.NC)
-		blocking.KC, blocking.MC, blocking.NC = 5, 12, 32
-		sweep(t, 9, []int{40, 67}, 4)
-	})
+	gemmtest.Parallel(t, Dgemm, knobs, []int{1, 7, 33, 70, 101}, 6)
 }
 
 // TestDgemmLarge checks shapes that cross the default cache blocks and the
@@ -87,34 +57,7 @@ func TestPanics(t *testing.T) {
 	gemmtest.Panics(t, Dgemm, gonum.Implementation{}.Dgemm)
 }
 
+// TestAllocs checks that Dgemm does not allocate, serial and parallel.
 func TestAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops objects under the race detector")
-	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	rnd := rand.New(rand.NewPCG(7, 7))
-	for _, s := range [][3]int{{5, 7, 9}, {128, 400, 20}, {128, 400, 784}} {
-		if allocs := gemmtest.AllocsPerCall(Dgemm, rnd, s[0], s[1], s[2]); allocs > 0.5 {
-			t.Errorf("m=%d n=%d k=%d: %v allocations per call", s[0], s[1], s[2], allocs)
-		}
-	}
-}
-
-// TestAllocsParallel checks the parallel path, shared and static.
-func TestAllocsParallel(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops objects under the race detector")
-	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	defer func(p, s int) { blocking.Par, blocking.MaxShared = p, s }(blocking.Par, blocking.MaxShared)
-	blocking.Par = 0
-	rnd := rand.New(rand.NewPCG(7, 8))
-	for _, shared := range []int{blocking.MaxShared, 0} {
-		blocking.MaxShared = shared
-		for _, s := range [][3]int{{128, 400, 784}, {784, 400, 128}} {
-			if allocs := gemmtest.AllocsPerCall(Dgemm, rnd, s[0], s[1], s[2]); allocs > 0.5 {
-				t.Errorf("blocking.MaxShared=%d m=%d n=%d k=%d: %v allocations per parallel call", shared, s[0], s[1], s[2], allocs)
-			}
-		}
-	}
+	gemmtest.Allocs(t, Dgemm, knobs, raceEnabled)
 }

@@ -135,6 +135,7 @@ type Config[T Float] struct {
 	NaNC        bool // C holds NaN (which beta = 0 must overwrite)
 }
 
+// String describes the configuration for test failures.
 func (c Config[T]) String() string {
 	return fmt.Sprintf("tA=%c tB=%c m=%d n=%d k=%d alpha=%g beta=%g pad=%d nanC=%v",
 		c.TA, c.TB, c.M, c.N, c.K, c.Alpha, c.Beta, c.Pad, c.NaNC)

@@ -109,7 +109,7 @@ type ratioGraph struct {
 	m      *graph.Machine
 	approx Approx
 	noise  *graph.Node
-	inputs []*graph.Node
+	din    *dataInputs
 	base   *graph.Node   // log p(z) + log|det J| - log q(ζ), (S)
 	ll     *graph.Node   // log p(x_chunk | z), (S); nil without data
 	z      []*graph.Node // constrained draws, one node per continuous latent
@@ -137,26 +137,25 @@ func (f *fitter) newRatioGraph(s, rows int) (*ratioGraph, error) {
 	g.noise = b.Input("noise", q.NoiseShape(s)...)
 	zeta, logq := q.Sample(b, g.noise)
 	g.u = zeta
-	p := &Problem{B: b, Model: f.model, Latents: f.latents, pre: f.set.pre}
+	p := &Problem{B: b, Model: f.model, Latents: f.latents, pre: f.set.pre, rows: rows}
 	z, logdet := p.Constrain(zeta)
-	prior := f.model.LogPrior(b, z)
+	prior := p.calls.logPrior(b, f.model, z, s, rows, false)
 	if b.Err() != nil || prior == nil {
-		return nil, fmt.Errorf("bbvi: diagnostics: %v", b.Err())
+		return nil, fmt.Errorf("bbvi: diagnostics: %v", p.calls.wrap(b.Err()))
 	}
 	g.base = b.Sub(prior, logq)
 	if logdet != nil {
 		g.base = b.Add(g.base, logdet)
 	}
-	if rows > 0 {
-		var x Vars
-		x, g.inputs = dataInputs(b, f.data, rows)
-		g.ll = logLikelihood(b, f.model, z, x)
+	if len(f.data) > 0 {
+		g.din = newDataInputs(b, f.data, rows)
+		g.ll, _ = p.calls.logLikelihood(b, f.model, z, g.din.x, s, rows)
 	}
 	for _, l := range f.cont {
 		g.z = append(g.z, z[l.Name])
 	}
 	if b.Err() != nil {
-		return nil, fmt.Errorf("bbvi: diagnostics: %w", b.Err())
+		return nil, fmt.Errorf("bbvi: diagnostics: %w", p.calls.wrap(b.Err()))
 	}
 	// The model's own parameters θ, at their fitted values.
 	theta := modelParams(b, params)
@@ -176,6 +175,12 @@ func (f *fitter) newRatioGraph(s, rows int) (*ratioGraph, error) {
 	g.m, err = b.Compile()
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: diagnostics: %w", err)
+	}
+	if g.din != nil {
+		if err := g.din.setGlobals(); err != nil {
+			g.m.Close()
+			return nil, err
+		}
 	}
 	return g, nil
 }
@@ -208,7 +213,6 @@ func (f *fitter) importanceRatios(n int) (logw []float64, draws, udraws [][]floa
 		defer tail.m.Close()
 	}
 	noise := make([]float64, prod(g.approx.NoiseShape(s)))
-	chunk := make([][]float64, len(f.data))
 	for len(logw) < n {
 		g.approx.FillNoise(noise, f.rng)
 		lw := make([]float64, s)
@@ -220,11 +224,8 @@ func (f *fitter) importanceRatios(n int) (logw []float64, draws, udraws [][]floa
 			if err := graph.Set(r.noise, noise); err != nil {
 				return nil, nil, nil, err
 			}
-			for k, a := range f.data {
-				w := a.width()
-				end := min(f.n, start+rows)
-				chunk[k] = a.Values[start*w : end*w]
-				if err := graph.Set(r.inputs[k], chunk[k]); err != nil {
+			if r.din != nil {
+				if err := r.din.setRange(start); err != nil {
 					return nil, nil, nil, err
 				}
 			}
@@ -238,17 +239,17 @@ func (f *fitter) importanceRatios(n int) (logw []float64, draws, udraws [][]floa
 				for i := 0; i < s; i++ {
 					draws = append(draws, nil)
 				}
-				if f.dim <= maxMomentDim {
+				if f.dim <= maxMomentDim && elementwise(f.cont) {
 					vals := graph.Values(r.u)
 					for i := 0; i < s; i++ {
 						udraws = append(udraws, vals[i*f.dim:(i+1)*f.dim])
 					}
 				}
-				for _, zn := range r.z {
+				for k, zn := range r.z {
 					vals := graph.Values(zn)
 					w := len(vals) / s
 					for i := 0; i < s; i++ {
-						draws[len(draws)-s+i] = append(draws[len(draws)-s+i], vals[i*w:(i+1)*w]...)
+						draws[len(draws)-s+i] = f.cont[k].appendReport(draws[len(draws)-s+i], vals[i*w:(i+1)*w])
 					}
 				}
 			}

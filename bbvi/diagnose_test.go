@@ -88,7 +88,7 @@ func TestDiagnosticsExactGaussian(t *testing.T) {
 // hastyConverger declares convergence at a fixed step, wherever q is.
 type hastyConverger struct{ at int }
 
-func (c hastyConverger) Window() int                     { return 10 }
+func (c hastyConverger) Window() int                    { return 10 }
 func (c hastyConverger) Converged(h *bbvi.History) bool { return h.Step >= c.at }
 
 // A fit whose convergence test passes while q is still far from the posterior

@@ -356,12 +356,12 @@ func TestDiscreteErrors(t *testing.T) {
 			_, err := FitMixed(toy.model(), toy.data(), &Settings{BatchSize: 2}, rng)
 			return err
 		}, "minibatches"},
-		{"local continuous", func() error {
+		{"local continuous with the score function", func() error {
 			m := toy.model()
 			m.Vars = []Latent{{Name: "beta", Local: true}}
-			_, err := FitMixed(m, toy.data(), nil, rng)
+			_, err := FitMixed(m, toy.data(), &Settings{Estimator: ScoreFunction{}}, rng)
 			return err
-		}, "only discrete"},
+		}, "does not draw them"},
 		{"bad init logits", func() error {
 			_, err := FitMixed(toy.model(), toy.data(), &Settings{InitLogits: map[string][]float64{"beta": {1}}}, rng)
 			return err

@@ -21,9 +21,12 @@
 //
 //	ELBO(λ) = E_q[log p(x, z)] - E_q[log q(z; λ)]  ≤  log p(x).
 //
-// Latents with a constrained support (positive, an interval) are fitted in the
-// unconstrained space ζ ∈ R^d through a bijector z = T(ζ), adding log|det J_T(ζ)|
-// to the log-joint, as in Stan's ADVI (Kucukelbir et al. 2017, arXiv:1603.00788).
+// Latents with a constrained support (positive, bounded, an interval, ordered,
+// a simplex, a Cholesky factor of a correlation or covariance matrix) are fitted
+// in the unconstrained space ζ ∈ R^d through a bijector z = T(ζ), adding
+// log|det J_T(ζ)| to the log-joint, as in Stan's ADVI (Kucukelbir et al. 2017,
+// arXiv:1603.00788). A simplex of K values takes K-1 coordinates of ζ, a K×K
+// correlation factor K(K-1)/2 (see Support).
 //
 // # Families and the reparameterization gradient
 //
@@ -60,13 +63,75 @@
 // latents with score-function gradients for discrete ones. Package bbvi/study
 // measures the variance of every estimator against an exact gradient.
 //
-// # Minibatches
+// # Data, minibatches and shape checks
 //
-// With B of N data rows per step, the likelihood is scaled by N/B:
+// Data holds the arrays a model reads. Per-row arrays (the default) have one
+// row per data point and are minibatched together; Global arrays (group-level
+// predictors, constants) may have any length and are handed whole to every
+// step; integer index arrays (Array.Groups > 0: each row's group) reach the
+// model as b.Index(name), a *graph.Index for Gather, and are minibatched with
+// the rows when they are per row. With B of N data rows per step, the
+// likelihood is scaled by N/B:
 //
 //	log p(z) + (N/B) Σ_{i ∈ batch} log p(x_i | z)
 //
 // is unbiased for log p(x, z), and so is its gradient.
+//
+// The fit checks what every model function returns: one log-density per
+// draw, shape (S), and per draw and row, (S, B), for PointLogLikelihood. A
+// likelihood summed over the draws too (a scalar that would be added to every
+// draw) or a prior left at (S, 1) stops the fit with an error that names the
+// function ("FuncModel.Likelihood returned shape () ...") and the shape; when
+// the draws equal the rows per batch, where a per-row vector of shape (B)
+// would pass for a per-draw one, the model is built once more, without
+// compiling, with another number of draws, and a model that then fails is
+// refused. A panic in a model function and a build error inside it are
+// reported as errors naming it. A FuncModel with a nil Prior has a flat
+// prior.
+//
+// # Derived quantities and predictions
+//
+// A Deriver (a FuncModel with Quantities and Derive) declares quantities
+// computed from the latents and the Global data, as Stan's transformed
+// parameters and generated quantities: the school effects θ_j = μ + τ·η_j of
+// a non-centred hierarchy, say. A fit summarizes them from PosteriorDraws
+// draws (Posterior.Derived: Mean, SD, Quantile and the draws); DeriveDraws
+// computes them for any number of draws. A Predictor gives the parameters of
+// its target's distribution for every draw and row, and simulates the target
+// from them; Predict returns posterior predictive draws for new rows. The
+// ready-made models of package bbvi/models are Derivers and Predictors.
+//
+// # Local latents and learned parameters
+//
+// A model p(β, z, x; θ) = p(β; θ) Π_i p(z_i, x_i | β; θ) with a continuous
+// local z_i per row (Latent.Local) gets a mean-field q(z_i) = N(m_i, diag s_i²)
+// per row, and the fit maximizes, per step,
+//
+//	ELBO ≈ E_q[log p(β)] + H[q(β)] + (N/B) Σ_{i ∈ batch} (E_q[log p(z_i, x_i | β)] + H[q(z_i)]),
+//
+// unbiased for the full ELBO and its gradient in (λ_β, θ) and in every row's
+// (m_i, log s_i) (a row outside the batch has gradient 0, inside it N/B times
+// its own term, in expectation its full gradient). The table of (m_i, log s_i)
+// lives outside the graph; each step copies the batch's rows in and updates
+// only them, by an Adam with per-row moments, step counts and a rate that
+// decays with the row's own updates ("lazy": untouched rows do not change),
+// and averages them lazily over the averaging phase: O(N·dim) memory, O(B·dim)
+// work. Every b.Param the model declares is a parameter θ learned jointly with
+// q (variational EM: the ELBO is a lower bound on log p(x; θ)), reported in
+// Posterior.Params. Settings.Anneal weighs the likelihood (tempering) or the
+// prior-and-entropy part (KL warm-up) over the first steps.
+//
+// # Sticking the landing and the importance-weighted bound
+//
+// STL drops the score term of log q from the pathwise gradient (Roeder et al.
+// 2017, arXiv:1703.09194): with ζ = T(ε; λ),
+//
+//	∇λ ELBO ≈ (1/S) Σ_s ∇ζ [log p(x, ζ) - log q(ζ; λ)] · ∂ζ_s/∂λ,
+//
+// zero at q = p for every draw. IWAE maximizes the importance-weighted bound
+// L_K = log (1/K) Σ_k w_k over the K = S draws of a step (Burda et al. 2016,
+// arXiv:1509.00519), and with DReG (Tucker et al. 2018, arXiv:1810.04152) its
+// gradient in λ is Σ_k w̃_k² ∇ζ log w_k · ∂ζ_k/∂λ, w̃ the normalized weights.
 //
 // # The fit loop
 //
@@ -87,7 +152,10 @@
 // # The posterior
 //
 // Posterior reports in the constrained space: Mean, SD and Cov (exact for
-// real-valued latents, by Gauss–Hermite quadrature otherwise), Quantile (exact:
-// the support maps are increasing), and Sample with an explicit *rand.Rand. The
-// same seed gives the same numbers, bit for bit.
+// real-valued latents, by Gauss–Hermite quadrature for the other elementwise
+// supports), Quantile (exact: the elementwise maps are monotone), and Sample
+// with an explicit *rand.Rand. Vector and matrix latents are reported whole (a
+// simplex as K values summing to 1, a correlation matrix as K×K values
+// Name[i,j]) and summarized from draws of q made once with a seed from its
+// parameters. The same seed gives the same numbers, bit for bit.
 package bbvi

@@ -33,7 +33,8 @@ type Problem struct {
 	// Noise holds Approx's base noise for S draws, shape Approx.NoiseShape(S),
 	// refilled on every step; nil when Approx is nil.
 	Noise *graph.Node
-	// Data holds the current minibatch, one node per data array.
+	// Data holds the current minibatch, one node per float data array (a
+	// Global array whole); the integer index arrays are B.Index(name).
 	Data Vars
 	// Scale is N/B, the factor that makes the minibatch likelihood unbiased.
 	Scale float64
@@ -42,6 +43,13 @@ type Problem struct {
 	Discrete []*DiscreteBlock
 
 	after      []func() error
+	local      *localBlock // the continuous local latents (nil: none)
+	localDraws *LocalDraws // their draws, made once by SampleLocal
+	anneal     *graph.Node // the weight of an Anneal schedule (nil: none)
+	draws      int         // the draws the model sees, when not Draws (DReG doubles them)
+	lik        *graph.Node // the scaled likelihood per draw of the first LogJointParts
+	calls      modelCalls  // which model function a build error came from
+	rows       int         // data rows per batch (0 without per-row data)
 	pre        *precond
 	state      [][]float64
 	stateNodes []*graph.Node
@@ -168,11 +176,17 @@ func (p *Problem) StateNode(n *graph.Node) { p.stateNodes = append(p.stateNodes,
 
 // Draws returns the number of Monte Carlo draws S per step.
 func (p *Problem) Draws() int {
+	if p.draws > 0 {
+		return p.draws
+	}
 	if p.Noise != nil {
 		return p.Noise.Shape()[0]
 	}
 	if len(p.Discrete) > 0 && p.Discrete[0].Noise != nil {
 		return p.Discrete[0].Noise.Shape()[0]
+	}
+	if p.local != nil {
+		return p.local.noise.Shape()[0]
 	}
 	return 0
 }
@@ -195,9 +209,10 @@ func (p *Problem) FinishStep() error {
 }
 
 // Constrain splits unconstrained draws ζ (S, dim) into the model's continuous
-// latents, maps each onto its support and returns them with the summed
-// log|det J| (S), nil when every map is the identity. Discrete latents are
-// skipped (they are not part of ζ).
+// latents, maps each onto its support (Latent.Constrain: a simplex of K
+// values from K-1 coordinates, a Cholesky factor (S, K, K), ...) and returns
+// them with the summed log|det J| (S), nil when every map is the identity.
+// Discrete and local latents are skipped (they are not part of ζ).
 func (p *Problem) Constrain(zeta *graph.Node) (Vars, *graph.Node) {
 	b := p.B
 	z := Vars{}
@@ -207,19 +222,17 @@ func (p *Problem) Constrain(zeta *graph.Node) (Vars, *graph.Node) {
 	}
 	off := 0
 	for _, l := range p.Latents {
-		if l.Support.Discrete() {
+		if l.Support.Discrete() || l.Local {
 			continue
 		}
-		n := l.size()
+		n := l.free()
 		u := b.Cols(zeta, off, off+n)
 		off += n
-		bij := l.Support.Bijector()
-		if _, id := bij.(graph.Identity); id {
-			z[l.Name] = u
+		zl, ld := l.Constrain(b, u)
+		z[l.Name] = zl
+		if ld == nil {
 			continue
 		}
-		z[l.Name] = bij.Forward(b, u)
-		ld := bij.LogDetJacobian(b, u)
 		if logdet == nil {
 			logdet = ld
 		} else {
@@ -259,50 +272,57 @@ func (p *Problem) LogJointParts(zeta *graph.Node, disc Vars) (joint, points *gra
 	for name, v := range disc {
 		z[name] = v
 	}
+	if p.local != nil {
+		if p.localDraws == nil {
+			b.Failf("bbvi: the model has continuous local latents: this estimator does not draw them (use reparam, stl, iwae or dreg)")
+			return nil, nil
+		}
+		for name, v := range p.localDraws.Z {
+			z[name] = v
+		}
+	}
 	if b.Err() != nil {
 		return nil, nil
 	}
-	lp := p.Model.LogPrior(b, z)
+	// A model whose only latents are local may have no global prior.
+	lp := p.calls.logPrior(b, p.Model, z, p.Draws(), p.rows, zeta == nil && len(disc) == 0)
 	if b.Err() != nil {
-		return nil, nil
-	}
-	if lp == nil {
-		b.Failf("bbvi: model's LogPrior returned nil")
 		return nil, nil
 	}
 	if p.Data != nil {
-		var ll *graph.Node
-		if pm, ok := p.Model.(PointwiseModel); ok {
-			points = pm.PointLogLikelihood(b, z, p.Data)
-			if b.Err() != nil {
-				return nil, nil
-			}
-			if points != nil {
-				if points.Dims() != 2 || points.Shape()[0] != p.Draws() {
-					b.Failf("bbvi: the model's row terms have shape %v, want (%d, B): one value per draw and row", points.Shape(), p.Draws())
-					return nil, nil
-				}
-				ll = b.Sum(points, 1)
-			}
-		}
-		if points == nil {
-			ll = p.Model.LogLikelihood(b, z, p.Data)
-		}
+		ll, pts := p.calls.logLikelihood(b, p.Model, z, p.Data, p.Draws(), p.rows)
 		if b.Err() != nil {
 			return nil, nil
 		}
+		points = pts
 		if ll != nil {
-			lp = b.Add(lp, b.Scale(ll, p.Scale))
+			ll = b.Scale(ll, p.Scale)
+			if p.lik == nil {
+				p.lik = ll
+			}
+			lp = addOpt(b, lp, ll)
 		}
 	}
 	if logdet != nil {
 		lp = b.Add(lp, logdet)
+	}
+	if lp == nil && b.Err() == nil {
+		b.Failf("bbvi: the model has neither a log prior nor a likelihood")
+		return nil, nil
 	}
 	if b.Err() == nil && (lp.Dims() != 1 || lp.Shape()[0] != p.Draws()) {
 		b.Failf("bbvi: the model's log-density has shape %v, want (%d): one value per draw", lp.Shape(), p.Draws())
 		return nil, nil
 	}
 	return lp, points
+}
+
+// addOpt returns x + y, where a nil x counts as zero.
+func addOpt(b *graph.Builder, x, y *graph.Node) *graph.Node {
+	if x == nil {
+		return y
+	}
+	return b.Add(x, y)
 }
 
 // Reparam is the reparameterization (pathwise) gradient estimator of Kingma &
@@ -324,23 +344,40 @@ func (r Reparam) Name() string {
 // Objective implements Estimator.
 func (r Reparam) Objective(p *Problem) (loss, elbo *graph.Node) {
 	b := p.B
-	if len(p.Discrete) > 0 || p.Approx == nil {
+	if len(p.Discrete) > 0 || (p.Approx == nil && p.local == nil) {
 		b.Failf("bbvi: the reparameterization estimator needs continuous latents only: this model has discrete ones (use ScoreFunction{Pathwise: true})")
 		return nil, nil
 	}
-	zeta, logq := p.Approx.Sample(b, p.Noise)
+	var zeta, logq, ent *graph.Node
+	if p.Approx != nil {
+		zeta, logq = p.Approx.Sample(b, p.Noise)
+	}
+	loc := p.SampleLocal()
 	lj := p.LogJoint(zeta)
 	if b.Err() != nil {
 		return nil, nil
 	}
-	var ent *graph.Node
-	if r.MCEntropy {
-		ent = b.Neg(b.Mean(logq))
-	} else {
-		ent = p.Approx.Entropy(b)
+	if p.Approx != nil {
+		if r.MCEntropy {
+			ent = b.Neg(b.Mean(logq))
+		} else {
+			ent = p.Approx.Entropy(b)
+		}
+		if ent == nil && b.Err() == nil { // no closed form (a flow): the Monte Carlo entropy
+			ent = b.Neg(b.Mean(logq))
+		}
 	}
-	if ent == nil && b.Err() == nil { // no closed form (a flow): the Monte Carlo entropy
-		ent = b.Neg(b.Mean(logq))
+	if loc != nil {
+		lent := loc.Entropy
+		if r.MCEntropy {
+			lent = b.Neg(b.Mean(loc.LogQ))
+		}
+		lent = b.Scale(lent, p.Scale)
+		if ent == nil {
+			ent = lent
+		} else {
+			ent = b.Add(ent, lent)
+		}
 	}
 	elbo = b.Add(b.Mean(lj), ent)
 	loss = b.Neg(elbo)
@@ -362,6 +399,9 @@ var estimators = registry[Estimator]{kind: "estimator"}
 //	score[-rb][-decay|-loo|-optimal]        ScoreFunction for every latent
 //	mixed[-rb][-decay|-loo|-optimal]        ScoreFunction with Pathwise: pathwise for
 //	                                        continuous latents, score for discrete ones
+//	stl                                     STL (sticking the landing)
+//	iwae, dreg                              IWAE: the importance-weighted bound over the
+//	                                        step's draws, reparameterized or DReG
 //
 // where -rb sets RaoBlackwell and the last part picks the control variate
 // (DecayingBaseline, LeaveOneOut or Optimal, with default settings).

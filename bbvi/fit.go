@@ -20,6 +20,13 @@ type Settings struct {
 	Estimator Estimator
 	// Draws is the number S of Monte Carlo draws per step. 0 means 8.
 	Draws int
+	// QMC draws the S base-noise vectors of each step as one randomized
+	// quasi-Monte Carlo point set (Owen-scrambled Sobol' points mapped to
+	// normals) instead of i.i.d. normals: every draw is still exactly N(0, I),
+	// so estimates stay unbiased, but their variance is lower, most for S a
+	// power of 2. It needs a family with standard normal noise (NormalNoiser);
+	// discrete latents keep their own noise. false means i.i.d. draws.
+	QMC bool
 	// BatchSize is the number B of data rows per step; its likelihood is scaled by
 	// N/B. 0 (or B ≥ N) means all the data on every step.
 	BatchSize int
@@ -85,6 +92,30 @@ type Settings struct {
 	// rows × latents stays under about 2·10⁹; a negative value skips the
 	// diagnostics.
 	DiagnosticDraws int
+	// MaxBackoffs is how many times the fit may back off after its ELBO
+	// collapses (an evaluation falls below the best so far by more than five
+	// standard errors plus max(2, dim/2) nats, as when the step size is too
+	// large for the posterior's curvature): it returns to the parameters of
+	// the best evaluation, resets the optimizer and halves its learning rate.
+	// 0 means 6; negative never backs off. Only graph.RateScaler optimizers
+	// (all of graph's) can back off; the Optimizer given here is the one
+	// scaled, so give each fit its own.
+	MaxBackoffs int
+	// LocalLR is the base learning rate of the lazy Adam that updates the
+	// per-row parameters of continuous local latents (see Latent.Local); each
+	// row's rate decays with its own updates t_i as LocalLR/√(1 + t_i/LocalDecay).
+	// 0 means DefaultLocalLR. The moments' β₁, β₂ are the Optimizer's when it is
+	// a *graph.Adam, else 0.9 and 0.99. A fit with such a table does not back
+	// off (MaxBackoffs): the table is not part of the best parameters it keeps.
+	LocalLR float64
+	// Amortize, if not nil, replaces the per-row table of the continuous local
+	// latents' q by an inference network from each row's features (see
+	// Amortize). nil means a table.
+	Amortize *Amortize
+	// Anneal, if not nil, weighs part of the ELBO over the first steps (KL
+	// warm-up or likelihood tempering; see Anneal). nil means the plain ELBO
+	// from the first step.
+	Anneal *Anneal
 	// Progress, if not nil, is called after every ELBO evaluation.
 	Progress func(Progress)
 }
@@ -150,6 +181,9 @@ func (s *Settings) withDefaults() Settings {
 	if c.EvalDraws == 0 {
 		c.EvalDraws = 200
 	}
+	if c.MaxBackoffs == 0 {
+		c.MaxBackoffs = 6
+	}
 	if c.Window == 0 {
 		c.Window = min(10, max(2, c.MaxSteps/c.EvalEvery/10))
 	}
@@ -189,6 +223,10 @@ func (c *Settings) check() error {
 		return fmt.Errorf("bbvi: Start %q (want auto or default)", c.Start)
 	case math.IsNaN(c.Tol):
 		return errors.New("bbvi: Tol is NaN")
+	case c.LocalLR < 0 || math.IsNaN(c.LocalLR) || math.IsInf(c.LocalLR, 0):
+		return fmt.Errorf("bbvi: LocalLR %v (want a positive finite value, or 0 for the default)", c.LocalLR)
+	case c.Anneal.check() != nil:
+		return c.Anneal.check()
 	case c.InitSD < 0 || math.IsNaN(c.InitSD) || math.IsInf(c.InitSD, 0):
 		return fmt.Errorf("bbvi: InitSD %v (want a positive finite value, or 0 for 1)", c.InitSD)
 	}

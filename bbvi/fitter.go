@@ -26,7 +26,7 @@ type fitter struct {
 	params  []*graph.Node
 	grads   []*graph.Node
 	noise   *graph.Node
-	inputs  []*graph.Node // one per data array
+	din     *dataInputs // the data's inputs
 	loss    *graph.Node
 	elbo    *graph.Node
 	m       *graph.Machine
@@ -34,10 +34,13 @@ type fitter struct {
 	perm    []int
 	pos     int
 	noiseF  []float64
-	batchF  [][]float64
+	qmc     *qmcNoise // Settings.QMC's noise filler, or nil
 	backup  [][]float64
 	closed  bool
-	nq      int // params[:nq] are q's, params[nq:] the model's own θ
+	nq      int         // params[:nq] are q's, params[nq:] the model's own θ
+	loc     *localBlock // the continuous local latents' q (nil: none)
+	weight  []float64   // the Anneal weight's value, fed to prob.anneal
+	next    int         // the optimizer step being taken (for the Anneal weight)
 }
 
 func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error) {
@@ -57,7 +60,7 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if err := data.validate(); err != nil {
 		return nil, err
 	}
-	if dn, ok := m.(dataNeeder); ok && dn.needsData() && data.N() == 0 {
+	if dn, ok := m.(dataNeeder); ok && dn.needsData() && len(data) == 0 {
 		return nil, errors.New("bbvi: the model has a likelihood but no data (nil Data): it would fit the prior alone")
 	}
 	f := &fitter{set: set, model: m, latents: latents, data: data, rng: rng}
@@ -67,7 +70,10 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 			local = local || l.Local
 			continue
 		}
-		f.dim += l.size()
+		if l.Local {
+			continue
+		}
+		f.dim += l.free()
 		f.cont = append(f.cont, l)
 	}
 	f.n = data.N()
@@ -95,8 +101,16 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		}
 		f.noise = b.Input("noise", shape...)
 		f.noiseF = make([]float64, prod(shape))
+		if set.QMC {
+			if f.qmc, err = newQMCNoise(approx, set.Family.Name(), shape); err != nil {
+				return nil, err
+			}
+		}
 	} else if len(set.InitMean) > 0 {
 		return nil, fmt.Errorf("bbvi: InitMean has %d values but the model has no continuous latents", len(set.InitMean))
+	}
+	if set.Amortize != nil && len(localLatents(latents)) == 0 {
+		return nil, errors.New("bbvi: Amortize is set but the model has no continuous local latents")
 	}
 	blocks, err := buildDiscrete(b, latents, f.n, set.Draws, set.InitLogits)
 	if err != nil {
@@ -108,25 +122,57 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	}
 	var x Vars
 	if len(data) > 0 {
-		x, f.inputs = dataInputs(b, data, f.bsz)
-		for _, a := range data {
-			f.batchF = append(f.batchF, make([]float64, f.bsz*a.width()))
+		f.din = newDataInputs(b, data, f.bsz)
+		x = f.din.x
+	}
+	if locs := localLatents(latents); len(locs) > 0 {
+		if f.n == 0 {
+			return nil, errors.New("bbvi: the model has local latents but no data")
+		}
+		lb, err := newLocalBlock(b, locs, f.n, f.bsz, set.Draws, set, data, x)
+		if err != nil {
+			return nil, err
+		}
+		f.loc = lb
+		if lb.net != nil {
+			f.params = append(f.params, lb.net.Params()...)
 		}
 	}
 	scale := 1.0
 	if f.n > 0 {
 		scale = float64(f.n) / float64(f.bsz)
 	}
-	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks, pre: set.pre}
+	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks, pre: set.pre, local: f.loc, rows: f.bsz}
 	f.prob = p
 	f.loss, f.elbo = set.Estimator.Objective(p)
 	if b.Err() != nil {
-		return nil, fmt.Errorf("bbvi: building the model graph: %w", b.Err())
+		return nil, fmt.Errorf("bbvi: building the model graph: %w", p.calls.wrap(b.Err()))
+	}
+	if f.n > 0 && set.Draws == f.bsz {
+		if err := probe(m, latents, data, set.Draws, f.bsz, f.dim, set.Dtype); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.annealLoss(); err != nil {
+		return nil, err
 	}
 	f.nq = len(f.params)
 	f.model = m
-	f.params = append(f.params, modelParams(b, f.params)...)
-	f.grads = b.Grad(f.loss, f.params...)
+	own := f.params
+	if f.loc != nil && f.loc.net == nil {
+		own = append(own[:len(own):len(own)], f.loc.muNode, f.loc.sdNode)
+	}
+	f.params = append(f.params, modelParams(b, own)...)
+	wrt := f.params
+	if f.loc != nil && f.loc.net == nil {
+		wrt = append(wrt[:len(wrt):len(wrt)], f.loc.muNode, f.loc.sdNode)
+	}
+	f.grads = b.Grad(f.loss, wrt...)
+	if f.loc != nil && f.loc.net == nil && len(f.grads) == len(wrt) {
+		k := len(f.params)
+		f.loc.gMu, f.loc.gSd = f.grads[k], f.grads[k+1]
+		f.grads = f.grads[:k]
+	}
 	if b.Err() != nil {
 		if len(f.params) > f.nq {
 			return nil, fmt.Errorf("bbvi: differentiating the %s objective (is every b.Param of the model used by its log density?): %w", set.Estimator.Name(), b.Err())
@@ -137,12 +183,15 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: %w", err)
 	}
+	if f.din != nil {
+		if err := f.din.setGlobals(); err != nil {
+			return nil, err
+		}
+	}
 	if f.bsz == f.n && f.n > 0 {
 		// All the data on every step: load it once.
-		for i, a := range data {
-			if err := graph.Set(f.inputs[i], a.Values); err != nil {
-				return nil, err
-			}
+		if err := f.din.setRange(0); err != nil {
+			return nil, err
 		}
 	} else if f.n > 0 {
 		f.perm = make([]int, f.n)
@@ -158,8 +207,12 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 // load draws fresh noise and, with minibatches, the next batch (sampled without
 // replacement within an epoch, reshuffled every epoch).
 func (f *fitter) load() error {
-	if f.noise != nil {
+	if f.qmc != nil {
+		f.qmc.fill(f.noiseF, f.rng)
+	} else if f.noise != nil {
 		f.approx.FillNoise(f.noiseF, f.rng)
+	}
+	if f.noise != nil {
 		if err := graph.Set(f.noise, f.noiseF); err != nil {
 			return err
 		}
@@ -169,7 +222,13 @@ func (f *fitter) load() error {
 			return err
 		}
 	}
+	if err := f.setAnneal(); err != nil {
+		return err
+	}
 	if f.perm == nil {
+		if f.loc != nil {
+			return f.loc.load(f.loc.rows, f.rng) // all the rows, in order
+		}
 		return nil
 	}
 	if f.pos+f.bsz > f.n {
@@ -178,15 +237,11 @@ func (f *fitter) load() error {
 	}
 	rows := f.perm[f.pos : f.pos+f.bsz]
 	f.pos += f.bsz
-	for k, a := range f.data {
-		w := a.width()
-		dst := f.batchF[k]
-		for r, i := range rows {
-			copy(dst[r*w:(r+1)*w], a.Values[i*w:(i+1)*w])
-		}
-		if err := graph.Set(f.inputs[k], dst); err != nil {
-			return err
-		}
+	if err := f.din.setRows(rows); err != nil {
+		return err
+	}
+	if f.loc != nil {
+		return f.loc.load(rows, f.rng)
 	}
 	return nil
 }
@@ -238,6 +293,18 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 	for _, blk := range f.blocks {
 		mp.Probs[blk.Latent.Name] = blk.Approx.Probs()
 	}
+	if f.approx == nil && f.loc != nil {
+		post, err := newDiagPosterior(nil, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		post.Family = set.Family.Name()
+		post.Estimator = mp.Estimator
+		post.Params = mp.Params
+		post.Trace = trace
+		post.Steps = steps
+		mp.Continuous = post
+	}
 	if f.approx != nil {
 		// A Gaussian q gives an exact Posterior; any other q one from its frozen
 		// copy, summarized by Monte Carlo with a seed from the fitted parameters.
@@ -282,6 +349,9 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		post.Steps = steps
 		mp.Continuous = post
 	}
+	if f.loc != nil {
+		mp.Continuous.Local = f.loc.posteriors()
+	}
 	return mp, nil
 }
 
@@ -319,36 +389,6 @@ func (f *fitter) summary(dst []float64) []float64 {
 		dst = append(dst, graph.Values(p)...)
 	}
 	return dst
-}
-
-// dataInputs adds one input node per data array, for batches of rows rows,
-// and returns them by name and in the order of data.
-func dataInputs(b *graph.Builder, data Data, rows int) (Vars, []*graph.Node) {
-	x := Vars{}
-	inputs := make([]*graph.Node, 0, len(data))
-	for _, a := range data {
-		var in *graph.Node
-		if a.Cols == 0 {
-			in = b.Input(a.Name, rows)
-		} else {
-			in = b.Input(a.Name, rows, a.Cols)
-		}
-		x[a.Name] = in
-		inputs = append(inputs, in)
-	}
-	return x, inputs
-}
-
-// logLikelihood returns the model's log-likelihood of the batch x per draw,
-// (S): the row sum of its PointLogLikelihood when it gives one, else its
-// LogLikelihood (nil when it has none).
-func logLikelihood(b *graph.Builder, m Model, z, x Vars) *graph.Node {
-	if pm, ok := m.(PointwiseModel); ok {
-		if pts := pm.PointLogLikelihood(b, z, x); pts != nil {
-			return b.Sum(pts, 1)
-		}
-	}
-	return m.LogLikelihood(b, z, x)
 }
 
 // modelParams returns the Params of the graph that are not q's: the model's
@@ -400,6 +440,7 @@ func finite(vals []float64) bool {
 // parameters untouched, if the ELBO or a gradient is not finite, and restores the
 // parameters if the update itself made them non-finite.
 func (f *fitter) step(t int) error {
+	f.next = t
 	e, err := f.run()
 	if err != nil {
 		return err
@@ -412,20 +453,29 @@ func (f *fitter) step(t int) error {
 			return &NonFiniteError{Step: t, What: "gradient of " + paramName(f.params[i])}
 		}
 	}
+	if f.loc != nil && f.loc.net == nil && !f.loc.finiteGrads() {
+		return &NonFiniteError{Step: t, What: "gradient of the local parameters " + localName}
+	}
 	if err := f.prob.FinishStep(); err != nil {
 		return fmt.Errorf("bbvi: %s estimator: %w", f.set.Estimator.Name(), err)
 	}
 	for i, p := range f.params {
 		f.backup[i] = graph.AppendValues(f.backup[i][:0], p)
 	}
-	if err := f.set.Optimizer.Step(f.params, f.grads); err != nil {
-		return fmt.Errorf("bbvi: optimizer: %w", err)
+	if len(f.params) > 0 {
+		if err := f.set.Optimizer.Step(f.params, f.grads); err != nil {
+			return fmt.Errorf("bbvi: optimizer: %w", err)
+		}
 	}
 	for i, p := range f.params {
 		if !graph.Finite(p) {
 			f.restore(f.backup)
 			return &NonFiniteError{Step: t, What: "parameter " + paramName(f.params[i]) + " after the update"}
 		}
+	}
+	if f.loc != nil && f.loc.net == nil && !f.loc.update(t) {
+		f.restore(f.backup)
+		return &NonFiniteError{Step: t, What: "local parameters " + localName + " after the update"}
 	}
 	return nil
 }

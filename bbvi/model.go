@@ -3,136 +3,40 @@ package bbvi
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/vigor-ml/vigor/graph"
 )
 
-// SupportKind says where a latent variable lives.
-type SupportKind int
-
-const (
-	// RealLine is the whole real line (the zero value).
-	RealLine SupportKind = iota
-	// PositiveReals is (0, ∞), reached through exp.
-	PositiveReals
-	// IntervalSupport is (Lower, Upper), reached through a scaled sigmoid.
-	IntervalSupport
-	// BinarySupport is {0, 1}: a discrete latent, fitted with a mean-field
-	// Bernoulli q and the score-function estimator.
-	BinarySupport
-	// CategoricalSupport is {1, ..., K}, seen one-hot: a discrete latent, fitted
-	// with a mean-field categorical q and the score-function estimator.
-	CategoricalSupport
-)
-
-// Support is the set of values a latent variable may take. The zero value is the
-// real line.
-type Support struct {
-	Kind         SupportKind
-	Lower, Upper float64 // bounds of an IntervalSupport
-	K            int     // number of categories of a CategoricalSupport
-}
-
-// Real returns the support (-∞, ∞).
-func Real() Support { return Support{Kind: RealLine} }
-
-// Positive returns the support (0, ∞).
-func Positive() Support { return Support{Kind: PositiveReals} }
-
-// Interval returns the support (lower, upper).
-func Interval(lower, upper float64) Support {
-	return Support{Kind: IntervalSupport, Lower: lower, Upper: upper}
-}
-
-// Binary returns the discrete support {0, 1}. In the graph such a latent of
-// Size n is a node of shape (S, n) holding 0s and 1s.
-func Binary() Support { return Support{Kind: BinarySupport} }
-
-// Categorical returns the discrete support {1, ..., k}, k ≥ 2. In the graph such
-// a latent of Size n is a one-hot node of shape (S, n, k).
-func Categorical(k int) Support { return Support{Kind: CategoricalSupport, K: k} }
-
-// Discrete reports whether the support is discrete (binary or categorical).
-func (s Support) Discrete() bool {
-	return s.Kind == BinarySupport || s.Kind == CategoricalSupport
-}
-
-// family returns the mean-field family of a discrete support, nil for a
-// continuous one.
-func (s Support) family() Family {
-	switch s.Kind {
-	case BinarySupport:
-		return BernoulliFamily{}
-	case CategoricalSupport:
-		return CategoricalFamily{K: s.K}
-	}
-	return nil
-}
-
-// Bijector returns the map from the unconstrained real line onto the support, as
-// in ADVI: identity, exp, or a scaled sigmoid. Discrete supports are not
-// transformed: their Bijector is the identity and is not used.
-func (s Support) Bijector() graph.Bijector {
-	switch s.Kind {
-	case PositiveReals:
-		return graph.Exp{}
-	case IntervalSupport:
-		return graph.Sigmoid{Lower: s.Lower, Upper: s.Upper}
-	}
-	return graph.Identity{}
-}
-
-// String names the support: "real", "positive", "interval(lo, hi)",
-// "binary" or "categorical(k)".
-func (s Support) String() string {
-	switch s.Kind {
-	case PositiveReals:
-		return "positive"
-	case IntervalSupport:
-		return fmt.Sprintf("interval(%g, %g)", s.Lower, s.Upper)
-	case BinarySupport:
-		return "binary"
-	case CategoricalSupport:
-		return fmt.Sprintf("categorical(%d)", s.K)
-	}
-	return "real"
-}
-
-func (s Support) validate() error {
-	switch s.Kind {
-	case RealLine, PositiveReals, BinarySupport:
-		return nil
-	case CategoricalSupport:
-		if s.K < 2 {
-			return fmt.Errorf("categorical support with %d categories (want at least 2)", s.K)
-		}
-		return nil
-	case IntervalSupport:
-		if !(s.Lower < s.Upper) || math.IsInf(s.Lower, 0) || math.IsInf(s.Upper, 0) || math.IsNaN(s.Lower) || math.IsNaN(s.Upper) {
-			return fmt.Errorf("interval (%g, %g) is empty or unbounded", s.Lower, s.Upper)
-		}
-		return nil
-	}
-	return fmt.Errorf("unknown support kind %d", s.Kind)
-}
-
 // Latent declares one latent variable of a model: a block of Size components that
 // share a support. In the graph it appears as a node of shape (S, Size): one row
-// per Monte Carlo draw; a categorical latent is one-hot, (S, Size, K).
+// per Monte Carlo draw; a categorical latent is one-hot, (S, Size, K). With a
+// vector or matrix support Size is the dimension K: a simplex is (S, K), a
+// Cholesky factor (S, K, K) (see Support).
 //
-// A Local latent has one component per data row (z_i for row i, as the
-// assignments of a mixture model): its Size must be 0 and in the graph it has
-// shape (S, B), or (S, B, K) if categorical, with B the rows of the batch. Only
-// discrete latents may be local; a model with local latents is fitted on all
-// its data at every step (no minibatches). With a PointwiseModel the
-// score-function estimator Rao-Blackwellizes the local latents.
+// A Local latent has its own value for every data row (z_i for row i).
+//
+// A discrete local latent (the assignments of a mixture model) has one
+// component per row: its Size must be 0 and in the graph it has shape (S, B),
+// or (S, B, K) if categorical, with B the rows of the batch; a model with
+// discrete local latents is fitted on all its data at every step (no
+// minibatches). With a PointwiseModel the score-function estimator
+// Rao-Blackwellizes them.
+//
+// A continuous local latent lives on the real line and has Size components per
+// row (0 means one, seen as shape (S, B); otherwise (S, B, Size)). Each row has
+// its own mean-field normal q(z_i), whose parameters are read and updated only
+// for the rows of the batch (see Settings.LocalLR; Settings.Amortize replaces
+// them by an inference network), so such models fit with minibatches in
+// O(N·Size) memory and O(B·Size) work per step. The
+// model must put every per-row term — the local prior log p(z_i | globals)
+// with log p(x_i | z_i, globals) — in its (Point)LogLikelihood, which the fit
+// scales by N/B, as it does the entropy of the batch's q(z_i).
 type Latent struct {
 	Name    string
-	Size    int      // number of components; 0 means 1 (0 for a Local latent)
+	Size    int      // number of components; 0 means 1 (0 for a discrete Local latent)
 	Support Support  // zero value: the real line
 	Labels  []string // optional component names for reports; nil means Name[i] (or Name when Size is 1)
-	Local   bool     // one component per data row (discrete latents only)
+	Local   bool     // its own value for every data row
 }
 
 func (l Latent) size() int {
@@ -142,11 +46,15 @@ func (l Latent) size() int {
 	return l.Size
 }
 
-// ComponentNames returns the report name of each component.
+// ComponentNames returns the report name of each component: Name[i], or
+// Name[i,j] for the K×K matrix a Cholesky latent is reported as.
 func (l Latent) ComponentNames() []string {
-	n := l.size()
+	n := l.components()
 	if len(l.Labels) == n {
 		return append([]string(nil), l.Labels...)
+	}
+	if l.Support.matrix() {
+		return matrixNames(l.Name, l.size())
 	}
 	if n == 1 {
 		return []string{l.Name}
@@ -170,7 +78,9 @@ type Vars map[string]*graph.Node
 type Model interface {
 	// Latents declares the latent variables, in a fixed order.
 	Latents() []Latent
-	// LogPrior returns log p(z), shape (S).
+	// LogPrior returns log p(z), shape (S). It may return nil when the model's
+	// only latents are continuous local ones (their priors are per-row terms of
+	// the likelihood).
 	LogPrior(b *graph.Builder, z Vars) *graph.Node
 	// LogLikelihood returns Σ_i log p(x_i | z) over the rows of the batch, shape
 	// (S). The fit scales it by N/B, so a minibatch gives an unbiased estimate.
@@ -196,24 +106,65 @@ type PointwiseModel interface {
 }
 
 // FuncModel adapts plain functions to a Model, for models written in a few lines.
+//
+// A nil Prior means a flat (improper, constant) prior over every latent: log
+// p(z) = 0 in the constrained space. The posterior is then proper only if the
+// likelihood makes it so, as for regression coefficients with enough data.
+// (The latents' transforms still add their log-Jacobians: a flat prior on a
+// positive latent is flat in the latent itself, not in its logarithm.)
+//
 // A nil Likelihood means a model without data, unless Points is set: then the
 // likelihood is the sum over rows of Points, and the model is a PointwiseModel.
 // A FuncModel with a Likelihood or Points needs data: fitting it with a nil
 // (or empty) Data is an error, rather than a fit of the prior alone.
+//
+// Quantities and Derive declare derived quantities (see Deriver); both nil
+// means none.
 type FuncModel struct {
-	Vars       []Latent
-	Prior      func(b *graph.Builder, z Vars) *graph.Node
+	Vars []Latent
+	// Prior returns log p(z), shape (S); nil means a flat prior.
+	Prior func(b *graph.Builder, z Vars) *graph.Node
+	// Likelihood returns Σ_i log p(x_i | z) over the batch, shape (S).
 	Likelihood func(b *graph.Builder, z Vars, x Vars) *graph.Node
 	// Points, if not nil, returns the per-row log-likelihood terms, shape (S, B)
 	// (see PointwiseModel).
 	Points func(b *graph.Builder, z Vars, x Vars) *graph.Node
+	// Quantities declares the derived quantities Derive computes, in order.
+	Quantities []Quantity
+	// Derive returns each derived quantity of Quantities by name, shape
+	// (S, Size), from the latents and the Global data arrays (see Deriver).
+	Derive func(b *graph.Builder, z Vars, x Vars) Vars
 }
 
 // Latents implements Model.
 func (m FuncModel) Latents() []Latent { return m.Vars }
 
-// LogPrior implements Model.
-func (m FuncModel) LogPrior(b *graph.Builder, z Vars) *graph.Node { return m.Prior(b, z) }
+// LogPrior implements Model: Prior, or a flat prior (zeros of shape (S)) when
+// Prior is nil.
+func (m FuncModel) LogPrior(b *graph.Builder, z Vars) *graph.Node {
+	if m.Prior != nil {
+		return m.Prior(b, z)
+	}
+	for _, l := range m.Vars {
+		if v := z[l.Name]; v != nil && v.Dims() > 0 {
+			s := v.Shape()[0]
+			return b.Constant("flat-prior", make([]float64, s), s)
+		}
+	}
+	b.Failf("bbvi: FuncModel with a nil Prior (flat): no latent draws to count the draws from")
+	return nil
+}
+
+// DerivedQuantities implements Deriver: Quantities.
+func (m FuncModel) DerivedQuantities() []Quantity { return m.Quantities }
+
+// Derived implements Deriver: Derive, or nil when it is nil.
+func (m FuncModel) Derived(b *graph.Builder, z Vars, x Vars) Vars {
+	if m.Derive == nil {
+		return nil
+	}
+	return m.Derive(b, z, x)
+}
 
 // LogLikelihood implements Model: Likelihood, or else the row sum of Points; nil
 // when both are nil.
@@ -243,63 +194,6 @@ func (m FuncModel) PointLogLikelihood(b *graph.Builder, z Vars, x Vars) *graph.N
 	return m.Points(b, z, x)
 }
 
-// Array is one named data array with one row per data point.
-type Array struct {
-	Name   string
-	Cols   int       // values per row; 0 means one value per row, seen as a vector (B)
-	Values []float64 // row-major, N rows
-}
-
-func (a Array) width() int {
-	if a.Cols == 0 {
-		return 1
-	}
-	return a.Cols
-}
-
-// Rows returns the number of rows of the array.
-func (a Array) Rows() int { return len(a.Values) / a.width() }
-
-// Data is the set of arrays a model's likelihood reads; all have the same number
-// of rows N. A nil Data means a model without data.
-type Data []Array
-
-// N returns the number of rows (0 for no data).
-func (d Data) N() int {
-	if len(d) == 0 {
-		return 0
-	}
-	return d[0].Rows()
-}
-
-func (d Data) validate() error {
-	names := map[string]bool{}
-	for i, a := range d {
-		if a.Name == "" {
-			return fmt.Errorf("bbvi: data array %d has no name", i)
-		}
-		if names[a.Name] {
-			return fmt.Errorf("bbvi: data array %q given twice", a.Name)
-		}
-		names[a.Name] = true
-		if a.Cols < 0 {
-			return fmt.Errorf("bbvi: data array %q: negative Cols", a.Name)
-		}
-		if len(a.Values) == 0 || len(a.Values)%a.width() != 0 {
-			return fmt.Errorf("bbvi: data array %q: %d values is not a whole number of rows of %d", a.Name, len(a.Values), a.width())
-		}
-		if a.Rows() != d[0].Rows() {
-			return fmt.Errorf("bbvi: data array %q has %d rows, %q has %d", a.Name, a.Rows(), d[0].Name, d[0].Rows())
-		}
-		for j, v := range a.Values {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("bbvi: data array %q row %d: value %g is not finite", a.Name, j/a.width(), v)
-			}
-		}
-	}
-	return nil
-}
-
 func validateLatents(ls []Latent) error {
 	if len(ls) == 0 {
 		return errors.New("bbvi: model declares no latent variables")
@@ -316,13 +210,13 @@ func validateLatents(ls []Latent) error {
 		if l.Size < 0 {
 			return fmt.Errorf("bbvi: latent %q: negative size", l.Name)
 		}
-		if l.Local && l.Size != 0 {
-			return fmt.Errorf("bbvi: local latent %q: Size %d (a local latent has one component per data row: leave Size 0)", l.Name, l.Size)
+		if l.Local && l.Size != 0 && l.Support.Discrete() {
+			return fmt.Errorf("bbvi: local latent %q: Size %d (a discrete local latent has one component per data row: leave Size 0)", l.Name, l.Size)
 		}
-		if l.Local && !l.Support.Discrete() {
-			return fmt.Errorf("bbvi: local latent %q: only discrete latents may be local", l.Name)
+		if l.Local && !l.Support.Discrete() && l.Support.Kind != RealLine {
+			return fmt.Errorf("bbvi: local latent %q: a continuous local latent must live on the real line (support %s)", l.Name, l.Support)
 		}
-		if err := l.Support.validate(); err != nil {
+		if err := l.checkSupport(); err != nil {
 			return fmt.Errorf("bbvi: latent %q: %w", l.Name, err)
 		}
 	}

@@ -81,6 +81,7 @@ func momentReasons(draws, udraws [][]float64, w []float64, ess float64, diagonal
 	shiftJ, shift := -1, 0.0
 	ratioJ, ratio := -1, 1.0
 	target := pv
+	spread := qv // q's own variances: 0 for a constant component (the unit diagonal of a correlation matrix)
 	if diagonal {
 		// q's variances and their best-diagonal targets, both in q's
 		// coordinates: the ratio is then that of an exactly diagonal q.
@@ -90,7 +91,7 @@ func momentReasons(draws, udraws [][]float64, w []float64, ess float64, diagonal
 		}
 	}
 	for j := 0; j < d; j++ {
-		if !(pv[j] > 0) {
+		if !(pv[j] > 0) || spread[j] == 0 {
 			continue
 		}
 		sd := math.Sqrt(pv[j])

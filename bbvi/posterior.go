@@ -30,6 +30,15 @@ import (
 // DenseDiagonalDim components, nil above. Cov still returns the dim×dim
 // matrix, but only when called: prefer SD for many latents.
 //
+// A latent with a vector or matrix support (Ordered, PositiveOrdered,
+// Simplex, CholeskyCorr, CholeskyCov) is reported as a whole: a simplex as K
+// values summing to 1, a Cholesky factor as the K×K matrix L Lᵀ (see
+// Support), so that Dim, the number of components, may exceed the
+// unconstrained dimension len(UMean). Its summaries are Monte Carlo
+// estimates, even for a Gaussian q, from PosteriorDraws draws of q made once,
+// when the Posterior is built, from a PCG seeded with ParamSeed of q's mean
+// and scale; the other latents keep their exact summaries.
+//
 // For a non-Gaussian family (Flow) the Posterior holds a frozen copy of q
 // (Frozen) and its summaries are Monte Carlo estimates from PosteriorDraws
 // draws of q made once, when the Posterior is built, from a PCG seeded
@@ -57,15 +66,33 @@ type Posterior struct {
 	// Diagnostics say whether q can be trusted (PSIS k̂ of fresh draws, the
 	// ELBO with its standard error, a verdict and a hint); nil when the fit
 	// skipped them (Settings.DiagnosticDraws < 0, a NaN or Inf, or a model
-	// with discrete latents).
+	// with discrete or continuous local latents).
 	Diagnostics *Diagnostics
+	// Local holds the fitted q of each continuous local latent (one normal per
+	// data row and component), by name; nil when the model has none. The
+	// components above (Names, UMean, ...) are the global latents only.
+	Local map[string]*LocalPosterior
+	// Derived holds draws and summaries of the model's derived quantities
+	// (see Deriver); nil when the model declares none.
+	Derived *Derived
 
 	chol []float64 // lower Cholesky factor of UCov (Gaussian q, but Diagonal)
 	diag []float64 // standard deviations of a Diagonal q; nil otherwise
-	bij  []graph.Bijector
+	comp []component
 
 	q     Frozen    // non-Gaussian q, nil for a Gaussian one
-	draws []float64 // PosteriorDraws constrained draws of q, row-major (non-Gaussian q)
+	cols  []int     // the components whose draws are kept
+	draws []float64 // PosteriorDraws constrained draws of q, row-major, of the components cols
+	means []float64 // the means of the kept draws, by column
+}
+
+// A component is one reported value of a Posterior.
+type component struct {
+	bij    graph.Bijector // the elementwise map of its latent (unused for a vector latent)
+	u      int            // its unconstrained coordinate; -1 for a vector or matrix latent
+	latent int            // its latent's index among the continuous latents
+	col    int            // its column in draws; -1 if its draws are not kept
+	dec    bool           // the map is decreasing (an upper bound)
 }
 
 // DenseDiagonalDim is the largest dimension for which the Posterior of a
@@ -113,20 +140,126 @@ func newPosteriorCov(latents []Latent, mean, cov []float64) (*Posterior, error) 
 	return newPosterior(latents, mean, scale)
 }
 
-// setLatents fills Latents, Names and the bijectors, and checks that the
-// continuous latents have d components.
+// setLatents fills Latents, Names and the components, and checks that the
+// continuous latents have d unconstrained coordinates.
 func (p *Posterior) setLatents(latents []Latent, d int) error {
 	p.Latents = latents
-	for _, l := range latents {
+	p.Names = nil
+	p.comp = nil
+	u := 0
+	for li, l := range latents {
 		p.Names = append(p.Names, l.ComponentNames()...)
-		for i := 0; i < l.size(); i++ {
-			p.bij = append(p.bij, l.Support.Bijector())
+		bij := l.Support.Bijector()
+		vec := !l.Support.Elementwise()
+		for i := 0; i < l.components(); i++ {
+			c := component{bij: bij, u: -1, latent: li, col: -1, dec: l.Support.Kind == UpperBounded}
+			if !vec {
+				c.u = u + i
+			}
+			p.comp = append(p.comp, c)
 		}
+		u += l.free()
 	}
-	if len(p.Names) != d {
-		return fmt.Errorf("bbvi: posterior: latents have %d components, mean has %d", len(p.Names), d)
+	if u != d {
+		return fmt.Errorf("bbvi: posterior: latents have %d unconstrained coordinates, mean has %d", u, d)
 	}
 	return nil
+}
+
+// vector reports whether some latent has a vector or matrix support.
+func (p *Posterior) vector() bool {
+	for _, c := range p.comp {
+		if c.u < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// constrain writes into dst (Dim values) the reported values of one
+// unconstrained draw zeta.
+func (p *Posterior) constrain(dst, zeta []float64) {
+	u, off := 0, 0
+	for _, l := range p.Latents {
+		n, m := l.free(), l.components()
+		l.forward64(dst[off:off+m], zeta[u:u+n])
+		u += n
+		off += m
+	}
+}
+
+// keepDraws makes PosteriorDraws draws of ζ with next (which writes one draw
+// into its argument), maps them onto the supports and keeps the columns cols.
+func (p *Posterior) keepDraws(cols []int, next func(zeta []float64)) {
+	const n = PosteriorDraws
+	p.cols = cols
+	for j := range p.comp {
+		p.comp[j].col = -1
+	}
+	for c, j := range cols {
+		p.comp[j].col = c
+	}
+	w := len(cols)
+	p.draws = make([]float64, n*w)
+	p.means = make([]float64, w)
+	zeta := make([]float64, len(p.UMean))
+	row := make([]float64, p.Dim())
+	for s := 0; s < n; s++ {
+		next(zeta)
+		p.constrain(row, zeta)
+		for c, j := range cols {
+			p.draws[s*w+c] = row[j]
+			p.means[c] += row[j]
+		}
+	}
+	for c := range p.means {
+		p.means[c] /= n
+	}
+}
+
+// drawGaussian keeps Monte Carlo draws of a Gaussian q for the vector and
+// matrix latents, from a PCG seeded with ParamSeed of the mean and scale: of
+// their components only for a Diagonal q (whose latents are independent), of
+// every component otherwise (for the covariances between latents).
+func (p *Posterior) drawGaussian() {
+	if !p.vector() {
+		return
+	}
+	var cols []int
+	for j, c := range p.comp {
+		if p.diag == nil || c.u < 0 {
+			cols = append(cols, j)
+		}
+	}
+	scale := p.chol
+	if p.diag != nil {
+		scale = p.diag
+	}
+	rng := rand.New(rand.NewPCG(ParamSeed(p.UMean, scale), 0x5eed))
+	eps := make([]float64, len(p.UMean))
+	p.keepDraws(cols, func(zeta []float64) { p.gaussian(zeta, eps, rng) })
+}
+
+// gaussian writes one draw of the Gaussian q into zeta, using eps for the
+// standard normal noise.
+func (p *Posterior) gaussian(zeta, eps []float64, rng *rand.Rand) {
+	d := len(p.UMean)
+	for i := range eps {
+		eps[i] = rng.NormFloat64()
+	}
+	if p.diag != nil {
+		for i, sd := range p.diag {
+			zeta[i] = p.UMean[i] + sd*eps[i]
+		}
+		return
+	}
+	for i := 0; i < d; i++ {
+		v := p.UMean[i]
+		for k := 0; k <= i; k++ {
+			v += p.chol[i*d+k] * eps[k]
+		}
+		zeta[i] = v
+	}
 }
 
 // A Diagonal is a Gaussian q with independent components, N(μ, diag(σ²)):
@@ -164,6 +297,7 @@ func newPosterior(latents []Latent, mean, scale []float64) (*Posterior, error) {
 		}
 		p.UVar[i] = p.UCov[i*d+i]
 	}
+	p.drawGaussian()
 	return p, nil
 }
 
@@ -189,6 +323,7 @@ func newDiagPosterior(latents []Latent, mean, sd []float64) (*Posterior, error) 
 			p.UCov[i*d+i] = v
 		}
 	}
+	p.drawGaussian()
 	return p, nil
 }
 
@@ -217,16 +352,19 @@ func newSampledPosterior(latents []Latent, q Frozen, seed uint64) (*Posterior, e
 	}
 	const n = PosteriorDraws
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	p.draws = make([]float64, n*d)
 	p.UMean = make([]float64, d)
 	p.UCov = make([]float64, d*d)
 	p.UVar = make([]float64, d)
-	row := make([]float64, d)
 	// Welford's updates of the mean and the co-moments of ζ.
 	dev := make([]float64, d)
-	for s := 0; s < n; s++ {
+	k := 0.0
+	cols := make([]int, p.Dim())
+	for j := range cols {
+		cols[j] = j
+	}
+	p.keepDraws(cols, func(row []float64) {
 		q.Sample(row, rng)
-		k := float64(s + 1)
+		k++
 		for i, v := range row {
 			dev[i] = v - p.UMean[i]
 			p.UMean[i] += dev[i] / k
@@ -236,10 +374,7 @@ func newSampledPosterior(latents []Latent, q Frozen, seed uint64) (*Posterior, e
 				p.UCov[i*d+j] += dev[i] * (row[j] - p.UMean[j])
 			}
 		}
-		for j, v := range row {
-			p.draws[s*d+j] = p.fwd(j, v)
-		}
-	}
+	})
 	for i := 0; i < d; i++ {
 		for j := 0; j <= i; j++ {
 			c := p.UCov[i*d+j] / (n - 1)
@@ -274,18 +409,25 @@ func (p *Posterior) Frozen() Frozen { return p.q }
 // sampled reports whether the summaries are Monte Carlo (a non-Gaussian q).
 func (p *Posterior) sampled() bool { return p.q != nil }
 
-// column returns component j of the kept draws.
+// mc reports whether component j is summarized by Monte Carlo: every
+// component of a non-Gaussian q, those of vector and matrix latents otherwise.
+func (p *Posterior) mc(j int) bool { return p.q != nil || p.comp[j].u < 0 }
+
+// column returns component j's kept draws.
 func (p *Posterior) column(j int) []float64 {
-	d := p.Dim()
+	w, c := len(p.cols), p.comp[j].col
 	out := make([]float64, PosteriorDraws)
 	for s := range out {
-		out[s] = p.draws[s*d+j]
+		out[s] = p.draws[s*w+c]
 	}
 	return out
 }
 
-// Dim returns the number of components.
-func (p *Posterior) Dim() int { return len(p.UMean) }
+// Dim returns the number of components, len(Names): the length of Mean and
+// of a row of Sample. It is the unconstrained dimension len(UMean) unless a
+// latent has a vector or matrix support (a simplex of K values has K-1
+// unconstrained coordinates, a K×K Cholesky latent K(K±1)/2).
+func (p *Posterior) Dim() int { return len(p.Names) }
 
 // ELBO returns the last ELBO evaluation (NaN if there is none).
 func (p *Posterior) ELBO() float64 {
@@ -296,14 +438,16 @@ func (p *Posterior) ELBO() float64 {
 }
 
 func (p *Posterior) identity(j int) bool {
-	_, ok := p.bij[j].(graph.Identity)
+	_, ok := p.comp[j].bij.(graph.Identity)
 	return ok
 }
 
+// fwd maps the unconstrained value x of the elementwise component j onto its
+// support.
 func (p *Posterior) fwd(j int, x float64) float64 {
 	var in, out [1]float64
 	in[0] = x
-	p.bij[j].Forward64(out[:], in[:])
+	p.comp[j].bij.Forward64(out[:], in[:])
 	return out[0]
 }
 
@@ -323,89 +467,84 @@ func ghRule(n int) ([]float64, []float64) {
 	return x, w
 }
 
-func (p *Posterior) sd(j int) float64 { return math.Sqrt(p.UVar[j]) }
+// um and sd return the unconstrained mean and sd of the elementwise
+// component j.
+func (p *Posterior) um(j int) float64 { return p.UMean[p.comp[j].u] }
+func (p *Posterior) sd(j int) float64 { return math.Sqrt(p.UVar[p.comp[j].u]) }
 
 // Mean returns the posterior mean of each component in the constrained space:
-// exact for real-valued latents, by 64-point Gauss–Hermite quadrature otherwise
-// (Monte Carlo for a non-Gaussian q: see PosteriorDraws).
+// exact for real-valued latents, by 64-point Gauss–Hermite quadrature for
+// the other elementwise ones, Monte Carlo for vector and matrix latents and
+// for a non-Gaussian q (see PosteriorDraws).
 func (p *Posterior) Mean() []float64 {
 	out := make([]float64, p.Dim())
-	if p.sampled() {
-		d := p.Dim()
-		for s := 0; s < PosteriorDraws; s++ {
-			for j := range out {
-				out[j] += p.draws[s*d+j]
-			}
-		}
-		for j := range out {
-			out[j] /= PosteriorDraws
-		}
-		return out
-	}
 	for j := range out {
-		if p.identity(j) {
-			out[j] = p.UMean[j]
-			continue
-		}
-		m, s := p.UMean[j], p.sd(j)
-		for i, x := range gh1x {
-			out[j] += gh1w[i] * p.fwd(j, m+s*x)
+		switch {
+		case p.mc(j):
+			out[j] = p.means[p.comp[j].col]
+		case p.identity(j):
+			out[j] = p.um(j)
+		default:
+			m, s := p.um(j), p.sd(j)
+			for i, x := range gh1x {
+				out[j] += gh1w[i] * p.fwd(j, m+s*x)
+			}
 		}
 	}
 	return out
 }
 
-// Cov returns the posterior covariance in the constrained space (dim×dim,
-// row-major): exact between real-valued latents, by Gauss–Hermite quadrature on
-// the one- or two-dimensional marginals otherwise. For a non-Gaussian q it is
-// the sample covariance (divided by n-1) of the PosteriorDraws draws. For a
-// Diagonal q it is zero off the diagonal; it takes dim×dim memory all the
-// same, allocated by this call: for many latents use SD.
+// mcCov returns the sample covariance (divided by n-1) of the kept draws of
+// components i and j.
+func (p *Posterior) mcCov(i, j int) float64 {
+	w, a, b := len(p.cols), p.comp[i].col, p.comp[j].col
+	ma, mb := p.means[a], p.means[b]
+	var c float64
+	for s := 0; s < PosteriorDraws; s++ {
+		row := p.draws[s*w : (s+1)*w]
+		c += (row[a] - ma) * (row[b] - mb)
+	}
+	return c / (PosteriorDraws - 1)
+}
+
+// Cov returns the posterior covariance in the constrained space (Dim×Dim,
+// row-major): exact between real-valued latents, by Gauss–Hermite quadrature
+// on the one- or two-dimensional marginals of the other elementwise ones,
+// and the sample covariance (divided by n-1) of the kept draws when a vector
+// or matrix latent is involved, or for a non-Gaussian q. For a Diagonal q
+// the latents are independent: it is zero off the diagonal but within a
+// vector or matrix latent; it takes Dim×Dim memory all the same, allocated by
+// this call: for many latents use SD.
 func (p *Posterior) Cov() []float64 {
 	d := p.Dim()
 	cov := make([]float64, d*d)
 	mean := p.Mean()
-	if p.diag != nil {
-		for j := 0; j < d; j++ {
-			cov[j*d+j] = p.variance(j, mean)
-		}
-		return cov
-	}
-	if p.sampled() {
-		for s := 0; s < PosteriorDraws; s++ {
-			row := p.draws[s*d : (s+1)*d]
-			for i := 0; i < d; i++ {
-				for j := 0; j <= i; j++ {
-					cov[i*d+j] += (row[i] - mean[i]) * (row[j] - mean[j])
-				}
-			}
-		}
-		for i := 0; i < d; i++ {
-			for j := 0; j <= i; j++ {
-				c := cov[i*d+j] / (PosteriorDraws - 1)
-				cov[i*d+j], cov[j*d+i] = c, c
-			}
-		}
-		return cov
-	}
+	du := len(p.UMean)
 	for i := 0; i < d; i++ {
 		for j := 0; j <= i; j++ {
 			var c float64
+			ci, cj := p.comp[i], p.comp[j]
 			switch {
-			case (p.identity(i) && p.identity(j)) || (i != j && p.UCov[i*d+j] == 0):
-				c = p.UCov[i*d+j] // exact; independent components have zero covariance
+			case p.mc(i) || p.mc(j):
+				if ci.col >= 0 && cj.col >= 0 && (p.diag == nil || ci.latent == cj.latent) {
+					c = p.mcCov(i, j)
+				}
 			case i == j:
 				c = p.variance(i, mean)
+			case p.diag != nil:
+				// independent components
+			case (p.identity(i) && p.identity(j)) || p.UCov[ci.u*du+cj.u] == 0:
+				c = p.UCov[ci.u*du+cj.u] // exact; independent components have zero covariance
 			default:
 				// (ζ_i, ζ_j) = m + L2 (z1, z2) with L2 the Cholesky factor of the 2×2 block.
 				si := p.sd(i)
-				rho := p.UCov[i*d+j] / si
-				sj2 := p.UCov[j*d+j] - rho*rho
+				rho := p.UCov[ci.u*du+cj.u] / si
+				sj2 := p.UVar[cj.u] - rho*rho
 				sj := math.Sqrt(math.Max(sj2, 0))
 				for a, x1 := range gh2x {
-					vi := p.fwd(i, p.UMean[i]+si*x1) - mean[i]
+					vi := p.fwd(i, p.um(i)+si*x1) - mean[i]
 					for b, x2 := range gh2x {
-						vj := p.fwd(j, p.UMean[j]+rho*x1+sj*x2) - mean[j]
+						vj := p.fwd(j, p.um(j)+rho*x1+sj*x2) - mean[j]
 						c += gh2w[a] * gh2w[b] * vi * vj
 					}
 				}
@@ -416,15 +555,15 @@ func (p *Posterior) Cov() []float64 {
 	return cov
 }
 
-// variance returns the constrained variance of component j of a Gaussian q,
-// given the means: exact for a real-valued latent, by 64-point Gauss–Hermite
-// quadrature otherwise.
+// variance returns the constrained variance of the elementwise component j
+// of a Gaussian q, given the means: exact for a real-valued latent, by
+// 64-point Gauss–Hermite quadrature otherwise.
 func (p *Posterior) variance(j int, mean []float64) float64 {
 	if p.identity(j) {
-		return p.UVar[j]
+		return p.UVar[p.comp[j].u]
 	}
 	var c float64
-	m, s := p.UMean[j], p.sd(j)
+	m, s := p.um(j), p.sd(j)
 	for k, x := range gh1x {
 		v := p.fwd(j, m+s*x) - mean[j]
 		c += gh1w[k] * v * v
@@ -433,59 +572,53 @@ func (p *Posterior) variance(j int, mean []float64) float64 {
 }
 
 // SD returns the posterior standard deviation of each component (constrained):
-// the square roots of Cov's diagonal, computed in O(dim) memory.
+// the square roots of Cov's diagonal, computed in O(Dim) memory.
 func (p *Posterior) SD() []float64 {
-	d := p.Dim()
 	mean := p.Mean()
-	out := make([]float64, d)
-	if p.sampled() {
-		for s := 0; s < PosteriorDraws; s++ {
-			row := p.draws[s*d : (s+1)*d]
-			for j, v := range row {
-				out[j] += (v - mean[j]) * (v - mean[j])
-			}
-		}
-		for j := range out {
-			out[j] = math.Sqrt(out[j] / (PosteriorDraws - 1))
-		}
-		return out
-	}
+	out := make([]float64, p.Dim())
 	for j := range out {
-		out[j] = math.Sqrt(p.variance(j, mean))
+		if p.mc(j) {
+			out[j] = math.Sqrt(p.mcCov(j, j))
+		} else {
+			out[j] = math.Sqrt(p.variance(j, mean))
+		}
 	}
 	return out
 }
 
 // Quantile returns the q-quantile (0 < q < 1) of each component's marginal in the
-// constrained space. It is exact for a Gaussian q: the support maps are
-// increasing, so they carry the Gaussian quantiles over. For a non-Gaussian q
-// it is the sample quantile of the PosteriorDraws draws, interpolated linearly
-// between order statistics (the usual definition 7 of Hyndman & Fan 1996). It
-// panics if q is outside (0, 1).
+// constrained space. It is exact for the elementwise latents of a Gaussian
+// q: the support maps are monotone, so they carry the Gaussian quantiles
+// over. For vector and matrix latents, and for a non-Gaussian q, it is the
+// sample quantile of the PosteriorDraws draws, interpolated linearly between
+// order statistics (the usual definition 7 of Hyndman & Fan 1996). It panics
+// if q is outside (0, 1).
 func (p *Posterior) Quantile(q float64) []float64 {
 	if !(q > 0 && q < 1) {
 		panic(fmt.Sprintf("bbvi: quantile %g outside (0, 1)", q))
 	}
 	out := make([]float64, p.Dim())
-	if p.sampled() {
-		for j := range out {
+	z := math.Sqrt2 * math.Erfinv(2*q-1)
+	for j := range out {
+		if p.mc(j) {
 			col := p.column(j)
 			sort.Float64s(col)
 			h := q * float64(len(col)-1)
 			lo := int(h)
 			hi := min(lo+1, len(col)-1)
 			out[j] = col[lo] + (h-float64(lo))*(col[hi]-col[lo])
+			continue
 		}
-		return out
-	}
-	z := math.Sqrt2 * math.Erfinv(2*q-1)
-	for j := range out {
-		out[j] = p.fwd(j, p.UMean[j]+p.sd(j)*z)
+		zj := z
+		if p.comp[j].dec {
+			zj = -z
+		}
+		out[j] = p.fwd(j, p.um(j)+p.sd(j)*zj)
 	}
 	return out
 }
 
-// Sample draws n joint samples in the constrained space into dst (n×dim,
+// Sample draws n joint samples in the constrained space into dst (n×Dim,
 // row-major) and returns it; a nil or short dst is replaced by a new slice.
 // Randomness comes only from rng. A non-Gaussian q draws from its frozen copy.
 func (p *Posterior) Sample(dst []float64, n int, rng *rand.Rand) []float64 {
@@ -494,35 +627,16 @@ func (p *Posterior) Sample(dst []float64, n int, rng *rand.Rand) []float64 {
 		dst = make([]float64, n*d)
 	}
 	dst = dst[:n*d]
-	eps := make([]float64, d)
-	if p.sampled() {
-		for s := 0; s < n; s++ {
-			row := dst[s*d : (s+1)*d]
-			p.q.Sample(row, rng)
-			for i, v := range row {
-				row[i] = p.fwd(i, v)
-			}
-		}
-		return dst
-	}
+	du := len(p.UMean)
+	zeta := make([]float64, du)
+	eps := make([]float64, du)
 	for s := 0; s < n; s++ {
-		for i := range eps {
-			eps[i] = rng.NormFloat64()
+		if p.sampled() {
+			p.q.Sample(zeta, rng)
+		} else {
+			p.gaussian(zeta, eps, rng)
 		}
-		row := dst[s*d : (s+1)*d]
-		if p.diag != nil {
-			for i, sd := range p.diag {
-				row[i] = p.fwd(i, p.UMean[i]+sd*eps[i])
-			}
-			continue
-		}
-		for i := 0; i < d; i++ {
-			v := p.UMean[i]
-			for k := 0; k <= i; k++ {
-				v += p.chol[i*d+k] * eps[k]
-			}
-			row[i] = p.fwd(i, v)
-		}
+		p.constrain(dst[s*d:(s+1)*d], zeta)
 	}
 	return dst
 }

@@ -50,17 +50,16 @@ func (f *fitter) newModeGraph() (*modeGraph, error) {
 	b := graph.NewBuilder(graph.Float64)
 	g := &modeGraph{dim: f.dim}
 	g.zeta = b.Param("zeta", nil, 1, f.dim)
-	p := &Problem{B: b, Model: f.model, Latents: f.latents, Scale: 1}
+	p := &Problem{B: b, Model: f.model, Latents: f.latents, Scale: 1, rows: f.n}
 	z, logdet := p.Constrain(g.zeta)
-	lj := f.model.LogPrior(b, z)
+	lj := p.calls.logPrior(b, f.model, z, 1, f.n, false)
 	if b.Err() != nil || lj == nil {
-		return nil, fmt.Errorf("log prior: %v", b.Err())
+		return nil, fmt.Errorf("log prior: %v", p.calls.wrap(b.Err()))
 	}
-	var inputs []*graph.Node
-	if f.n > 0 {
-		var x Vars
-		x, inputs = dataInputs(b, f.data, f.n)
-		if ll := logLikelihood(b, f.model, z, x); ll != nil {
+	var din *dataInputs
+	if len(f.data) > 0 {
+		din = newDataInputs(b, f.data, f.n)
+		if ll, _ := p.calls.logLikelihood(b, f.model, z, din.x, 1, f.n); ll != nil {
 			lj = b.Add(lj, ll)
 		}
 	}
@@ -84,8 +83,12 @@ func (f *fitter) newModeGraph() (*modeGraph, error) {
 		return nil, err
 	}
 	g.m = m
-	for i, a := range f.data {
-		if err := graph.Set(inputs[i], a.Values); err != nil {
+	if din != nil {
+		err := din.setGlobals()
+		if err == nil {
+			err = din.setRange(0)
+		}
+		if err != nil {
 			m.Close()
 			return nil, err
 		}

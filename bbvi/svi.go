@@ -167,6 +167,14 @@ type SVI struct {
 	model    Model
 	data     Data
 
+	// Backing off after a collapse of the ELBO (Settings.MaxBackoffs).
+	best      [][]float64 // parameters at the best evaluation so far
+	bestELBO  float64
+	bestSE    float64
+	hasBest   bool
+	backoffs  int
+	rateScale float64 // product of the learning-rate scalings so far
+
 	status Status
 	reason string
 	err    error // the *NonFiniteError that ended the fit
@@ -185,13 +193,17 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDerived(m, data, f.dim); err != nil {
+		f.m.Close()
+		return nil, err
+	}
 	win := set.Converger.Window()
 	return &SVI{
 		f: f, set: set, start: start,
 		prev: math.NaN(), avgStart: -1, avgEnd: set.MaxSteps,
 		capAvg: set.MaxSteps - set.MaxSteps/5,
 		win:    win, thin: max(1, (win+199)/200),
-		model: m, data: data,
+		model: m, data: data, rateScale: 1,
 	}, nil
 }
 
@@ -199,7 +211,7 @@ func NewSVI(m Model, data Data, s *Settings, rng *rand.Rand) (*SVI, error) {
 // starts at the default start, or one started at the Laplace approximation
 // (see Settings.Start), and which it is.
 func chooseStart(f *fitter, m Model, data Data, set Settings, rng *rand.Rand) (*fitter, string) {
-	if set.Start == "default" || f.dim == 0 || len(f.blocks) > 0 {
+	if set.Start == "default" || f.dim == 0 || len(f.blocks) > 0 || f.loc != nil {
 		return f, "default"
 	}
 	mode, prec, err := f.laplace()
@@ -285,11 +297,18 @@ func (v *SVI) Status() (Status, string) {
 func (v *SVI) Trace() []ELBOPoint { return append([]ELBOPoint(nil), v.trace...) }
 
 // Params returns a copy of the current value of every variational parameter,
-// by node name ("q.mu", "q.logsd", "q.z.logits", ...).
+// by node name ("q.mu", "q.logsd", "q.z.logits", ...), and of the model's own
+// parameters θ. With continuous local latents it includes the per-row table,
+// "q.local.mu" and "q.local.logsd" (N×dim each, row-major; not with
+// Settings.Amortize, whose network's weights are "q.local.net...").
 func (v *SVI) Params() map[string][]float64 {
 	out := map[string][]float64{}
 	for _, p := range v.f.params {
 		out[paramName(p)] = graph.Values(p)
+	}
+	if lb := v.f.loc; lb != nil && lb.net == nil {
+		out[localName+".mu"] = append([]float64(nil), lb.mu...)
+		out[localName+".logsd"] = append([]float64(nil), lb.logsd...)
 	}
 	return out
 }
@@ -308,6 +327,9 @@ func (v *SVI) startAveraging(at int) {
 		n = max(1000, at/4)
 	}
 	v.avgEnd = min(v.set.MaxSteps, at+n)
+	if v.f.loc != nil {
+		v.f.loc.startAvg(at)
+	}
 }
 
 // Step takes one optimizer step, then, every EvalEvery steps, evaluates the
@@ -397,16 +419,60 @@ func (v *SVI) evaluate() error {
 	}
 	pt := ELBOPoint{Step: v.t, ELBO: e, SE: se}
 	v.trace = append(v.trace, pt)
+	if v.backOff(e, se) {
+		return nil
+	}
 	rel := math.Abs((e - v.prev) / e)
 	v.prev = e
 	if v.set.Progress != nil {
 		v.set.Progress(Progress{Step: v.t, MaxSteps: v.set.MaxSteps, ELBO: e, SE: se, RelChange: rel, Averaging: v.avgStart >= 0})
 	}
-	if v.avgStart < 0 && v.set.Converger.Converged(v.history()) {
+	if v.avgStart < 0 && (v.set.Anneal == nil || v.t > v.set.Anneal.Steps) && v.set.Converger.Converged(v.history()) {
 		v.conv = true
 		v.startAveraging(v.t)
 	}
 	return nil
+}
+
+// backOff keeps the parameters of the best ELBO evaluation before the
+// averaging phase and, when the evaluation e ± se has collapsed below it,
+// returns to them, resets the optimizer, halves its learning rate and
+// restarts the Converger's window: it reports whether it did.
+func (v *SVI) backOff(e, se float64) bool {
+	opt, ok := v.set.Optimizer.(graph.RateScaler)
+	if v.avgStart >= 0 || v.set.MaxBackoffs < 0 || !ok || (v.f.loc != nil && v.f.loc.net == nil) {
+		return false // a per-row table is not part of the best parameters kept
+	}
+	se = nanZero(se)
+	if v.hasBest && v.backoffs < v.set.MaxBackoffs &&
+		v.bestELBO-e > 5*math.Hypot(se, v.bestSE)+math.Max(2, float64(v.f.dim)/2) {
+		v.f.restore(v.best)
+		opt.Reset()
+		opt.ScaleRate(0.5)
+		v.rateScale *= 0.5
+		v.backoffs++
+		v.rows = v.rows[:0]
+		v.prev = math.NaN()
+		return true
+	}
+	if !v.hasBest || e > v.bestELBO {
+		if v.best == nil {
+			v.best = v.f.snapshot()
+		} else {
+			for i, p := range v.f.params {
+				v.best[i] = graph.AppendValues(v.best[i][:0], p)
+			}
+		}
+		v.bestELBO, v.bestSE, v.hasBest = e, se, true
+	}
+	return false
+}
+
+func nanZero(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return x
 }
 
 // checkEnd ends the fit when the averaging phase or the step budget is over.
@@ -422,14 +488,24 @@ func (v *SVI) checkEnd() {
 	if v.navg > 0 {
 		reason += fmt.Sprintf("; the last %d iterates were averaged", v.navg)
 	}
+	reason += v.backoffNote()
 	v.end(StepLimit, reason)
 }
 
 func (v *SVI) convergedReason() string {
+	r := fmt.Sprintf("converged at step %d", v.avgStart)
 	if v.navg > 0 {
-		return fmt.Sprintf("converged at step %d, then averaged over %d steps", v.avgStart, v.navg)
+		r += fmt.Sprintf(", then averaged over %d steps", v.navg)
 	}
-	return fmt.Sprintf("converged at step %d", v.avgStart)
+	return r + v.backoffNote()
+}
+
+// backoffNote says how often the fit backed off, if it did.
+func (v *SVI) backoffNote() string {
+	if v.backoffs == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (the ELBO collapsed %d time(s): the fit returned to its best parameters and the learning rate is now %g of the initial one)", v.backoffs, v.rateScale)
 }
 
 func (v *SVI) end(s Status, reason string) {
@@ -500,6 +576,9 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 				}
 			}
 			v.f.restore(v.sum)
+			if v.f.loc != nil {
+				v.f.loc.finishAvg(v.t)
+			}
 			v.navg = 0
 		}
 		e, se, err := v.f.evalELBO()
@@ -521,7 +600,7 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 	if mp.Continuous != nil {
 		mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
 		mp.Continuous.Start = v.how
-		if v.status != NonFinite && len(v.f.blocks) == 0 && v.set.DiagnosticDraws >= 0 {
+		if v.status != NonFinite && len(v.f.blocks) == 0 && v.f.loc == nil && v.set.DiagnosticDraws >= 0 {
 			n := v.set.DiagnosticDraws
 			if n == 0 {
 				n = diagnosticDraws(v.f.n, v.f.dim)
@@ -536,6 +615,11 @@ func (v *SVI) Result() (*MixedPosterior, error) {
 				mp.Status, mp.Reason = v.status, v.reason
 				mp.Continuous.Status, mp.Continuous.Reason = v.status, v.reason
 			}
+		}
+	}
+	if mp.Continuous != nil && len(v.f.blocks) == 0 {
+		if err := derive(v.f.model, v.f.data, mp.Continuous); err != nil {
+			return nil, err
 		}
 	}
 	mp.Seconds = time.Since(v.start).Seconds()
@@ -568,17 +652,26 @@ type SVIState struct {
 	Nodes     [][]float64    `json:"nodes"`     // Problem.StateNode values
 	Perm      []int          `json:"perm,omitempty"`
 	Pos       int            `json:"pos"`
-	Trace     []ELBOPoint    `json:"trace"`
-	AvgStart  int            `json:"avg_start"`
-	AvgEnd    int            `json:"avg_end"`
-	Sum       [][]float64    `json:"sum,omitempty"`
-	NAvg      int            `json:"navg"`
-	Converged bool           `json:"converged"`
-	Iterates  [][]float64    `json:"iterates,omitempty"` // the Converger's window
-	Start     string         `json:"start"`              // the start taken (Posterior.Start)
-	Shift     []float64      `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
-	Scale     []float64      `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
-	Lower     []float64      `json:"lower,omitempty"`
+	// Best, BestELBO and BestSE are the parameters and ELBO of the best
+	// evaluation so far, Backoffs and RateScale how often the fit backed off
+	// and the learning rate's scaling since (Settings.MaxBackoffs).
+	Best      [][]float64 `json:"best,omitempty"`
+	BestELBO  float64     `json:"best_elbo"`
+	BestSE    float64     `json:"best_se"`
+	Backoffs  int         `json:"backoffs"`
+	RateScale float64     `json:"rate_scale"`
+	Trace     []ELBOPoint `json:"trace"`
+	AvgStart  int         `json:"avg_start"`
+	AvgEnd    int         `json:"avg_end"`
+	Sum       [][]float64 `json:"sum,omitempty"`
+	NAvg      int         `json:"navg"`
+	Converged bool        `json:"converged"`
+	Iterates  [][]float64 `json:"iterates,omitempty"` // the Converger's window
+	Start     string      `json:"start"`              // the start taken (Posterior.Start)
+	Shift     []float64   `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
+	Scale     []float64   `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
+	Lower     []float64   `json:"lower,omitempty"`
+	Local     *LocalState `json:"local,omitempty"` // the per-row parameters of continuous local latents
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -606,12 +699,19 @@ func (v *SVI) State() (*SVIState, error) {
 		Perm:      append([]int(nil), v.f.perm...), Pos: v.f.pos,
 		Trace:    v.Trace(),
 		AvgStart: v.avgStart, AvgEnd: v.avgEnd, NAvg: v.navg, Converged: v.conv,
-		Start: v.how,
+		Start:    v.how,
+		BestELBO: v.bestELBO, BestSE: v.bestSE, Backoffs: v.backoffs, RateScale: v.rateScale,
+	}
+	for _, b := range v.best {
+		st.Best = append(st.Best, append([]float64(nil), b...))
 	}
 	if p := v.f.set.pre; p != nil {
 		st.Shift = append([]float64(nil), p.shift...)
 		st.Scale = append([]float64(nil), p.scale...)
 		st.Lower = append([]float64(nil), p.lower...)
+	}
+	if v.f.loc != nil && v.f.loc.net == nil {
+		st.Local = v.f.loc.state()
 	}
 	for _, r := range v.rows {
 		st.Iterates = append(st.Iterates, append([]float64(nil), r...))
@@ -694,13 +794,47 @@ func (v *SVI) Restore(st *SVIState) error {
 	if len(st.Perm) != len(f.perm) || st.Pos < 0 || st.Pos > f.n || st.Step < 0 || st.Step > v.set.MaxSteps {
 		return errors.New("bbvi: Restore: the state is not from a fit of this data and these settings")
 	}
+	if f.loc != nil && f.loc.net == nil {
+		if err := f.loc.restore(st.Local); err != nil {
+			return err
+		}
+	} else if st.Local != nil {
+		return errors.New("bbvi: Restore: the state has a table of local parameters, the fit has none (no continuous local latents, or amortized ones)")
+	}
 	opt, ok := v.set.Optimizer.(graph.Stateful)
 	if !ok {
 		return fmt.Errorf("bbvi: optimizer %s cannot restore its state (it is not graph.Stateful)", v.set.Optimizer)
 	}
+	if len(st.Best) > 0 {
+		if err := sameShapes("best parameters", st.Best, f.snapshot()); err != nil {
+			return err
+		}
+	}
+	if st.RateScale < 0 || math.IsNaN(st.RateScale) || math.IsInf(st.RateScale, 0) || st.Backoffs < 0 ||
+		math.IsNaN(st.BestELBO) || math.IsInf(st.BestELBO, 0) || !(st.BestSE >= 0) {
+		return errors.New("bbvi: Restore: the state's back-off record is not valid")
+	}
 	if err := opt.SetState(graph.OptimizerState{Steps: st.Optimizer.Steps, Buffers: st.Optimizer.Buffers}); err != nil {
 		return fmt.Errorf("bbvi: Restore: %w", err)
 	}
+	scale := st.RateScale
+	if scale == 0 {
+		scale = 1 // a state saved before back-offs were recorded
+	}
+	if scale != v.rateScale {
+		rs, ok := v.set.Optimizer.(graph.RateScaler)
+		if !ok {
+			return fmt.Errorf("bbvi: Restore: optimizer %s cannot scale its learning rate", v.set.Optimizer)
+		}
+		rs.ScaleRate(scale / v.rateScale)
+		v.rateScale = scale
+	}
+	v.best = nil
+	for _, b := range st.Best {
+		v.best = append(v.best, append([]float64(nil), b...))
+	}
+	v.hasBest = len(v.best) > 0
+	v.bestELBO, v.bestSE, v.backoffs = st.BestELBO, st.BestSE, st.Backoffs
 	f.restore(st.Params)
 	for i, s := range st.Estimator {
 		copy(f.prob.state[i], s)
@@ -752,6 +886,14 @@ func (v *SVI) SetParams(vals map[string][]float64) error {
 		byName[paramName(p)] = p
 	}
 	for name, x := range vals {
+		if lb := v.f.loc; lb != nil {
+			if found, err := lb.set(name, x); found {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		p, ok := byName[name]
 		if !ok {
 			return fmt.Errorf("bbvi: SetParams: no parameter %q", name)
@@ -766,7 +908,9 @@ func (v *SVI) SetParams(vals map[string][]float64) error {
 // Gradient draws fresh noise (and, with minibatches, the next batch) from the
 // fit's rng, runs the graph once and returns the estimator's estimate of
 // ∇λ ELBO for every variational parameter, by node name, without updating the
-// parameters or counting a step. The estimator's state advances as on a step
+// parameters or counting a step. The per-row table of continuous local
+// latents gets its gradient for all N rows: the batch's rows' estimates, 0
+// for the others. The estimator's state advances as on a step
 // (a running baseline sees the draws), which is what a study of the
 // estimator's variance at fixed parameters wants.
 func (v *SVI) Gradient() (map[string][]float64, error) {
@@ -786,6 +930,13 @@ func (v *SVI) Gradient() (map[string][]float64, error) {
 			vals[j] = -vals[j] // the loss is -ELBO
 		}
 		out[paramName(v.f.params[i])] = vals
+	}
+	if lb := v.f.loc; lb != nil && lb.net == nil {
+		mu, logsd := lb.grads()
+		for j := range mu {
+			mu[j], logsd[j] = -mu[j], -logsd[j]
+		}
+		out[localName+".mu"], out[localName+".logsd"] = mu, logsd
 	}
 	return out, nil
 }

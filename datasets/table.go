@@ -37,6 +37,9 @@ var (
 	ErrNoColumn = errors.New("no such column")
 	// ErrNotBinary reports a value other than 0 or 1 in a column that must be binary.
 	ErrNotBinary = errors.New("not binary")
+	// ErrNotCount reports a value that is not a count (a whole number ≥ 0),
+	// or a count above its limit (successes above the trials).
+	ErrNotCount = errors.New("not a count")
 	// ErrTooLarge reports input beyond a limit of CSVLimits: a line, a cell,
 	// the columns or the cells of the table. A NUL byte (a binary file, or
 	// /dev/zero) is an ErrSyntax instead.
@@ -71,6 +74,10 @@ type CSVLimits struct {
 	// Cells bounds the cells of the data rows in all (rows × columns), the
 	// table's memory (8 bytes a cell, plus about 32 a row); 0 means no bound.
 	Cells int64
+	// Text names columns read as text rather than numbers (a grouping
+	// column, say): their cells, trimmed, go to Table.Text and must not be
+	// empty; their values in Rows are NaN. nil means every column is numeric.
+	Text []string
 }
 
 // withDefaults fills the zero fields of l.
@@ -92,6 +99,9 @@ type Table struct {
 	Source  string      // file name used in error messages
 	Columns []string    // header names, in file order
 	Rows    [][]float64 // Rows[i][j] is row i, column j
+	// Text holds the columns read as text (CSVLimits.Text) by name, one
+	// trimmed cell per row; nil when there are none.
+	Text map[string][]string
 
 	// lines[i] is the physical 1-based file line of Rows[i], when known.
 	lines []int
@@ -200,6 +210,7 @@ func ParseCSVLimits(r io.Reader, source string, lim CSVLimits) (*Table, error) {
 
 	t := &Table{Source: source}
 	var cells int64
+	var text []bool // text[j]: column j is read as text
 	for {
 		rec, err := cr.Read()
 		if guard.err != nil && err != nil {
@@ -219,6 +230,9 @@ func ParseCSVLimits(r io.Reader, source string, lim CSVLimits) (*Table, error) {
 			if err := t.setHeader(rec, line); err != nil {
 				return nil, err
 			}
+			if text, err = t.textColumns(lim.Text); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if len(rec) != len(t.Columns) {
@@ -232,6 +246,15 @@ func ParseCSVLimits(r io.Reader, source string, lim CSVLimits) (*Table, error) {
 		}
 		row := make([]float64, len(rec))
 		for j, cell := range rec {
+			if text[j] {
+				s := strings.TrimSpace(cell)
+				if s == "" {
+					return nil, &TableError{File: source, Line: line, Column: j + 1, Field: t.Columns[j], Msg: "empty cell", Err: ErrNotNumber}
+				}
+				t.Text[t.Columns[j]] = append(t.Text[t.Columns[j]], s)
+				row[j] = math.NaN()
+				continue
+			}
 			v, err := parseCell(cell)
 			if err != nil {
 				err.File, err.Line, err.Column, err.Field = source, line, j+1, t.Columns[j]

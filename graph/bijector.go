@@ -323,8 +323,9 @@ func (s Sigmoid) String() string {
 }
 
 // LowerCholesky maps R^{N(N+1)/2} to N×N lower-triangular matrices with a positive
-// diagonal (Cholesky factors), written row-major as N*N values with zeros above
-// the diagonal.
+// diagonal (Cholesky factors, of a covariance matrix L Lᵀ), written row-major
+// as N*N values with zeros above the diagonal; this is Stan's
+// cholesky_factor_cov transform.
 //
 // The input row packs the lower triangle row by row: x = (L00, L10, L11, L20, L21,
 // L22, ...), so entry (i, j) with j ≤ i is x[i(i+1)/2 + j]. Off-diagonal entries
@@ -332,45 +333,61 @@ func (s Sigmoid) String() string {
 // the sum of the diagonal inputs (the Jacobian taken onto the N(N+1)/2
 // lower-triangular entries).
 //
-// N must be at least 1: the graph methods report a smaller N through the builder,
-// and the plain-Go methods panic on it (a programmer error).
+// The zero value, LowerCholesky{}, takes N from the row length, which must be
+// N(N+1)/2 for some N ≥ 1; a positive N fixes it and checks the row length.
+// The graph methods report a negative N or a wrong row length through the
+// builder, and the plain-Go methods panic on them (a programmer error).
 type LowerCholesky struct{ N int }
 
-// inDim returns N(N+1)/2.
-func (c LowerCholesky) inDim() int { return c.N * (c.N + 1) / 2 }
-
-func (c LowerCholesky) mustValid(op string, in int) {
-	if c.N < 1 {
-		panic(fmt.Sprintf("graph: %v.%s: N must be at least 1", c, op))
+// size returns N for an input row of length in.
+func (c LowerCholesky) size(in int) (int, error) {
+	if c.N < 0 {
+		return 0, fmt.Errorf("graph: %v: N must be at least 1 (or 0 to take it from the row)", c)
 	}
-	if in != c.inDim() {
-		panic(fmt.Sprintf("graph: %v.%s: row of length %d, want %d", c, op, in, c.inDim()))
+	n, ok := triangularRoot(in)
+	if !ok || (c.N > 0 && n != c.N) {
+		want := "N(N+1)/2 for some N ≥ 1"
+		if c.N > 0 {
+			want = fmt.Sprint(c.N * (c.N + 1) / 2)
+		}
+		return 0, fmt.Errorf("graph: %v: row of length %d, want %s", c, in, want)
 	}
+	return n, nil
 }
 
-// check reports through b whether x is a valid graph input.
-func (c LowerCholesky) check(b *Builder, op string, x *Node) bool {
+func (c LowerCholesky) mustValid(op string, in int) int {
+	n, err := c.size(in)
+	if err != nil {
+		panic(fmt.Sprintf("%v (%s)", err, op))
+	}
+	return n
+}
+
+// check reports through b whether x is a valid graph input, and returns N.
+func (c LowerCholesky) check(b *Builder, op string, x *Node) (int, bool) {
 	if !b.ok(x) {
-		return false
+		return 0, false
 	}
-	if c.N < 1 {
-		b.Failf("graph: %v.%s: N must be at least 1", c, op)
-		return false
+	if x.IsScalar() {
+		b.Failf("graph: %v.%s: input is a scalar, want at least one axis", c, op)
+		return 0, false
 	}
-	if x.IsScalar() || x.Shape()[x.Dims()-1] != c.inDim() {
-		b.Failf("graph: %v.%s: input shape %v, want last axis %d", c, op, x.Shape(), c.inDim())
-		return false
+	n, err := c.size(x.Shape()[x.Dims()-1])
+	if err != nil {
+		b.Failf("%v (%s of input shape %v)", err, op, x.Shape())
+		return 0, false
 	}
-	return true
+	return n, true
 }
 
 // Forward returns the Cholesky factors of shape (..., N*N) for x of shape
 // (..., N(N+1)/2).
 func (c LowerCholesky) Forward(b *Builder, x *Node) *Node {
-	if !c.check(b, "Forward", x) {
+	n, ok := c.check(b, "Forward", x)
+	if !ok {
 		return nil
 	}
-	n, m := c.N, c.inDim()
+	m := n * (n + 1) / 2
 	lead := []int(x.Shape()[:x.Dims()-1])
 	rows := 1
 	for _, s := range lead {
@@ -403,21 +420,21 @@ func (c LowerCholesky) Forward(b *Builder, x *Node) *Node {
 
 // LogDetJacobian returns the sum of the diagonal inputs of each row.
 func (c LowerCholesky) LogDetJacobian(b *Builder, x *Node) *Node {
-	if !c.check(b, "LogDetJacobian", x) {
+	n, ok := c.check(b, "LogDetJacobian", x)
+	if !ok {
 		return nil
 	}
-	mask := make([]float64, c.inDim())
-	for i := 0; i < c.N; i++ {
+	mask := make([]float64, n*(n+1)/2)
+	for i := 0; i < n; i++ {
 		mask[i*(i+1)/2+i] = 1
 	}
 	return b.sumLast("LowerCholesky.LogDetJacobian", b.Mul(x, b.Constant("cholDiag", mask, len(mask))))
 }
 
 // Forward64 writes the N×N factor for one packed row x into dst (length N*N). It
-// panics if N < 1 or len(x) ≠ N(N+1)/2.
+// panics if len(x) is not N(N+1)/2.
 func (c LowerCholesky) Forward64(dst, x []float64) {
-	c.mustValid("Forward64", len(x))
-	n := c.N
+	n := c.mustValid("Forward64", len(x))
 	checkLen64("LowerCholesky.Forward64", dst, x, n*n)
 	clear(dst)
 	for i := 0; i < n; i++ {
@@ -434,10 +451,9 @@ func (c LowerCholesky) Forward64(dst, x []float64) {
 // Inverse64 packs an N×N row-major factor y into dst (length N(N+1)/2), taking
 // logs of the diagonal. It fails unless y is lower-triangular (exact zeros above
 // the diagonal) with a positive finite diagonal and finite entries. It panics if
-// N < 1 or the lengths are wrong.
+// the lengths are wrong.
 func (c LowerCholesky) Inverse64(dst, y []float64) error {
-	c.mustValid("Inverse64", len(dst))
-	n := c.N
+	n := c.mustValid("Inverse64", len(dst))
 	if len(y) != n*n {
 		panic(fmt.Sprintf("graph: %v.Inverse64: row of length %d, want %d", c, len(y), n*n))
 	}
@@ -466,21 +482,26 @@ func (c LowerCholesky) Inverse64(dst, y []float64) error {
 }
 
 // LogDetJacobian64 returns the sum of the diagonal inputs of the packed row x. It
-// panics if N < 1 or len(x) ≠ N(N+1)/2.
+// panics if len(x) is not N(N+1)/2.
 func (c LowerCholesky) LogDetJacobian64(x []float64) float64 {
-	c.mustValid("LogDetJacobian64", len(x))
+	n := c.mustValid("LogDetJacobian64", len(x))
 	var s float64
-	for i := 0; i < c.N; i++ {
+	for i := 0; i < n; i++ {
 		s += x[i*(i+1)/2+i]
 	}
 	return s
 }
 
-// OutDim returns N*N. It panics if N < 1 or in ≠ N(N+1)/2.
+// OutDim returns N*N. It panics if in is not N(N+1)/2.
 func (c LowerCholesky) OutDim(in int) int {
-	c.mustValid("OutDim", in)
-	return c.N * c.N
+	n := c.mustValid("OutDim", in)
+	return n * n
 }
 
-// String returns "LowerCholesky(N)".
-func (c LowerCholesky) String() string { return fmt.Sprintf("LowerCholesky(%d)", c.N) }
+// String returns "LowerCholesky" or "LowerCholesky(N)".
+func (c LowerCholesky) String() string {
+	if c.N == 0 {
+		return "LowerCholesky"
+	}
+	return fmt.Sprintf("LowerCholesky(%d)", c.N)
+}

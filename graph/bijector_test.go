@@ -24,6 +24,18 @@ var bijCases = []bijCase{
 	{LowerCholesky{N: 1}, 1},
 	{LowerCholesky{N: 2}, 3},
 	{LowerCholesky{N: 3}, 6},
+	{LowerCholesky{}, 10},
+	{LowerBound{Lower: -2}, 3},
+	{LowerBound{}, 1},
+	{UpperBound{Upper: 3}, 3},
+	{Ordered{}, 1},
+	{Ordered{}, 4},
+	{PositiveOrdered{}, 1},
+	{PositiveOrdered{}, 3},
+	{CorrCholesky{}, 1},
+	{CorrCholesky{}, 3},
+	{CorrCholesky{N: 4}, 6},
+	{CorrCholesky{}, 10},
 }
 
 func randRow(rng *rand.Rand, n int) []float64 {
@@ -67,30 +79,49 @@ func TestBijectorRoundTrip(t *testing.T) {
 func TestBijectorInverseOutsideSupport(t *testing.T) {
 	nan := math.NaN()
 	cases := []struct {
-		bij Bijector
-		y   []float64
+		bij   Bijector
+		y     []float64
+		inDim int // for the matrix bijectors
 	}{
-		{Exp{}, []float64{1, 0}},
-		{Exp{}, []float64{-1}},
-		{Exp{}, []float64{nan}},
-		{Exp{}, []float64{math.Inf(1)}},
-		{Softplus{}, []float64{0}},
-		{Softplus{}, []float64{2, -3}},
-		{Softplus{}, []float64{nan}},
-		{Sigmoid{}, []float64{0}},
-		{Sigmoid{}, []float64{0.5, 1}},
-		{Sigmoid{Lower: -2, Upper: 5}, []float64{-2.5}},
-		{Sigmoid{Lower: -2, Upper: 5}, []float64{nan}},
-		{Sigmoid{Lower: 3, Upper: 1}, []float64{2}}, // invalid bounds
-		{LowerCholesky{N: 2}, []float64{1, 0.5, 0, 1}},
-		{LowerCholesky{N: 2}, []float64{1, 0, 0.5, 0}},
-		{LowerCholesky{N: 2}, []float64{-1, 0, 0.5, 1}},
-		{LowerCholesky{N: 2}, []float64{1, 0, nan, 1}},
+		{Exp{}, []float64{1, 0}, 0},
+		{Exp{}, []float64{-1}, 0},
+		{Exp{}, []float64{nan}, 0},
+		{Exp{}, []float64{math.Inf(1)}, 0},
+		{Softplus{}, []float64{0}, 0},
+		{Softplus{}, []float64{2, -3}, 0},
+		{Softplus{}, []float64{nan}, 0},
+		{Sigmoid{}, []float64{0}, 0},
+		{Sigmoid{}, []float64{0.5, 1}, 0},
+		{Sigmoid{Lower: -2, Upper: 5}, []float64{-2.5}, 0},
+		{Sigmoid{Lower: -2, Upper: 5}, []float64{nan}, 0},
+		{Sigmoid{Lower: 3, Upper: 1}, []float64{2}, 0}, // invalid bounds
+		{LowerCholesky{N: 2}, []float64{1, 0.5, 0, 1}, 3},
+		{LowerCholesky{N: 2}, []float64{1, 0, 0.5, 0}, 3},
+		{LowerCholesky{N: 2}, []float64{-1, 0, 0.5, 1}, 3},
+		{LowerCholesky{N: 2}, []float64{1, 0, nan, 1}, 3},
+		{LowerCholesky{}, []float64{1, 0, 0.5, -1}, 3},
+		{LowerBound{Lower: 1}, []float64{2, 1}, 0},
+		{LowerBound{Lower: 1}, []float64{nan}, 0},
+		{LowerBound{Lower: math.Inf(-1)}, []float64{2}, 0},
+		{UpperBound{Upper: 1}, []float64{0, 1.5}, 0},
+		{UpperBound{Upper: 1}, []float64{math.Inf(-1)}, 0},
+		{Ordered{}, []float64{1, 1}, 0},
+		{Ordered{}, []float64{1, 2, 0}, 0},
+		{Ordered{}, []float64{nan, 2}, 0},
+		{PositiveOrdered{}, []float64{0, 1}, 0},
+		{PositiveOrdered{}, []float64{1, 3, 2}, 0},
+		{CorrCholesky{}, []float64{1, 0, 0.6, 0.7}, 1},     // row 1 not of unit length
+		{CorrCholesky{}, []float64{1, 0.1, 0, 1}, 1},       // entry above the diagonal
+		{CorrCholesky{}, []float64{1, 0, 0.6, -0.8}, 1},    // negative diagonal
+		{CorrCholesky{}, []float64{1, 0, 1, 0}, 1},         // |z| = 1
+		{CorrCholesky{N: 2}, []float64{1, 0, nan, 0.8}, 1}, // NaN
+		{CorrCholesky{}, []float64{0.6, 0, 0.6, 0.8}, 1},   // row 0 not (1, 0)
 	}
 	for _, c := range cases {
 		in := len(c.y)
-		if lc, ok := c.bij.(LowerCholesky); ok {
-			in = lc.inDim()
+		switch c.bij.(type) {
+		case LowerCholesky, CorrCholesky:
+			in = c.inDim
 		}
 		if err := c.bij.Inverse64(make([]float64, in), c.y); err == nil {
 			t.Errorf("%v.Inverse64(%v): no error", c.bij, c.y)
@@ -171,6 +202,18 @@ func lowerIdx(n int) []int {
 	return idx
 }
 
+// strictLowerIdx lists the positions in an N×N row-major matrix below its
+// diagonal, in the packing order of CorrCholesky.
+func strictLowerIdx(n int) []int {
+	var idx []int
+	for i := 1; i < n; i++ {
+		for j := 0; j < i; j++ {
+			idx = append(idx, i*n+j)
+		}
+	}
+	return idx
+}
+
 // TestBijectorJacobian compares LogDetJacobian64 with the log|det| of a
 // central-difference Jacobian of Forward64.
 func TestBijectorJacobian(t *testing.T) {
@@ -182,8 +225,11 @@ func TestBijectorJacobian(t *testing.T) {
 		for i := range sel {
 			sel[i] = i
 		}
-		if lc, ok := c.bij.(LowerCholesky); ok {
-			sel = lowerIdx(lc.N)
+		switch c.bij.(type) {
+		case LowerCholesky:
+			sel = lowerIdx(int(math.Sqrt(float64(out))))
+		case CorrCholesky:
+			sel = strictLowerIdx(int(math.Sqrt(float64(out))))
 		}
 		if len(sel) != c.in {
 			t.Fatalf("%v: %d selected outputs for %d inputs", c.bij, len(sel), c.in)
@@ -284,9 +330,26 @@ func TestBijectorErrors(t *testing.T) {
 		{"cholesky last axis", func(b *Builder) *Node {
 			return LowerCholesky{N: 2}.Forward(b, b.Constant("x", make([]float64, 8), 2, 4))
 		}},
-		{"cholesky N=0", func(b *Builder) *Node {
+		{"cholesky N=-1", func(b *Builder) *Node {
+			return LowerCholesky{N: -1}.LogDetJacobian(b, b.Constant("x", make([]float64, 3), 3))
+		}},
+		{"cholesky not triangular", func(b *Builder) *Node {
 			return LowerCholesky{}.LogDetJacobian(b, b.Constant("x", make([]float64, 2), 2))
 		}},
+		{"corr not triangular", func(b *Builder) *Node {
+			return CorrCholesky{}.Forward(b, b.Constant("x", make([]float64, 8), 2, 4))
+		}},
+		{"corr N", func(b *Builder) *Node {
+			return CorrCholesky{N: 3}.LogDetJacobian(b, b.Constant("x", make([]float64, 1), 1))
+		}},
+		{"lower bound", func(b *Builder) *Node {
+			return LowerBound{Lower: math.NaN()}.Forward(b, b.Constant("x", make([]float64, 2), 2))
+		}},
+		{"upper bound", func(b *Builder) *Node {
+			return UpperBound{Upper: math.Inf(1)}.LogDetJacobian(b, b.Constant("x", make([]float64, 2), 2))
+		}},
+		{"ordered scalar", func(b *Builder) *Node { return Ordered{}.Forward(b, b.Scalar(1)) }},
+		{"positive ordered nil", func(b *Builder) *Node { return PositiveOrdered{}.LogDetJacobian(b, nil) }},
 		{"sigmoid bounds", func(b *Builder) *Node {
 			return Sigmoid{Lower: 1, Upper: 1}.Forward(b, b.Constant("x", make([]float64, 2), 2))
 		}},
@@ -307,6 +370,12 @@ func TestBijectorErrors(t *testing.T) {
 		{"cholesky row", func() { LowerCholesky{N: 2}.Forward64(make([]float64, 4), make([]float64, 4)) }},
 		{"cholesky OutDim", func() { LowerCholesky{N: 2}.OutDim(4) }},
 		{"sigmoid bounds", func() { Sigmoid{Lower: 2, Upper: 1}.LogDetJacobian64([]float64{0}) }},
+		{"corr row", func() { CorrCholesky{}.OutDim(2) }},
+		{"corr N=1", func() { CorrCholesky{N: 1}.OutDim(0) }},
+		{"corr dst", func() { CorrCholesky{}.Forward64(make([]float64, 3), make([]float64, 1)) }},
+		{"lower bound", func() { LowerBound{Lower: math.Inf(1)}.Forward64(make([]float64, 1), make([]float64, 1)) }},
+		{"upper bound", func() { UpperBound{Upper: math.NaN()}.Forward64(make([]float64, 1), make([]float64, 1)) }},
+		{"ordered empty", func() { Ordered{}.Forward64(nil, nil) }},
 	}
 	for _, p := range panics {
 		func() {

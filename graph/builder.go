@@ -30,6 +30,7 @@ type Builder struct {
 	nodes map[*G.Node]*Node // the one wrapper of each node handed out
 	blas  *blasImpl         // the BLAS of the machines compiled from b
 	prms  []*Node           // the Param nodes, in creation order
+	idx   map[string]*Index // the Index inputs, by name (see Builder.Index)
 }
 
 // NewBuilder returns a Builder over a new graph with float type dt (Float64 or

@@ -120,7 +120,19 @@
 //	Exp:      y = eˣ,                         log|J| = x
 //	Softplus: y = log(1 + eˣ),                log|J| = logsigmoid(x)
 //	Sigmoid:  y = L + (U - L)·σ(x),            log|J| = log(U - L) + logσ(x) + logσ(-x)
-//	LowerCholesky: packed vector -> lower-triangular matrix with exp on the diagonal
+//	LowerBound:      y = L + eˣ,                   log|J| = x
+//	UpperBound:      y = U - eˣ,                   log|J| = x
+//	Ordered:         y₀ = x₀, yᵢ = yᵢ₋₁ + e^{xᵢ},   log|J| = Σ_{i≥1} xᵢ
+//	PositiveOrdered: yᵢ = Σ_{j≤i} e^{xⱼ},           log|J| = Σ xᵢ
+//	StickBreaking:   K-1 values -> the simplex of K (Stan's stick breaking)
+//	CorrCholesky:    K(K-1)/2 values -> Cholesky factor of a correlation matrix (tanh of
+//	                 canonical partial correlations, Stan's cholesky_factor_corr)
+//	LowerCholesky:   K(K+1)/2 values -> lower-triangular matrix with exp on the diagonal
+//	                 (Stan's cholesky_factor_cov)
+//
+// The Jacobians of the dimension-changing maps are taken onto the free
+// coordinates (the first K-1 weights; the entries below, or on and below, the
+// diagonal), the measure of DirichletLogProb and LKJCholeskyLogProb.
 //
 // KLNormal and KLStdNormalLogVar are the closed-form KL divergences between
 // normals.

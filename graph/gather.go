@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -25,8 +28,10 @@ type Index struct {
 }
 
 // IndexInput returns an Index of n rows, each a group number in [0, groups),
-// all 0 at first. name is used in error messages. n and groups must be
-// positive (otherwise the builder records an error and IndexInput returns nil).
+// all 0 at first. name is used in error messages and by Builder.Index, so it
+// must be unique among the builder's indexes. n and groups must be positive
+// (otherwise, or for a name taken, the builder records an error and
+// IndexInput returns nil).
 func (b *Builder) IndexInput(name string, n, groups int) *Index {
 	if b.err != nil {
 		return nil
@@ -35,8 +40,42 @@ func (b *Builder) IndexInput(name string, n, groups int) *Index {
 		b.Failf("graph: IndexInput %q: %d rows of %d groups, want both positive", name, n, groups)
 		return nil
 	}
+	if b.idx[name] != nil {
+		b.Failf("graph: IndexInput %q: an index of that name exists", name)
+		return nil
+	}
 	b.n++
-	return &Index{name: name, id: b.n, groups: groups, vals: make([]int, n)}
+	ix := &Index{name: name, id: b.n, groups: groups, vals: make([]int, n)}
+	if b.idx == nil {
+		b.idx = map[string]*Index{}
+	}
+	b.idx[name] = ix
+	return ix
+}
+
+// Index returns the Index made by IndexInput with the given name, for code
+// that receives the builder but not the index itself: a model whose integer
+// data arrays (bbvi.Array with Groups set) the fit turned into indexes reads
+// them as b.Index("county"). An unknown name is an error recorded in the
+// builder, naming the indexes there are (Index returns nil).
+func (b *Builder) Index(name string) *Index {
+	if b.err != nil {
+		return nil
+	}
+	if ix := b.idx[name]; ix != nil {
+		return ix
+	}
+	names := make([]string, 0, len(b.idx))
+	for n := range b.idx {
+		names = append(names, strconv.Quote(n))
+	}
+	sort.Strings(names)
+	have := "there are none"
+	if len(names) > 0 {
+		have = "there are " + strings.Join(names, ", ")
+	}
+	b.Failf("graph: Index(%q): no integer index of that name (%s)", name, have)
+	return nil
 }
 
 // Name returns the name given to IndexInput.

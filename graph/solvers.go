@@ -24,6 +24,15 @@ type Optimizer interface {
 	String() string
 }
 
+// A RateScaler is an Optimizer whose learning rate can be scaled while it
+// runs: bbvi halves it, and resets the optimizer, when the ELBO collapses.
+// All of this package's optimizers are RateScalers.
+type RateScaler interface {
+	Optimizer
+	// ScaleRate multiplies the learning rate by f (f > 0).
+	ScaleRate(f float64)
+}
+
 // NewOptimizer returns the optimizer called name ("adam", "rmsprop", "adagrad" or
 // "sgd") with learning rate lr (0 means the optimizer's default) and default
 // settings otherwise.
@@ -184,6 +193,9 @@ func (o *Adam) Step(params, grads []*Node) error {
 // Reset implements Optimizer.
 func (o *Adam) Reset() { o.st.reset() }
 
+// ScaleRate implements RateScaler.
+func (o *Adam) ScaleRate(f float64) { o.LR = def(o.LR, 0.01) * f }
+
 // String names the optimizer and its settings (defaults filled in).
 func (o *Adam) String() string {
 	return fmt.Sprintf("adam(lr=%g, beta1=%g, beta2=%g)", def(o.LR, 0.01), def(o.Beta1, 0.9), def(o.Beta2, 0.999))
@@ -217,6 +229,9 @@ func (o *RMSProp) Step(params, grads []*Node) error {
 // Reset implements Optimizer.
 func (o *RMSProp) Reset() { o.st.reset() }
 
+// ScaleRate implements RateScaler.
+func (o *RMSProp) ScaleRate(f float64) { o.LR = def(o.LR, 0.01) * f }
+
 // String names the optimizer and its settings (defaults filled in).
 func (o *RMSProp) String() string {
 	return fmt.Sprintf("rmsprop(lr=%g, decay=%g)", def(o.LR, 0.01), def(o.Decay, 0.9))
@@ -244,6 +259,9 @@ func (o *AdaGrad) Step(params, grads []*Node) error {
 
 // Reset implements Optimizer.
 func (o *AdaGrad) Reset() { o.st.reset() }
+
+// ScaleRate implements RateScaler.
+func (o *AdaGrad) ScaleRate(f float64) { o.LR = def(o.LR, 0.1) * f }
 
 // String names the optimizer and its settings (defaults filled in).
 func (o *AdaGrad) String() string { return fmt.Sprintf("adagrad(lr=%g)", def(o.LR, 0.1)) }
@@ -277,6 +295,9 @@ func (o *SGD) Step(params, grads []*Node) error {
 
 // Reset implements Optimizer.
 func (o *SGD) Reset() { o.st.reset() }
+
+// ScaleRate implements RateScaler.
+func (o *SGD) ScaleRate(f float64) { o.LR = def(o.LR, 0.01) * f }
 
 // String names the optimizer and its settings (defaults filled in).
 func (o *SGD) String() string {

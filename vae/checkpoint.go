@@ -21,8 +21,9 @@ import (
 )
 
 // CheckpointVersion is the version of the checkpoint format that this package
-// writes and reads.
-const CheckpointVersion = 1
+// writes. It reads version 1 too (the same layout without the latent
+// distribution, estimator, KL warm-up, QMC and NVIL baseline fields).
+const CheckpointVersion = 2
 
 // checkpointMagic starts every checkpoint file.
 const checkpointMagic = "VIGORVAE"
@@ -48,6 +49,21 @@ type Checkpoint struct {
 	Steps     int           // optimizer steps taken
 	Optimizer graph.OptimizerState
 	RNG       []byte // the PCG source's MarshalBinary state
+	// Baseline is the NVIL estimator's state (nil for other estimators).
+	Baseline *BaselineState
+}
+
+// BaselineState is what NVIL learns besides the model: the baseline network
+// C(x) (weights in the order of its parameters, baseline.0.W, baseline.0.b,
+// baseline.out.W, baseline.out.b), its optimizer's state, and the running
+// mean and variance of the learning signal (Init false before the first
+// batch).
+type BaselineState struct {
+	Weights    [][]float64
+	Optimizer  graph.OptimizerState
+	SignalMean float64
+	SignalVar  float64
+	Init       bool
 }
 
 // Checkpoint returns a snapshot of the trainer (deep copies, safe to keep).
@@ -58,8 +74,13 @@ func (t *Trainer) Checkpoint() (*Checkpoint, error) {
 	}
 	set := t.set
 	set.Progress = nil
-	return &Checkpoint{Model: t.Model().Clone(), Train: set, Epoch: t.epoch, Steps: t.steps,
-		Optimizer: t.opt.State(), RNG: rs}, nil
+	c := &Checkpoint{Model: t.Model().Clone(), Train: set, Epoch: t.epoch, Steps: t.steps,
+		Optimizer: t.opt.State(), RNG: rs}
+	if t.net.bparams != nil {
+		c.Baseline = &BaselineState{Weights: nodeValues(t.net.bparams), Optimizer: t.bopt.State(),
+			SignalMean: t.sig.mean, SignalVar: t.sig.v, Init: t.sig.init}
+	}
+	return c, nil
 }
 
 // Resume returns a trainer that continues the run saved in c: same weights,
@@ -69,19 +90,39 @@ func Resume(c *Checkpoint, progress func(BatchProgress)) (*Trainer, error) {
 	if c == nil || c.Model == nil {
 		return nil, errors.New("vae: empty checkpoint")
 	}
-	src := &rand.PCG{}
-	if err := src.UnmarshalBinary(c.RNG); err != nil {
+	if err := new(rand.PCG).UnmarshalBinary(c.RNG); err != nil {
 		return nil, fmt.Errorf("vae: checkpoint random source: %w", err)
 	}
 	set := c.Train
 	set.Progress = progress
+	// NewTrainer may draw from its source (NVIL's baseline starts random):
+	// the saved state replaces it afterwards.
+	src := rand.NewPCG(0, 0)
 	t, err := NewTrainer(c.Model.Clone(), set, src)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.opt.SetState(c.Optimizer); err != nil {
+	fail := func(err error) (*Trainer, error) {
 		t.Close()
-		return nil, fmt.Errorf("vae: checkpoint optimizer state: %w", err)
+		return nil, err
+	}
+	if err := src.UnmarshalBinary(c.RNG); err != nil {
+		return fail(fmt.Errorf("vae: checkpoint random source: %w", err))
+	}
+	if err := t.opt.SetState(c.Optimizer); err != nil {
+		return fail(fmt.Errorf("vae: checkpoint optimizer state: %w", err))
+	}
+	switch bs := c.Baseline; {
+	case (bs != nil) != (t.net.bparams != nil):
+		return fail(fmt.Errorf("vae: the checkpoint's baseline state does not fit the %s estimator", set.Estimator))
+	case bs != nil:
+		if err := setNodes(t.net.bparams, bs.Weights); err != nil {
+			return fail(fmt.Errorf("vae: checkpoint baseline: %w", err))
+		}
+		if err := t.bopt.SetState(bs.Optimizer); err != nil {
+			return fail(fmt.Errorf("vae: checkpoint baseline optimizer state: %w", err))
+		}
+		t.sig = signalStats{mean: bs.SignalMean, v: bs.SignalVar, init: bs.Init}
 	}
 	t.epoch, t.steps = c.Epoch, c.Steps
 	return t, nil
@@ -109,6 +150,18 @@ type header struct {
 	OptBuf int    `json:"optimizer_buffers"` // buffers per parameter stored after the weights
 
 	Params []paramHeader `json:"params"`
+
+	// Version 2.
+	LatentDist string        `json:"latent_dist,omitempty"`
+	Estimator  string        `json:"estimator,omitempty"`
+	KLWarmup   int           `json:"kl_warmup,omitempty"`
+	QMC        bool          `json:"qmc,omitempty"`
+	Baseline   []paramHeader `json:"baseline_params,omitempty"` // stored after the optimizer buffers
+	BaseOptT   int           `json:"baseline_optimizer_steps,omitempty"`
+	BaseOptBuf int           `json:"baseline_optimizer_buffers,omitempty"`
+	SignalMean float64       `json:"signal_mean,omitempty"`
+	SignalVar  float64       `json:"signal_var,omitempty"`
+	SignalInit bool          `json:"signal_init,omitempty"`
 }
 
 type paramHeader struct {
@@ -153,7 +206,27 @@ func (c *Checkpoint) Encode(w io.Writer) error {
 	h := header{Input: m.Config.Input, Hidden: m.Config.Hidden, Latent: m.Config.Latent,
 		Activation: m.Config.Activation.String(), Decoder: m.Config.Decoder.String(), Float64: m.Config.Float64,
 		Batch: c.Train.Batch, LR: c.Train.LR, Targets: FormatTargets(c.Train.Targets), Objective: c.Train.Objective.String(),
-		K: c.Train.K, Epoch: c.Epoch, Steps: c.Steps, RNG: c.RNG, OptT: c.Optimizer.Steps, OptBuf: len(c.Optimizer.Buffers)}
+		K: c.Train.K, Epoch: c.Epoch, Steps: c.Steps, RNG: c.RNG, OptT: c.Optimizer.Steps, OptBuf: len(c.Optimizer.Buffers),
+		LatentDist: m.Config.Latents.String(), Estimator: c.Train.Estimator.String(), KLWarmup: c.Train.KLWarmup, QMC: c.Train.QMC}
+	if bs := c.Baseline; bs != nil {
+		specs := baselineSpecs(m.Config.Input)
+		if len(bs.Weights) != len(specs) {
+			return errors.New("vae: the baseline state does not match the baseline network")
+		}
+		for i, s := range specs {
+			h.Baseline = append(h.Baseline, paramHeader{Name: s.name, Shape: s.shape})
+			if len(bs.Weights[i]) != shapeSize(s.shape) {
+				return fmt.Errorf("vae: baseline weight %s has %d values, want %d", s.name, len(bs.Weights[i]), shapeSize(s.shape))
+			}
+			for k := range bs.Optimizer.Buffers {
+				if i >= len(bs.Optimizer.Buffers[k]) || len(bs.Optimizer.Buffers[k][i]) != len(bs.Weights[i]) {
+					return fmt.Errorf("vae: baseline optimizer buffer %d of %s does not match the weights", k, s.name)
+				}
+			}
+		}
+		h.BaseOptT, h.BaseOptBuf = bs.Optimizer.Steps, len(bs.Optimizer.Buffers)
+		h.SignalMean, h.SignalVar, h.SignalInit = bs.SignalMean, bs.SignalVar, bs.Init
+	}
 	for i, s := range m.Config.specs() {
 		h.Params = append(h.Params, paramHeader{Name: s.name, Shape: s.shape})
 		for k := range c.Optimizer.Buffers {
@@ -189,6 +262,16 @@ func (c *Checkpoint) Encode(w io.Writer) error {
 			put(b)
 		}
 	}
+	if bs := c.Baseline; bs != nil {
+		for _, wts := range bs.Weights {
+			put(wts)
+		}
+		for _, bufs := range bs.Optimizer.Buffers {
+			for _, b := range bufs {
+				put(b)
+			}
+		}
+	}
 	sum := sha256.Sum256(buf.Bytes())
 	buf.Write(sum[:])
 	_, err = w.Write(buf.Bytes())
@@ -209,8 +292,13 @@ func (c *Checkpoint) Save(path string) error {
 const maxHeaderBytes = 1 << 20
 
 // maxCheckpointBytes bounds a checkpoint file: the largest model (MaxParams
-// weights) with two optimizer buffers, its header, and the framing.
-const maxCheckpointBytes = 16 + maxHeaderBytes + 8*MaxParams*3 + sha256.Size
+// weights) and the largest NVIL baseline, each with two optimizer buffers,
+// its header, and the framing.
+const maxCheckpointBytes = 16 + maxHeaderBytes + 8*MaxParams*3 + 8*maxBaselineParams*3 + sha256.Size
+
+// maxBaselineParams bounds the NVIL baseline network's weights: its input is
+// at most MaxWidth wide.
+const maxBaselineParams = (MaxWidth+2)*baselineHidden + 1
 
 // LoadCheckpoint reads a checkpoint file. Errors name the file and wrap
 // ErrNotCheckpoint, ErrVersion or ErrCorrupt where they apply. See
@@ -257,9 +345,12 @@ type layout struct {
 	set     TrainSettings
 	specs   []paramSpec
 	weights int64 // weights per buffer
+	bspecs  []paramSpec
+	bweight int64 // baseline weights per buffer
 }
 
-// parseHeader parses and checks the JSON header of a version-1 checkpoint.
+// parseHeader parses and checks the JSON header of a version-1 or version-2
+// checkpoint.
 func parseHeader(js []byte) (*layout, error) {
 	var l layout
 	h := &l.h
@@ -282,13 +373,22 @@ func parseHeader(js []byte) (*layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.cfg = Config{Input: h.Input, Hidden: h.Hidden, Latent: h.Latent, Activation: act, Decoder: dec, Float64: h.Float64}
+	latents, err := ParseLatentDist(h.LatentDist)
+	if err != nil {
+		return nil, err
+	}
+	est, err := ParseEstimator(h.Estimator)
+	if err != nil {
+		return nil, err
+	}
+	l.cfg = Config{Input: h.Input, Hidden: h.Hidden, Latent: h.Latent, Activation: act, Decoder: dec, Float64: h.Float64, Latents: latents}
 	if err := l.cfg.Validate(); err != nil {
 		return nil, err
 	}
-	l.set = TrainSettings{Batch: h.Batch, LR: h.LR, Targets: targets, Objective: obj, K: h.K}
+	l.set = TrainSettings{Batch: h.Batch, LR: h.LR, Targets: targets, Objective: obj, K: h.K,
+		Estimator: est, KLWarmup: h.KLWarmup, QMC: h.QMC}
 	set := l.set.withDefaults()
-	if err := set.validate(); err != nil {
+	if err := set.validateFor(l.cfg); err != nil {
 		return nil, err
 	}
 	if err := l.cfg.checkRows(set.Batch, set.K); err != nil {
@@ -317,13 +417,39 @@ func parseHeader(js []byte) (*layout, error) {
 		}
 	}
 	l.weights = l.cfg.numParams()
+	switch {
+	case est == NVIL && len(h.Baseline) == 0:
+		return nil, errors.New("an nvil run without its baseline network")
+	case est != NVIL && (len(h.Baseline) > 0 || h.BaseOptBuf > 0 || h.BaseOptT > 0):
+		return nil, fmt.Errorf("a baseline network with the %s estimator", est)
+	case h.BaseOptT < 0:
+		return nil, fmt.Errorf("negative baseline optimizer steps %d", h.BaseOptT)
+	case h.BaseOptBuf != 0 && h.BaseOptBuf != 2:
+		return nil, fmt.Errorf("%d baseline optimizer buffers per weight (Adam has 2)", h.BaseOptBuf)
+	case h.BaseOptBuf == 0 && h.BaseOptT > 0:
+		return nil, fmt.Errorf("no baseline optimizer buffers after %d steps", h.BaseOptT)
+	case math.IsNaN(h.SignalMean) || math.IsInf(h.SignalMean, 0) || !(h.SignalVar >= 0) || math.IsInf(h.SignalVar, 0):
+		return nil, fmt.Errorf("signal statistics %v, %v", h.SignalMean, h.SignalVar)
+	}
+	if len(h.Baseline) > 0 {
+		l.bspecs = baselineSpecs(l.cfg.Input)
+		if len(l.bspecs) != len(h.Baseline) {
+			return nil, fmt.Errorf("%d baseline parameters listed, the network has %d", len(h.Baseline), len(l.bspecs))
+		}
+		for i, s := range l.bspecs {
+			if p := h.Baseline[i]; p.Name != s.name || !slices.Equal(p.Shape, s.shape) {
+				return nil, fmt.Errorf("baseline parameter %d is %.40q%v, want %s%v", i, p.Name, p.Shape, s.name, s.shape)
+			}
+			l.bweight += int64(shapeSize(s.shape))
+		}
+	}
 	return &l, nil
 }
 
 // size returns the file size the layout implies, after a header of hl
 // bytes. The limits keep it far below 2⁶³.
 func (l *layout) size(hl int64) int64 {
-	return 16 + hl + 8*l.weights*int64(1+l.h.OptBuf) + sha256.Size
+	return 16 + hl + 8*l.weights*int64(1+l.h.OptBuf) + 8*l.bweight*int64(1+l.h.BaseOptBuf) + sha256.Size
 }
 
 // readCheckpoint reads a checkpoint from r, whose size is size bytes (-1:
@@ -361,7 +487,7 @@ func readCheckpoint(r io.Reader, size int64) (*Checkpoint, error) {
 	// of the rest of the file says whether the file is corrupt first.
 	var l *layout
 	herr := fmt.Errorf("%w %d (this build reads version %d)", ErrVersion, version, CheckpointVersion)
-	if version == CheckpointVersion {
+	if version == 1 || version == CheckpointVersion {
 		l, herr = parseHeader(js)
 		if herr != nil {
 			herr = fmt.Errorf("%w: header: %v", ErrCorrupt, herr)
@@ -419,6 +545,29 @@ func readCheckpoint(r io.Reader, size int64) (*Checkpoint, error) {
 		}
 		opt.Buffers = append(opt.Buffers, bufs)
 	}
+	var base *BaselineState
+	if l.bspecs != nil {
+		base = &BaselineState{Optimizer: graph.OptimizerState{Steps: l.h.BaseOptT},
+			SignalMean: l.h.SignalMean, SignalVar: l.h.SignalVar, Init: l.h.SignalInit}
+		for _, s := range l.bspecs {
+			w, err := next(shapeSize(s.shape))
+			if err != nil {
+				return nil, err
+			}
+			base.Weights = append(base.Weights, w)
+		}
+		for k := 0; k < l.h.BaseOptBuf; k++ {
+			var bufs [][]float64
+			for _, s := range l.bspecs {
+				b, err := next(shapeSize(s.shape))
+				if err != nil {
+					return nil, err
+				}
+				bufs = append(bufs, b)
+			}
+			base.Optimizer.Buffers = append(base.Optimizer.Buffers, bufs)
+		}
+	}
 	var want [sha256.Size]byte
 	if _, err := io.ReadFull(r, want[:]); err != nil {
 		return nil, readErr(err, "before its checksum")
@@ -439,7 +588,25 @@ func readCheckpoint(r io.Reader, size int64) (*Checkpoint, error) {
 			}
 		}
 	}
-	return &Checkpoint{Model: m, Epoch: l.h.Epoch, Steps: l.h.Steps, RNG: l.h.RNG, Optimizer: opt, Train: l.set}, nil
+	if base != nil {
+		for i, w := range base.Weights {
+			for _, v := range w {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, fmt.Errorf("%w: baseline weight %s is not finite", ErrCorrupt, l.bspecs[i].name)
+				}
+			}
+		}
+		for k, bufs := range base.Optimizer.Buffers {
+			for i, b := range bufs {
+				for _, v := range b {
+					if math.IsNaN(v) || math.IsInf(v, 0) || (k == 1 && v < 0) {
+						return nil, fmt.Errorf("%w: baseline optimizer buffer %d of %s holds %v", ErrCorrupt, k, l.bspecs[i].name, v)
+					}
+				}
+			}
+		}
+	}
+	return &Checkpoint{Model: m, Epoch: l.h.Epoch, Steps: l.h.Steps, RNG: l.h.RNG, Optimizer: opt, Train: l.set, Baseline: base}, nil
 }
 
 // readErr describes an error reading a checkpoint: an early end is

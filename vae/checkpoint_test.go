@@ -177,15 +177,15 @@ func TestCheckpointContents(t *testing.T) {
 		})
 	}
 	// A well-formed checkpoint of another version is ErrVersion.
-	_, err := DecodeCheckpoint(frame(2, []byte(`{"whatever":"v2 holds"}`), []byte("some values")))
-	if !errors.Is(err, ErrVersion) || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "version 2") {
-		t.Errorf("version 2: %v, want ErrVersion", err)
+	_, err := DecodeCheckpoint(frame(3, []byte(`{"whatever":"v3 holds"}`), []byte("some values")))
+	if !errors.Is(err, ErrVersion) || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "version 3") {
+		t.Errorf("version 3: %v, want ErrVersion", err)
 	}
 	// The same with a flipped bit anywhere is ErrCorrupt.
-	v2 := frame(2, []byte(`{"whatever":"v2 holds"}`), []byte("some values"))
+	v2 := frame(3, []byte(`{"whatever":"v3 holds"}`), []byte("some values"))
 	v2[len(v2)-40] ^= 1
 	if _, err := DecodeCheckpoint(v2); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("version 2, flipped bit: %v, want ErrCorrupt", err)
+		t.Errorf("version 3, flipped bit: %v, want ErrCorrupt", err)
 	}
 }
 
@@ -237,6 +237,8 @@ func (z *countingZeros) Read(p []byte) (int, error) {
 func FuzzDecodeCheckpoint(f *testing.F) {
 	good, _, _ := goodCheckpoint(f)
 	f.Add(good)
+	nvil, _, _ := nvilCheckpoint(f)
+	f.Add(nvil)
 	f.Add(good[:40])
 	f.Add([]byte(checkpointMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -259,6 +261,9 @@ func FuzzCheckpointHeader(f *testing.F) {
 	_, hdr, values := goodCheckpoint(f)
 	js, _ := json.Marshal(hdr)
 	f.Add(js, values)
+	_, nhdr, nvalues := nvilCheckpoint(f)
+	njs, _ := json.Marshal(nhdr)
+	f.Add(njs, nvalues)
 	f.Add([]byte(strings.Replace(string(js), `"input":6`, `"input":768614336404564651`, 1)), values)
 	f.Add([]byte(strings.Replace(string(js), `"batch":8`, `"batch":100000000`, 1)), values)
 	f.Add([]byte(strings.Replace(string(js), `"hidden":[5]`, `"hidden":[5,5]`, 1)), values)

@@ -15,6 +15,24 @@
 // with the reparameterization z = μ + σ ⊙ ε, ε ~ N(0, I), so that one graph
 // gives unbiased gradients for every weight. ELBO ≤ IWAE_K ≤ IWAE_{K+1} ≤ log p(x).
 //
+// Other gradient estimators (TrainSettings.Estimator), all unbiased:
+//
+//	STL   (Roeder et al. 2017, arXiv:1703.09194)  ELBO-MC with log q's parameters held constant:
+//	      ∇φ E[log p(x, z) - log q_φ̄(z|x)],  z = μ + σε; zero variance when q is the posterior.
+//	DReG  (Tucker et al. 2018, arXiv:1810.04152)  IWAE_K, encoder gradient
+//	      Σ_k w̃_k² ∂log w_k/∂z_k ∂z_k/∂φ  (w̃ the normalized weights), decoder's as IWAE's.
+//	Score / NVIL  for Bernoulli latents z ∈ {0,1}^L (Config.Latents), prior Bernoulli(½)^L:
+//	      ∇φ ELBO = E_q[(log p(x|z) - c - C(x)) ∇φ log q(z|x)] - ∇φ KL   (KL in closed form),
+//	      c = C = 0 for Score; NVIL (Mnih & Gregor 2014, arXiv:1402.0030) learns the
+//	      baseline C(x) (an MLP regressing the signal) with a running mean c, and divides
+//	      the encoder's gradient by max(1, the running sd of the signal).
+//
+// KL warm-up (TrainSettings.KLWarmup) weights the KL part by β rising from 0
+// to 1 over the first epochs; QMC noise (TrainSettings.QMC) draws each image's
+// K Gaussian noise vectors as one randomized quasi-Monte Carlo point set.
+// ExactGradient enumerates the codes of a small Bernoulli-latent model for the
+// exact ELBO gradient, the reference of the tests and of the variance study.
+//
 // The pieces:
 //
 //   - Config is the architecture (784-400-20, ReLU, Bernoulli and float32 by

@@ -127,7 +127,7 @@ func Bound(m *Model, set *datasets.ImageSet, s EvalSettings, rng *rand.Rand) (fl
 	var sum float64
 	for lo := 0; lo < total; lo += batch {
 		rows := fillImages(n.x, set, lo, min(lo+batch, total), targets, buf)
-		fillNormal(n.eps, rng)
+		n.fillNoise(rng)
 		if err := n.run(); err != nil {
 			return 0, err
 		}
@@ -203,7 +203,7 @@ func LogLikelihood(m *Model, set *datasets.ImageSet, s EvalSettings, rng *rand.R
 		}
 		for done := 0; done < K; done += chunk {
 			use := min(chunk, K-done) // samples of this chunk that count
-			fillNormal(n.eps, rng)
+			n.fillNoise(rng)
 			if err := n.run(); err != nil {
 				return nil, 0, err
 			}

@@ -126,7 +126,11 @@ func bytesOf(f float64) uint64 {
 func TrainMemory(cfg Config, set TrainSettings) (uint64, error) {
 	cfg = cfg.WithDefaults()
 	set = set.withDefaults()
-	need := bytesOf(cfg.memory(float64(set.Batch)*float64(set.K), true))
+	rows := float64(set.Batch) * float64(set.K)
+	if set.Estimator == DReG {
+		rows *= 2 // two decoder passes
+	}
+	need := bytesOf(cfg.memory(rows, true))
 	if err := cfg.Validate(); err != nil {
 		return need, err
 	}

@@ -157,7 +157,8 @@ func (m *Model) rowsNet(mode netMode, rows [][]float64, width int) (out, out2 []
 }
 
 // Encode returns the mean and log-variance of q(z | x) for each row of x
-// (Input values each).
+// (Input values each). For Bernoulli latents mu is q's probabilities
+// σ(logits), the mean of z, and logvar is nil.
 func (m *Model) Encode(x [][]float64) (mu, logvar [][]float64, err error) {
 	return m.rowsNet(modeEncode, x, m.Config.Input)
 }
@@ -170,7 +171,8 @@ func (m *Model) Decode(z [][]float64) ([][]float64, error) {
 	return out, err
 }
 
-// Reconstruct encodes each row of x to the mean of q(z | x) and decodes it.
+// Reconstruct encodes each row of x to the mean of q(z | x) (for Bernoulli
+// latents, the probabilities) and decodes it.
 func (m *Model) Reconstruct(x [][]float64) ([][]float64, error) {
 	mu, _, err := m.Encode(x)
 	if err != nil {
@@ -179,7 +181,8 @@ func (m *Model) Reconstruct(x [][]float64) ([][]float64, error) {
 	return m.Decode(mu)
 }
 
-// SamplePrior draws n codes z ~ N(0, I) from rng and decodes them (see Decode).
+// SamplePrior draws n codes from the prior, z ~ N(0, I) (for Bernoulli
+// latents z_j ~ Bernoulli(½)), from rng and decodes them (see Decode).
 func (m *Model) SamplePrior(n int, rng *rand.Rand) ([][]float64, error) {
 	if rng == nil {
 		return nil, fmt.Errorf("vae: nil *rand.Rand")
@@ -194,7 +197,11 @@ func (m *Model) SamplePrior(n int, rng *rand.Rand) ([][]float64, error) {
 	for i := range z {
 		z[i] = make([]float64, m.Config.Latent)
 		for j := range z[i] {
-			z[i][j] = rng.NormFloat64()
+			if m.Config.Latents == BernoulliLatent {
+				z[i][j] = float64(rng.IntN(2))
+			} else {
+				z[i][j] = rng.NormFloat64()
+			}
 		}
 	}
 	return m.Decode(z)

@@ -27,6 +27,24 @@ type TrainSettings struct {
 	Objective Objective
 	// K is the number of samples of z per image. 0 means 1.
 	K int
+	// Estimator is the gradient estimator. The zero value is Reparam, the
+	// default for Gaussian latents; STL needs the ELBOMC objective, DReG the
+	// IWAE one; Bernoulli latents need Score or NVIL with the ELBO objective
+	// (the KL in closed form).
+	Estimator Estimator
+	// KLWarmup is the number of epochs over which the weight β of the KL
+	// part of the objective rises linearly from 0 to 1: at each batch
+	// β = min(1, t/KLWarmup), t the epochs done so far, fractional within an
+	// epoch (for the Monte Carlo objectives β multiplies log p(z) - log q(z|x)
+	// in each log weight). The loss reported stays the unweighted bound. 0
+	// means no warm-up.
+	KLWarmup int
+	// QMC draws the K Gaussian noise vectors of each image as one randomized
+	// quasi-Monte Carlo point set (Owen-scrambled Sobol' points mapped to
+	// normals; see internal/qmc) rather than i.i.d.: unbiased, and of lower
+	// variance when K > 1, most for K a power of 2 (with K = 1 it is plain
+	// Monte Carlo). Gaussian latents only. false means i.i.d. noise.
+	QMC bool
 	// Progress, if not nil, is called after every batch.
 	Progress func(BatchProgress)
 }
@@ -66,6 +84,40 @@ func (s TrainSettings) validate() error {
 		return fmt.Errorf("vae: unknown targets %d", int(s.Targets))
 	case s.Objective < ELBO || s.Objective > IWAE:
 		return fmt.Errorf("vae: unknown objective %d", int(s.Objective))
+	case s.Estimator < Reparam || s.Estimator > NVIL:
+		return fmt.Errorf("vae: unknown estimator %d", int(s.Estimator))
+	case s.KLWarmup < 0 || s.KLWarmup > MaxWarmup:
+		return fmt.Errorf("vae: KL warm-up of %d epochs (want 0 to %d)", s.KLWarmup, MaxWarmup)
+	}
+	return nil
+}
+
+// MaxWarmup bounds TrainSettings.KLWarmup, in epochs.
+const MaxWarmup = 1 << 20
+
+// validateFor reports settings that do not fit the model's latents.
+func (s TrainSettings) validateFor(cfg Config) error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	if cfg.Latents == BernoulliLatent {
+		switch {
+		case s.Estimator != Score && s.Estimator != NVIL:
+			return fmt.Errorf("vae: Bernoulli latents are trained with the score or nvil estimator, not %s", s.Estimator)
+		case s.Objective != ELBO:
+			return fmt.Errorf("vae: Bernoulli latents are trained on the elbo objective (KL in closed form), not %s", s.Objective)
+		case s.QMC:
+			return errors.New("vae: QMC noise is for Gaussian latents only")
+		}
+		return nil
+	}
+	switch {
+	case s.Estimator == Score || s.Estimator == NVIL:
+		return fmt.Errorf("vae: the %s estimator is for Bernoulli latents; Gaussian latents use reparam, stl or dreg", s.Estimator)
+	case s.Estimator == STL && s.Objective != ELBOMC:
+		return fmt.Errorf("vae: stl needs the elbo-mc objective (a Monte Carlo KL), not %s (for iwae use dreg)", s.Objective)
+	case s.Estimator == DReG && s.Objective != IWAE:
+		return fmt.Errorf("vae: dreg needs the iwae objective, not %s (for the ELBO use stl)", s.Objective)
 	}
 	return nil
 }
@@ -107,6 +159,44 @@ type Trainer struct {
 	steps int // optimizer steps taken
 	xbuf  []float32
 	stale bool // the model's weights lag the graph's
+
+	bopt       *graph.Adam // NVIL: the baseline network's optimizer
+	sig        signalStats // NVIL: running statistics of the learning signal
+	centreOnly bool        // NVIL: do not divide the signal by its running sd
+	sigbuf     []float64   // NVIL: the signals of a batch
+}
+
+// signalAlpha is the memory of NVIL's running statistics (Mnih & Gregor
+// 2014 use 0.8).
+const signalAlpha = 0.8
+
+// signalStats are the running mean and variance of NVIL's learning signal
+// l - C(x), initialized from the first batch.
+type signalStats struct {
+	mean, v float64
+	init    bool
+}
+
+// update folds a batch of signals into the running statistics.
+func (s *signalStats) update(sig []float64) {
+	if len(sig) == 0 {
+		return
+	}
+	var m, v float64
+	for _, x := range sig {
+		m += x
+	}
+	m /= float64(len(sig))
+	for _, x := range sig {
+		v += (x - m) * (x - m)
+	}
+	v /= float64(len(sig))
+	if !s.init {
+		s.mean, s.v, s.init = m, v, true
+		return
+	}
+	s.mean = signalAlpha*s.mean + (1-signalAlpha)*m
+	s.v = signalAlpha*s.v + (1-signalAlpha)*v
 }
 
 // NewTrainer prepares to train m (which it then owns and updates) with the given
@@ -119,10 +209,11 @@ func NewTrainer(m *Model, set TrainSettings, src *rand.PCG) (*Trainer, error) {
 		return nil, err
 	}
 	set = set.withDefaults()
-	if err := set.validate(); err != nil {
+	if err := set.validateFor(m.Config); err != nil {
 		return nil, err
 	}
-	n, err := newNet(m.Config, modeTrain, set.Objective, set.Batch, set.K)
+	n, err := newNetOpts(m.Config, modeTrain, set.Objective, set.Batch, set.K,
+		netOpts{est: set.Estimator, warmup: set.KLWarmup > 0, qmc: set.QMC})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +224,120 @@ func NewTrainer(m *Model, set TrainSettings, src *rand.PCG) (*Trainer, error) {
 	t := &Trainer{set: set, model: m, src: src, rng: rand.New(src), net: n,
 		opt:  &graph.Adam{LR: set.LR, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
 		xbuf: make([]float32, set.Batch*m.Config.Input)}
+	if n.bparams != nil {
+		// The baseline network starts as nn.Linear does, drawn from the
+		// trainer's source.
+		var w [][]float64
+		for _, s := range baselineSpecs(m.Config.Input) {
+			v := make([]float64, shapeSize(s.shape))
+			a := 1 / math.Sqrt(float64(s.fanIn))
+			for i := range v {
+				v[i] = a * (2*t.rng.Float64() - 1)
+			}
+			w = append(w, v)
+		}
+		if err := setNodes(n.bparams, w); err != nil {
+			n.close()
+			return nil, err
+		}
+		t.bopt = &graph.Adam{LR: set.LR, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	}
 	return t, nil
+}
+
+// beta is the KL weight at batch bi (from 1) of nb in epoch (from 1).
+func (t *Trainer) beta(epoch, bi, nb int) float64 {
+	w := float64(t.set.KLWarmup)
+	return min(1, (float64(epoch-1)+float64(bi-1)/float64(nb))/w)
+}
+
+// setScalar sets a one-value input.
+func setScalar(n *graph.Node, v float64) error { return graph.Set(n, []float64{v}) }
+
+// forward runs the graph on the inputs in place (the first rows of the
+// batch real). For NVIL it first sets the signal's running statistics, which
+// the first batch initializes (by a run whose result is discarded).
+func (t *Trainer) forward(rows int) error {
+	n := t.net
+	if n.sigMean == nil {
+		return n.run()
+	}
+	if !t.sig.init {
+		if err := setScalar(n.sigMean, 0); err != nil {
+			return err
+		}
+		if err := setScalar(n.sigScale, 1); err != nil {
+			return err
+		}
+		if err := n.run(); err != nil {
+			return err
+		}
+		t.sig.update(t.signals(rows))
+	}
+	scale := 1.0
+	if !t.centreOnly {
+		scale = max(1, math.Sqrt(t.sig.v))
+	}
+	if err := setScalar(n.sigMean, t.sig.mean); err != nil {
+		return err
+	}
+	if err := setScalar(n.sigScale, scale); err != nil {
+		return err
+	}
+	return n.run()
+}
+
+// signals returns NVIL's signals l - C(x) of the last run, for the real rows,
+// in a buffer reused from step to step.
+func (t *Trainer) signals(rows int) []float64 {
+	n := t.net
+	t.sigbuf = t.sigbuf[:0]
+	at := func(node *graph.Node, i int) float64 {
+		if v := graph.Float32s(node); v != nil {
+			return float64(v[i])
+		}
+		return graph.Float64s(node)[i]
+	}
+	for k := 0; k < n.k; k++ {
+		for i := 0; i < rows; i++ {
+			t.sigbuf = append(t.sigbuf, at(n.ll, k*n.batch+i)-at(n.base, i))
+		}
+	}
+	return t.sigbuf
+}
+
+// step checks the last run's loss and gradients and, if finite, takes the
+// optimizer steps (VAE weights unless frozen, and the NVIL baseline) and
+// updates NVIL's statistics. It returns the loss.
+func (t *Trainer) step(epoch, bi, rows int, frozen bool) (float64, error) {
+	n := t.net
+	loss := graph.Scalar64(n.loss)
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "loss"}
+	}
+	for i, g := range n.grads {
+		if !finiteNode(g) {
+			return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "gradient of " + n.params[i].Name()}
+		}
+	}
+	for i, g := range n.bgrads {
+		if !finiteNode(g) {
+			return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "gradient of " + n.bparams[i].Name()}
+		}
+	}
+	if !frozen {
+		if err := t.opt.Step(n.params, n.grads); err != nil {
+			return 0, err
+		}
+		t.stale = true
+	}
+	if n.bparams != nil {
+		if err := t.bopt.Step(n.bparams, n.bgrads); err != nil {
+			return 0, err
+		}
+		t.sig.update(t.signals(rows))
+	}
+	return loss, nil
 }
 
 // Close releases the trainer's compiled graph.
@@ -181,25 +385,21 @@ func (t *Trainer) TrainEpoch(set *datasets.ImageSet) (float64, error) {
 			break
 		}
 		copyInto(n.x, t.xbuf)
-		fillNormal(n.eps, t.rng)
+		n.fillNoise(t.rng)
 		setMask(n.mask, rows)
-		if err := n.run(); err != nil {
-			return 0, err
-		}
-		loss := graph.Scalar64(n.loss)
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "loss"}
-		}
-		for i, g := range n.grads {
-			if !finiteNode(g) {
-				return 0, &NonFiniteError{Epoch: epoch, Batch: bi, What: "gradient of " + n.params[i].Name()}
+		if n.beta != nil {
+			if err := setScalar(n.beta, t.beta(epoch, bi, batcher.Batches())); err != nil {
+				return 0, err
 			}
 		}
-		if err := t.opt.Step(n.params, n.grads); err != nil {
+		if err := t.forward(rows); err != nil {
+			return 0, err
+		}
+		loss, err := t.step(epoch, bi, rows, false)
+		if err != nil {
 			return 0, err
 		}
 		t.steps++
-		t.stale = true
 		sum += loss
 		images += rows
 		if t.set.Progress != nil {
@@ -259,4 +459,16 @@ func allFinite[T float32 | float64](v []T) bool {
 		}
 	}
 	return true
+}
+
+// CheckSettings reports the first problem with training a model of
+// configuration cfg with settings set (zero fields take their defaults), as
+// NewTrainer would: an estimator that does not fit the latents or the
+// objective, or a value out of range.
+func CheckSettings(cfg Config, set TrainSettings) error {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return set.withDefaults().validateFor(cfg)
 }

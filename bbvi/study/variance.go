@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/vigor-ml/vigor/bbvi"
 	"github.com/vigor-ml/vigor/bbvi/models"
@@ -20,8 +21,9 @@ import (
 // variational parameters and reports their mean, variance and error against the
 // exact gradient. The zero value (or nil) is the full study.
 //
-// The problems, both Bayesian logistic regressions with a mean-field Gaussian q
-// (gradients with respect to the means μ and log-sds ω):
+// The problems, two Bayesian logistic regressions with a mean-field Gaussian q
+// (gradients with respect to the means μ and log-sds ω) and a discrete-latent
+// VAE:
 //
 //	"toy"         one data point x = 2, y = 1, z ~ N(0, 1), q = N(-0.5, 1);
 //	              exact gradient by 100-node Gauss–Hermite quadrature,
@@ -32,8 +34,15 @@ import (
 //	              sds 0.5; exact gradient from a large pathwise estimate
 //	              (ExactDraws antithetic draws, computed in plain Go, its
 //	              standard error reported as ExactSE).
+//	"bvae"        a variational autoencoder with 6 Bernoulli latents (vae
+//	              package: 36 pixels, 32 tanh units) trained briefly with NVIL
+//	              on stroke images, gradients of all its weights on a fixed
+//	              batch of 16 binarized images, exact by enumerating the 2^6
+//	              codes (vae.ExactGradient).
 //
-// The estimators: "pathwise" (Reparam), "score" (ScoreFunction), and the score
+// The estimators of the logistic problems: "pathwise" (Reparam), its
+// randomized quasi-Monte Carlo variant "pathwise+qmc" (bbvi.Settings.QMC; any
+// estimator name takes the suffix "+qmc"), "score" (ScoreFunction), and the score
 // function with each control variate, "score-decay" (DecayingBaseline),
 // "score-loo" (LeaveOneOut) and "score-optimal" (Optimal); the two stateful
 // ones with Decay 0.99 rather than their default 0.9, since the parameters do
@@ -45,6 +54,13 @@ import (
 // the first Burn estimates are dropped while it warms up. Every estimate is
 // conditionally unbiased given the past, so the Reps estimates are
 // uncorrelated and sqrt(Variance/Reps) is the standard error of their mean.
+//
+// On "bvae" run "score", the plain score function with the KL in closed form,
+// and "nvil", the same with Mnih & Gregor's learned baseline C(x) and running
+// centring (its division by the running sd is left out, so that the estimate
+// stays unbiased and comparable): its baseline network first learns from
+// 2000 one-draw estimates at the fixed weights, then goes on learning through
+// the cell; S is the number of draws per image.
 type VarianceStudy struct {
 	// Draws lists the numbers of draws S; nil means 1, 2, 4, ..., 256.
 	Draws []int
@@ -60,11 +76,14 @@ type VarianceStudy struct {
 	// ExactDraws is the number of draws of the pathwise estimate that stands for
 	// the exact gradient of "logistic10"; 0 means 2²⁰.
 	ExactDraws int
-	// Problems selects problems by name; nil means both, "toy" and "logistic10".
+	// Problems selects problems by name; nil means all three, "toy",
+	// "logistic10" and "bvae".
 	Problems []string
 	// Estimators selects estimators by name (any name bbvi.EstimatorByName
-	// knows); nil means the five of the study: pathwise, score, score-decay,
-	// score-loo and score-optimal.
+	// knows, with "+qmc" appended for QMC draws, and "nvil"); nil means the
+	// seven of the study: pathwise, pathwise+qmc, score, score-decay,
+	// score-loo, score-optimal and nvil. Each problem runs those that apply
+	// to it: "bvae" runs score and nvil, the others all but nvil.
 	Estimators []string
 	// Progress, if not nil, is called after each cell.
 	Progress func(problem, estimator string, draws int)
@@ -76,7 +95,7 @@ type VarianceRow struct {
 	Problem   string
 	Estimator string
 	Draws     int    // S, the number of draws per estimate
-	Param     string // the component: "mu", "logsd" ("mu[j]", "logsd[j]" for several latents), or "total"
+	Param     string // the component: "mu", "logsd" ("mu[j]", "logsd[j]" for several latents), or "total" ("encoder", "decoder" and "total" for bvae)
 	// Exact is the exact gradient component, with its own standard error
 	// ExactSE (0 when computed by quadrature). For "total" rows Exact is the
 	// Euclidean norm of the exact gradient and ExactSE the root sum of squares.
@@ -94,6 +113,10 @@ type VarianceRow struct {
 	MSE float64
 }
 
+// qmcSuffix, appended to an estimator's name, runs it with randomized
+// quasi-Monte Carlo draws (bbvi.Settings.QMC).
+const qmcSuffix = "+qmc"
+
 // studyDecay is the memory of the stateful control variates in the study: the
 // parameters do not move, so a long memory (about 100 steps) estimates the
 // baseline and a* best.
@@ -101,8 +124,8 @@ const studyDecay = 0.99
 
 // Names of the study's problems and estimators.
 var (
-	studyProblems   = []string{"toy", "logistic10"}
-	studyEstimators = []string{"pathwise", "score", "score-decay", "score-loo", "score-optimal"}
+	studyProblems   = []string{"toy", "logistic10", "bvae"}
+	studyEstimators = []string{"pathwise", "pathwise+qmc", "score", "score-decay", "score-loo", "score-optimal", "nvil"}
 )
 
 // studyEstimator returns the estimator registered in bbvi under name (see
@@ -110,7 +133,7 @@ var (
 // memory for the stateful control variates, whose state would otherwise be
 // tuned for moving parameters.
 func studyEstimator(name string) (bbvi.Estimator, error) {
-	e, err := bbvi.EstimatorByName(name)
+	e, err := bbvi.EstimatorByName(strings.TrimSuffix(name, qmcSuffix))
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: variance study: %w", err)
 	}
@@ -291,6 +314,85 @@ func cellStream(seed uint64, problem string, draws int) *rand.Rand {
 // by estimator, then S, each cell's components in order followed by its
 // "total" row. The same configuration gives the same rows, bit for bit.
 func RunVarianceStudy(cfg *VarianceStudy) ([]VarianceRow, error) {
+	c := cfg.withDefaults()
+	switch {
+	case c.Reps < 2:
+		return nil, fmt.Errorf("bbvi: variance study: Reps %d (want at least 2)", c.Reps)
+	case c.ExactDraws < 2:
+		return nil, fmt.Errorf("bbvi: variance study: ExactDraws %d (want at least 2)", c.ExactDraws)
+	case len(c.Draws) == 0 || len(c.Problems) == 0 || len(c.Estimators) == 0:
+		return nil, errors.New("bbvi: variance study: nothing to run (empty Draws, Problems or Estimators)")
+	}
+	for _, s := range c.Draws {
+		if s < 1 {
+			return nil, fmt.Errorf("bbvi: variance study: %d draws (want at least 1)", s)
+		}
+	}
+	ests := make([]bbvi.Estimator, len(c.Estimators))
+	for i, name := range c.Estimators {
+		if _, ok := bvaeEstimators[name]; ok && name != "score" {
+			continue // a VAE estimator
+		}
+		e, err := studyEstimator(name)
+		if err != nil {
+			return nil, err
+		}
+		ests[i] = e
+	}
+	var rows []VarianceRow
+	for _, pname := range c.Problems {
+		if pname == "bvae" {
+			p, err := newBVAEProblem(c.Seed)
+			if err != nil {
+				return nil, fmt.Errorf("bbvi: variance study bvae: %w", err)
+			}
+			for _, name := range c.Estimators {
+				if !applies(pname, name) {
+					continue
+				}
+				for _, s := range c.Draws {
+					cell, err := p.run(name, s, c.Reps, c.Burn, cellStream(c.Seed, pname, s))
+					if err != nil {
+						return nil, err
+					}
+					rows = append(rows, cell...)
+					if c.Progress != nil {
+						c.Progress(pname, name, s)
+					}
+				}
+			}
+			continue
+		}
+		var p *studyProblem
+		switch pname {
+		case "toy":
+			p = toyProblem()
+		case "logistic10":
+			p = logistic10Problem(c.ExactDraws, c.Seed)
+		default:
+			return nil, fmt.Errorf("bbvi: variance study: unknown problem %q (want one of %v)", pname, studyProblems)
+		}
+		for i, est := range ests {
+			if !applies(pname, c.Estimators[i]) {
+				continue
+			}
+			for _, s := range c.Draws {
+				cell, err := p.run(est, c.Estimators[i], s, c.Reps, c.Burn, cellStream(c.Seed, p.name, s))
+				if err != nil {
+					return nil, err
+				}
+				rows = append(rows, cell...)
+				if c.Progress != nil {
+					c.Progress(p.name, c.Estimators[i], s)
+				}
+			}
+		}
+	}
+	return rows, nil
+}
+
+// withDefaults returns the configuration with its zero fields defaulted.
+func (cfg *VarianceStudy) withDefaults() VarianceStudy {
 	var c VarianceStudy
 	if cfg != nil {
 		c = *cfg
@@ -314,57 +416,13 @@ func RunVarianceStudy(cfg *VarianceStudy) ([]VarianceRow, error) {
 	if c.Estimators == nil {
 		c.Estimators = studyEstimators
 	}
-	switch {
-	case c.Reps < 2:
-		return nil, fmt.Errorf("bbvi: variance study: Reps %d (want at least 2)", c.Reps)
-	case c.ExactDraws < 2:
-		return nil, fmt.Errorf("bbvi: variance study: ExactDraws %d (want at least 2)", c.ExactDraws)
-	case len(c.Draws) == 0 || len(c.Problems) == 0 || len(c.Estimators) == 0:
-		return nil, errors.New("bbvi: variance study: nothing to run (empty Draws, Problems or Estimators)")
-	}
-	for _, s := range c.Draws {
-		if s < 1 {
-			return nil, fmt.Errorf("bbvi: variance study: %d draws (want at least 1)", s)
-		}
-	}
-	ests := make([]bbvi.Estimator, len(c.Estimators))
-	for i, name := range c.Estimators {
-		e, err := studyEstimator(name)
-		if err != nil {
-			return nil, err
-		}
-		ests[i] = e
-	}
-	var rows []VarianceRow
-	for _, pname := range c.Problems {
-		var p *studyProblem
-		switch pname {
-		case "toy":
-			p = toyProblem()
-		case "logistic10":
-			p = logistic10Problem(c.ExactDraws, c.Seed)
-		default:
-			return nil, fmt.Errorf("bbvi: variance study: unknown problem %q (want one of %v)", pname, studyProblems)
-		}
-		for i, est := range ests {
-			for _, s := range c.Draws {
-				cell, err := p.run(est, c.Estimators[i], s, c.Reps, c.Burn, cellStream(c.Seed, p.name, s))
-				if err != nil {
-					return nil, err
-				}
-				rows = append(rows, cell...)
-				if c.Progress != nil {
-					c.Progress(p.name, c.Estimators[i], s)
-				}
-			}
-		}
-	}
-	return rows, nil
+	return c
 }
 
 // run computes one cell of the study.
 func (p *studyProblem) run(est bbvi.Estimator, label string, draws, reps, burn int, rng *rand.Rand) ([]VarianceRow, error) {
-	v, err := bbvi.NewSVI(p.model, p.data, &bbvi.Settings{Estimator: est, Draws: draws, Dtype: graph.Float64}, rng)
+	set := &bbvi.Settings{Estimator: est, Draws: draws, Dtype: graph.Float64, QMC: strings.HasSuffix(label, qmcSuffix)}
+	v, err := bbvi.NewSVI(p.model, p.data, set, rng)
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: variance study %s/%s: %w", p.name, label, err)
 	}

@@ -8,17 +8,31 @@
 // The commands, and their flags:
 //
 //	vigor fit --model NAME --data FILE.csv [model flags]
-//	          [--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--batch B] [--steps N]
+//	          [--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--qmc] [--batch B] [--steps N]
 //	          [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 //	          [--quiet] [--out FILE.json] [--float32]
+//	          --model binomial: --trials COL --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]]
 //	          --model gmm: --k K [--method bbvi-marginal|bbvi|em] [--columns a,b,...]
 //	              [--assignments FILE.csv]
-//	          --model linear: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
-//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]] [--noise-sd SIGMA]
-//	          --model logistic: --target COL [--features a,b,...] [--no-intercept] [--estimator NAME]
+//	          --model linear: --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
 //	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]] [--noise-sd SIGMA]
+//	          --model logistic: --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]]
+//	          --model negbinomial: --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]]
+//	          --model poisson: --target COL [--features a,b,...] [--no-intercept] [--group COL] [--estimator NAME]
+//	              [--prior-scale S] [--draws N --draws-out FILE.csv [--resample]]
+//	              [--predict FILE.csv --predict-out FILE.csv [--predict-draws N]]
+//	          --model ppca: --latent K [--columns a,b,...] [--estimator reparam|stl] [--latents-out FILE.csv]
 //	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
 //	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
+//	                [--estimator reparam|stl|dreg|score|nvil] [--latent-dist gaussian|bernoulli]
+//	                [--kl-warmup EPOCHS] [--qmc]
 //	                [--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
 //	                [--seed 1] [--data-dir DIR] [--out runs/NAME] [--resume]
 //	                [--train-limit N] [--test-limit N] [--quiet]
@@ -27,7 +41,7 @@
 //	vigor vae sample --ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]
 //	vigor data fetch mnist [--data-dir DIR]
 //	vigor study variance [--out DIR] [--reps N] [--burn N] [--draws 1,2,4,...]
-//	                     [--problems toy,logistic10] [--estimators pathwise,score,...]
+//	                     [--problems toy,logistic10,bvae] [--estimators pathwise,pathwise+qmc,score,...]
 //	                     [--seed K] [--exact-draws N] [--quiet]
 //
 // "vigor help" (or "vigor -h") lists the commands; "vigor help <command>" and
@@ -69,7 +83,8 @@
 //
 // # vigor fit
 //
-// Fit reads a numeric CSV file with a header row (every cell a finite number;
+// Fit reads a numeric CSV file with a header row (every cell a finite number,
+// but those of a regression's --group column, which may hold text;
 // blank lines, empty or whitespace-only alike, are skipped; a line may hold
 // up to 16 MiB, a cell 4 KiB) and fits a model to it: --model chooses the model, whose flags come on top
 // of those that every model has. Each model writes a JSON document to stdout
@@ -85,6 +100,8 @@
 //	              or flow (RealNVP coupling layers, for posteriors far from Gaussian)
 //	--rank        the rank of lowrank's factor (default min(5, dim-1))
 //	--samples     Monte Carlo draws per step (default 8)
+//	--qmc         draw the --samples of each step as randomized quasi-Monte Carlo normals
+//	              (Owen-scrambled Sobol' points; unbiased, lower variance; best with a power of 2)
 //	--batch       rows per step; the likelihood is scaled by N/B (default 0: all rows)
 //	--steps       maximum optimizer steps (default 20000)
 //	--optimizer   adam (default), rmsprop, adagrad or sgd
@@ -111,48 +128,79 @@
 //
 // The fit uses a random stream derived from --seed.
 //
-// # vigor fit --model linear, --model logistic
+// # vigor fit --model linear, --model logistic, --model poisson, --model negbinomial, --model binomial
 //
-//	vigor fit --model linear|logistic --data FILE.csv --target COL [--features a,b,...] [--no-intercept]
-//	          [--estimator NAME] [--prior-scale S] [--noise-sd SIGMA]
+//	vigor fit --model linear|logistic|poisson|negbinomial|binomial --data FILE.csv --target COL
+//	          [--features a,b,...] [--no-intercept] [--group COL] [--trials COL (binomial)]
+//	          [--estimator NAME] [--prior-scale S] [--noise-sd SIGMA (linear)]
 //	          [--draws N --draws-out draws.csv [--resample]]
+//	          [--predict FILE.csv --predict-out OUT.csv [--predict-draws N]]
 //	          [flags of every model]
 //
 // The regressions fit, by black-box variational inference (ADVI-style), the
 // posterior of
 //
-//	linear:    y_i ~ Normal(a + x_i·β, σ²)
-//	logistic:  y_i ~ Bernoulli(sigmoid(a + x_i·β)),   y_i ∈ {0, 1}
-//	prior:     a, β_j ~ Normal(0, S²),   σ ~ HalfNormal(10) unless --noise-sd is given
+//	linear:       y_i ~ Normal(η_i, σ²)
+//	logistic:     y_i ~ Bernoulli(sigmoid(η_i)),   y_i ∈ {0, 1}
+//	poisson:      y_i ~ Poisson(exp(η_i)),         y_i ∈ {0, 1, 2, ...}
+//	negbinomial:  y_i ~ NegBinomial(mean exp(η_i), dispersion φ), variance μ + μ²/φ
+//	binomial:     y_i ~ Binomial(n_i, sigmoid(η_i)), n_i the --trials column
+//	η_i = a + x_i·β (+ tau·eta_g[i] with --group)
+//	prior:        a, β_j ~ Normal(0, S²),   σ ~ HalfNormal(10) unless --noise-sd is given,
+//	              φ ~ Gamma(2, 0.1),   tau ~ HalfNormal(S),   eta_g ~ Normal(0, 1)
 //
 // where y is the --target column and x_i holds the --features columns (by
-// default every other column, in file order). Their flags:
+// default every other column but the group and the trials, in file order).
+// Their flags:
 //
-//	--target      the column to predict (required); 0 or 1 for logistic
+//	--target      the column to predict (required); 0 or 1 for logistic, a
+//	              count (a whole number ≥ 0) for poisson, negbinomial and
+//	              binomial, at most the trials for binomial
 //	--features    comma-separated feature columns; default all but the target
 //	--no-intercept  fit no intercept a
+//	--group COL   varying intercepts: level g of the column COL (numbers or
+//	              text; an empty cell is bad input) gets the intercept
+//	              a + tau·eta_g, non-centred; levels are numbered in order of
+//	              first appearance
+//	--trials COL  binomial only (required): the number of trials of each row
 //	--estimator   the ELBO gradient estimator, by its name in bbvi.EstimatorByName:
-//	              reparam (default, the pathwise gradient), or the score function
-//	              with Rao-Blackwellization and control variates; an unknown name
+//	              reparam (default, the pathwise gradient), stl (sticking the
+//	              landing: the path derivative alone, zero variance at the exact
+//	              posterior), iwae or dreg (the importance-weighted bound over the
+//	              --samples draws, reparameterized or doubly reparameterized;
+//	              all rows per step), or the score function with
+//	              Rao-Blackwellization and control variates; an unknown name
 //	              gets the library's list. It is reported as "estimator"
-//	--prior-scale S, the prior sd of the coefficients (default 10; must be > 0)
+//	--prior-scale S, the prior sd of the coefficients and the scale of tau's
+//	              prior (default 10; must be > 0)
 //	--noise-sd    linear only: the known noise sd; 0 or absent learns sigma
 //	--draws N --draws-out FILE
-//	              write N joint posterior draws in CmdStan's CSV layout: "# key =
-//	              value" comment lines, a header of lp__ (always 0, as in CmdStan's
-//	              variational output) and the names, one draw per row
+//	              write N joint posterior draws of the latents in CmdStan's CSV
+//	              layout: "# key = value" comment lines, a header of lp__ (always
+//	              0, as in CmdStan's variational output) and the names, one draw
+//	              per row (with --group: tau and the standardized eta[LEVEL])
 //	--resample    draw them instead by importance resampling of the
 //	              diagnostic draws with their Pareto-smoothed weights
+//	--predict FILE --predict-out OUT
+//	              write --predict-draws (default 1000) posterior predictive
+//	              draws of the target for every row of FILE, a CSV file with
+//	              the feature columns (and the group and trials columns; the
+//	              target is not needed; a level not in --data is bad input):
+//	              OUT has one column per row of FILE, TARGET[i] for its i-th
+//	              row, and one draw per line, written atomically
 //
 // The output is one indented JSON object. All the posterior summaries are in
 // the constrained space (sigma > 0) and in the order of "names":
 //
 //	model, family       as given; estimator, the gradient estimator's name
 //	names               "intercept" (unless --no-intercept), the features, then
-//	                    "sigma" when the noise sd is learned
+//	                    "sigma" when the noise sd is learned, "phi" for
+//	                    negbinomial; with --group, "tau" and one "COL[LEVEL]" per
+//	                    level, the level's deviation tau·eta_g from the intercept
+//	                    (summarized from 4000 draws)
 //	mean, sd            posterior means and standard deviations
 //	cov                 posterior covariance, a list of rows; null above 2000
-//	                    coefficients (sd has the diagonal)
+//	                    coefficients (sd has the diagonal) and with --group
 //	quantiles           {"5": [...], "50": [...], "95": [...]}, the marginal quantiles
 //	elbo                the ELBO at the reported parameters
 //	elbo_trace          [{"step": s, "elbo": e}, ...], every ELBO evaluation
@@ -168,7 +216,8 @@
 //	samples, batch      draws per step and the effective rows per step
 //	seed, n             the seed and the number of data rows
 //	data, target, features, intercept, prior_scale, noise_sd (when known),
-//	max_steps, tol, dtype  the rest of the settings
+//	max_steps, tol, dtype  the rest of the settings; group and levels (the
+//	                    number of levels) with --group
 //
 // A number JSON cannot hold (a Pareto k̂ of +Inf, a NaN standard error) is
 // null. The --draws-out draws use a second random stream, independent of the
@@ -231,10 +280,52 @@
 // input exits with code 2 as for the regressions; so do a --k larger than the
 // number of rows and a constant column, which no mixture can be fitted to.
 //
+// # vigor fit --model ppca
+//
+//	vigor fit --model ppca --latent K --data FILE.csv [--columns a,b,...] [--estimator reparam|stl]
+//	          [--latents-out FILE.csv] [flags of every model]
+//
+// With --model ppca, fit reads the --columns of the CSV file (default: every
+// column) as N rows x_i in D dimensions and fits probabilistic PCA (Tipping &
+// Bishop 1999; models.PPCA),
+//
+//	z_i ~ Normal(0, I_K),   x_i | z_i ~ Normal(W z_i + μ, σ² I_D),
+//
+// by variational EM: each row's z_i has its own mean-field normal q(z_i),
+// whose parameters are read and updated only for the rows of a step's batch
+// (so --batch B costs O(B·K) work per step and the table O(N·K) memory),
+// while the loadings W, the mean μ and the noise sd σ are learned as model
+// parameters. The fit reaches the maximum-likelihood solution: W spans the
+// principal subspace of the sample covariance and σ² is the mean of its
+// discarded eigenvalues. Its flags:
+//
+//	--latent      the latent dimension K, 1 ≤ K < D (required)
+//	--columns     comma-separated data columns; default every column
+//	--estimator   reparam (default) or stl, as for the regressions
+//	--latents-out FILE.csv, where to write each row's latent mean z1..zK
+//
+// --family must stay meanfield (the only latents are the per-row ones). The
+// JSON object has:
+//
+//	model, latent, columns  "ppca", K and the data columns, in order
+//	loadings      D lists of K values, one per column: W rotated to orthogonal
+//	              columns of decreasing norm, each column's largest entry positive
+//	mean, noise_sd  μ (D values) and σ
+//	elbo, elbo_trace, steps, status, reason, seconds   as for the regressions
+//	family, estimator, optimizer, optimizer_settings, samples, batch,
+//	max_steps, tol, seed, n, data, latents_out (when written), dtype
+//
+// --latents-out writes, atomically, one row per data row with the latent
+// means in the rotation of the loadings, so that x_i ≈ μ + W m_i. Bad input
+// exits with code 2 as for the regressions; so does a --latent not below the
+// number of columns.
+//
 // # vigor vae train
 //
 //	vigor vae train [--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
 //	                [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
+//	                [--estimator reparam|stl|dreg|score|nvil] [--latent-dist gaussian|bernoulli]
+//	                [--kl-warmup EPOCHS] [--qmc]
 //	                [--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
 //	                [--seed 1] [--data-dir DIR] [--out runs/NAME] [--resume]
 //	                [--train-limit N] [--test-limit N] [--quiet]
@@ -254,6 +345,20 @@
 //	--targets     pixel targets: continuous (default), static or dynamic binarization
 //	--objective   elbo (default, analytic KL), elbo-mc (Monte Carlo KL) or iwae
 //	--k           samples of z per image, the IWAE K (default 1)
+//	--estimator   the gradient estimator: for Gaussian latents reparam (default), stl
+//	              (sticking the landing, Roeder et al. 2017; needs --objective elbo-mc)
+//	              or dreg (doubly reparameterized, Tucker et al. 2018; needs --objective
+//	              iwae); for Bernoulli latents score (plain score function) or nvil
+//	              (default: a learned input-dependent baseline C(x) with running centring
+//	              and scaling of the learning signal, Mnih & Gregor 2014)
+//	--latent-dist gaussian (default) or bernoulli: z ∈ {0,1}^latent with a Bernoulli(½)
+//	              prior, trained on the elbo objective (KL in closed form), best with
+//	              binarized targets (--targets dynamic)
+//	--kl-warmup   raise the KL weight β linearly from 0 to 1 over this many epochs
+//	              (default 0: none); the losses reported stay the unweighted bounds
+//	--qmc         draw the --k Gaussian samples of each image as one randomized
+//	              quasi-Monte Carlo set (Owen-scrambled Sobol'); lowers the variance
+//	              when --k > 1
 //	--activation  hidden activation: relu (default), tanh, sigmoid or softplus
 //	--decoder     bernoulli (default) or gaussian
 //	--float64     compute in float64 instead of float32
@@ -265,7 +370,8 @@
 //	--quiet       no progress on stderr
 //
 // The run folder gets model.ckpt (architecture, weights, Adam state, epoch,
-// RNG state; written atomically after every epoch), metrics.jsonl (one line
+// RNG state, the training settings and, for nvil, the baseline network with
+// its Adam state and running statistics; written atomically after every epoch), metrics.jsonl (one line
 // per epoch: epoch, train_loss, test_loss, seconds; losses are negative bounds
 // in nats per image), samples.png, recon.png, loss.png and, with --latent 2,
 // latent.png. --resume ends with exactly the weights of an uninterrupted run;
@@ -304,7 +410,8 @@
 //
 //	vigor vae sample --ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]
 //
-// Sample draws N codes z ~ N(0, I), decodes them, and writes the decoded pixel
+// Sample draws N codes from the prior (z ~ N(0, I), or Bernoulli(½) codes for a
+// model with Bernoulli latents), decodes them, and writes the decoded pixel
 // probabilities as a PNG grid, as square as possible.
 //
 //	--ckpt        the checkpoint file (required)
@@ -325,18 +432,26 @@
 // # vigor study variance
 //
 //	vigor study variance [--out DIR] [--reps N] [--burn N] [--draws 1,2,4,...]
-//	                     [--problems toy,logistic10] [--estimators pathwise,score,...]
+//	                     [--problems toy,logistic10,bvae] [--estimators pathwise,pathwise+qmc,score,...]
 //	                     [--seed K] [--exact-draws N] [--quiet]
 //
 // Variance compares the ELBO gradient estimators empirically (see
 // study.VarianceStudy and study.RunVarianceStudy): the pathwise
-// (reparameterization) estimator, the score-function estimator, and the score
+// (reparameterization) estimator with i.i.d. draws and with randomized
+// quasi-Monte Carlo draws ("pathwise+qmc": Owen-scrambled Sobol' points mapped
+// to normals, as vigor fit --qmc), the score-function estimator, and the score
 // function with a decaying-average baseline, a leave-one-out baseline and the
 // optimal control variate. Two Bayesian logistic regressions with a mean-field
 // Gaussian q are studied at fixed variational parameters: "toy" (one data point,
 // x = 2, y = 1, prior N(0, 1), q = N(-0.5, 1); exact gradient by Gauss–Hermite
 // quadrature) and "logistic10" (an intercept and 9 correlated features, 100
-// rows; exact gradient from a pathwise estimate with --exact-draws draws). For
+// rows; exact gradient from a pathwise estimate with --exact-draws draws). A
+// third problem, "bvae", is a small VAE with 6 Bernoulli latents on stroke
+// images, whose exact ELBO gradient is known by enumerating the 64 codes: on it
+// run the plain score function ("score") and NVIL ("nvil", the score function
+// with a learned input-dependent baseline C(x) and running centring, Mnih &
+// Gregor 2014), with rows "encoder", "decoder" and "total"; nvil runs on bvae
+// only. For
 // every number of draws S in --draws (default 1, 2, 4, ..., 256) each
 // estimator computes --reps gradient estimates (default 1000, after --burn
 // dropped ones, default 50, while the stateful control variates warm up); all

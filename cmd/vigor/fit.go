@@ -33,7 +33,7 @@ const (
 
 // fitCommonSynopsis summarizes the flags every model has, after the model's
 // own ones.
-const fitCommonSynopsis = `[--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--batch B] [--steps N]
+const fitCommonSynopsis = `[--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--qmc] [--batch B] [--steps N]
 [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 [--quiet] [--out FILE.json] [--float32]`
 
@@ -85,6 +85,7 @@ type fitOptions struct {
 	familyName string
 	rank       int
 	samples    int
+	qmc        bool
 	batch      int
 	steps      int
 	optName    string
@@ -120,6 +121,7 @@ func (o *fitOptions) commonFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.familyName, "family", "meanfield", "the variational `family`: "+strings.Join(bbvi.FamilyNames(), ", "))
 	fs.IntVar(&o.rank, "rank", 0, "the `rank` of --family lowrank's factor; 0 means its default, min(5, dim-1)")
 	fs.IntVar(&o.samples, "samples", 8, "Monte Carlo `draws` per gradient step")
+	fs.BoolVar(&o.qmc, "qmc", false, "draw each step's --samples as randomized quasi-Monte Carlo normals (scrambled Sobol'; best with a power of 2)")
 	fs.IntVar(&o.batch, "batch", 0, "`rows` per step (minibatch, likelihood scaled by N/B); 0 means all")
 	fs.IntVar(&o.steps, "steps", 20000, "maximum number of optimizer `steps`")
 	fs.StringVar(&o.optName, "optimizer", "adam", "the `optimizer`: adam, rmsprop, adagrad or sgd")
@@ -281,6 +283,7 @@ func (o *fitOptions) settings() *bbvi.Settings {
 	set := &bbvi.Settings{
 		Family:    o.family,
 		Draws:     o.samples,
+		QMC:       o.qmc,
 		BatchSize: o.batch,
 		Optimizer: o.opt,
 		MaxSteps:  o.steps,
@@ -337,12 +340,19 @@ const bytesPerCell = 64
 // Every error is a usageError naming the file (and line and column where
 // there is one).
 func (o *fitOptions) readTable() (*datasets.Table, error) {
+	return readCSV(o.data, nil)
+}
+
+// readCSV reads the CSV file path, with the columns text read as text,
+// bounding its cells by the memory budget. Every error is a usageError
+// naming the file (and line and column where there is one).
+func readCSV(path string, text []string) (*datasets.Table, error) {
 	budget, how, err := memoryBudget()
 	if err != nil {
 		return nil, err
 	}
 	cells := int64(min(budget/bytesPerCell, math.MaxInt64))
-	t, err := datasets.ReadCSVLimits(o.data, datasets.CSVLimits{Cells: cells})
+	t, err := datasets.ReadCSVLimits(path, datasets.CSVLimits{Cells: cells, Text: text})
 	if errors.Is(err, datasets.ErrTooManyCells) {
 		return nil, badf("%v: its data would need more than the %s of memory allowed (%s; set %s to change it)",
 			err, formatBytes(budget), how, memoryEnv)

@@ -124,7 +124,7 @@ func TestFitBadInput(t *testing.T) {
 		{name: "negative batch", file: goodCSV, args: []string{"--batch", "-1"}, want: []string{"--batch"}},
 		{name: "zero steps", file: goodCSV, args: []string{"--steps", "0"}, want: []string{"--steps"}},
 		{name: "unknown family", file: goodCSV, args: []string{"--family", "wavelet"}, want: []string{"family", `"wavelet"`, "flow"}},
-		{name: "unknown model", file: goodCSV, args: []string{"--model", "poisson"}, want: []string{"model", `"poisson"`}},
+		{name: "unknown model", file: goodCSV, args: []string{"--model", "zipf"}, want: []string{"model", `"zipf"`}},
 		{name: "unknown optimizer", file: goodCSV, args: []string{"--optimizer", "lbfgs"}, want: []string{"optimizer", `"lbfgs"`}},
 		{name: "zero prior scale", file: goodCSV, args: []string{"--prior-scale", "0"}, want: []string{"--prior-scale"}},
 		{name: "negative prior scale", file: goodCSV, args: []string{"--prior-scale", "-1"}, want: []string{"--prior-scale"}},

@@ -208,6 +208,9 @@ func (g *gmmRun) run(o *fitOptions, e *env) error {
 	if g.method == "bbvi" && o.batch > 0 && o.batch < len(x) {
 		return badf("--batch %d: --method bbvi uses all %d rows at every step (the assignments are local latents); use bbvi-marginal for minibatches", o.batch, len(x))
 	}
+	if g.method == "em" && o.qmc {
+		return badf("--qmc does not apply to --method em (it draws no noise)")
+	}
 	set := o.settings()
 	em := &mixture.EMSettings{}
 	if g.stepsSet {

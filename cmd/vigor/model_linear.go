@@ -64,9 +64,12 @@ func (r *linearRun) checkData(t *datasets.Table, features []string) error {
 	return nil
 }
 
+// columns implements regressionModel: none.
+func (r *linearRun) columns() []string { return nil }
+
 // newModel implements regressionModel.
-func (r *linearRun) newModel(features []string, X, y []float64) (bbvi.Model, bbvi.Data, error) {
-	m := &models.LinearRegression{Features: features, Intercept: !r.noIntercept, PriorScale: r.priorScale, NoiseSD: r.noiseSD}
-	data, err := m.Data(X, y)
+func (r *linearRun) newModel(features []string, _ *datasets.Table, rows models.Rows, g *models.Groups) (bbvi.Model, bbvi.Data, error) {
+	m := &models.LinearRegression{Features: features, Intercept: !r.noIntercept, PriorScale: r.priorScale, NoiseSD: r.noiseSD, Group: g}
+	data, err := m.DataRows(rows)
 	return m, data, err
 }

@@ -40,9 +40,12 @@ func (r *logisticRun) checkData(t *datasets.Table, features []string) error {
 	return bad(t.CheckBinary(r.target))
 }
 
+// columns implements regressionModel: none.
+func (r *logisticRun) columns() []string { return nil }
+
 // newModel implements regressionModel.
-func (r *logisticRun) newModel(features []string, X, y []float64) (bbvi.Model, bbvi.Data, error) {
-	m := &models.LogisticRegression{Features: features, Intercept: !r.noIntercept, PriorScale: r.priorScale}
-	data, err := m.Data(X, y)
+func (r *logisticRun) newModel(features []string, _ *datasets.Table, rows models.Rows, g *models.Groups) (bbvi.Model, bbvi.Data, error) {
+	m := &models.LogisticRegression{Features: features, Intercept: !r.noIntercept, PriorScale: r.priorScale, Group: g}
+	data, err := m.DataRows(rows)
 	return m, data, err
 }

@@ -438,6 +438,7 @@ func variancePicture(rows []study.VarianceRow, problems, estimators []string) (*
 	legend.Top, legend.Left = true, true
 	legend.Padding = vg.Points(4)
 	var panels []*plot.Plot
+	inLegend := map[string]bool{}
 	for _, prob := range problems {
 		p := newChart("Gradient variance, "+prob, "draws S", "total variance of the gradient estimate", true, true)
 		n := 0
@@ -451,8 +452,9 @@ func variancePicture(rows []study.VarianceRow, problems, estimators []string) (*
 			}
 			k, mark := addLine(p, x, y, palette[i%len(palette)], true)
 			n += k
-			if len(panels) == 0 {
+			if k > 0 && !inLegend[est] { // some estimators run on some problems only
 				legend.Add(est, mark)
+				inLegend[est] = true
 			}
 		}
 		if n == 0 {

@@ -19,16 +19,18 @@ import (
 
 // studyAbout is the help text of `vigor study`.
 const studyAbout = `Study runs an empirical study of the library's methods. The one study so far,
-variance, compares the ELBO gradient estimators (pathwise, score function,
-score function with a decaying, leave-one-out or optimal control variate) on a
-one-point Bayesian logistic regression, whose exact gradient is known by
-quadrature, and on a 10-dimensional one: for each number of draws S it computes
---reps estimates and reports their mean, variance and error against the exact
-gradient.`
+variance, compares the ELBO gradient estimators (pathwise with i.i.d. or
+randomized quasi-Monte Carlo draws, score function, score function with a
+decaying, leave-one-out or optimal control variate) on a one-point Bayesian
+logistic regression, whose exact gradient is known by quadrature, and on a
+10-dimensional one, and the score function with and without NVIL's learned
+baseline on a small VAE with Bernoulli latents, whose exact gradient is known
+by enumeration: for each number of draws S it computes --reps estimates and
+reports their mean, variance and error against the exact gradient.`
 
 // studyVarianceSynopsis is the flags summary of `vigor study variance`.
 const studyVarianceSynopsis = `[--out DIR] [--reps N] [--burn N] [--draws 1,2,4,...]
-[--problems toy,logistic10] [--estimators pathwise,score,...]
+[--problems toy,logistic10,bvae] [--estimators pathwise,pathwise+qmc,score,...]
 [--seed K] [--exact-draws N] [--quiet]`
 
 // studyVarianceAbout is the help text of `vigor study variance`.
@@ -36,7 +38,8 @@ const studyVarianceAbout = `Variance runs the gradient-variance study (see "go d
 and writes, atomically, into the directory --out:
 
   variance.csv   one row per problem, estimator, S and gradient component (and a
-                 "total" row per cell): problem, estimator, draws, param, exact,
+                 "total" row per cell; bvae has "encoder", "decoder" and
+                 "total" rows): problem, estimator, draws, param, exact,
                  exact_se, mean, variance, error, se, mse
   variance.png   the total variance (trace of the covariance) against S on
                  log-log axes, one line per estimator, one panel per problem
@@ -48,8 +51,8 @@ output fails, 2 for bad flags.`
 // The names the variance study knows (study.VarianceStudy's Problems and
 // Estimators), the defaults of --problems and --estimators.
 var (
-	varianceProblems   = []string{"toy", "logistic10"}
-	varianceEstimators = []string{"pathwise", "score", "score-decay", "score-loo", "score-optimal"}
+	varianceProblems   = []string{"toy", "logistic10", "bvae"}
+	varianceEstimators = []string{"pathwise", "pathwise+qmc", "score", "score-decay", "score-loo", "score-optimal", "nvil"}
 )
 
 // studyVarianceOptions are the flags of `vigor study variance`; check turns
@@ -70,7 +73,7 @@ func (o *studyVarianceOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.burn, "burn", 50, "estimates dropped first in each cell, while the control variates warm up (`N`)")
 	fs.StringVar(&o.draws, "draws", "1,2,4,8,16,32,64,128,256", "comma-separated numbers of draws `S`")
 	fs.StringVar(&o.problems, "problems", strings.Join(varianceProblems, ","), "comma-separated `problems`: "+strings.Join(varianceProblems, ", "))
-	fs.StringVar(&o.estimators, "estimators", strings.Join(varianceEstimators, ","), "comma-separated `estimators`")
+	fs.StringVar(&o.estimators, "estimators", strings.Join(varianceEstimators, ","), "comma-separated `estimators` (bvae runs score and nvil, the others all but nvil)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random `seed`; the same seed gives the same output")
 	fs.IntVar(&o.exactDraws, "exact-draws", 1<<20, "draws of the pathwise estimate of logistic10's exact gradient (`N`)")
 	fs.BoolVar(&o.quiet, "quiet", false, "print no progress or summary on stderr")
@@ -147,7 +150,7 @@ func (o *studyVarianceOptions) run(e *env) error {
 			return badf("--out %s: cannot create it: %v", o.out, errors.Unwrap(err))
 		}
 	}
-	cells := len(o.cfg.Problems) * len(o.cfg.Estimators) * len(o.cfg.Draws)
+	cells := study.CellCount(&o.cfg)
 	bar := newCountBar(e, o.quiet, "variance study")
 	start := time.Now()
 	done := 0

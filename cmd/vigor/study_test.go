@@ -11,7 +11,7 @@ import (
 
 // TestStudyVariance runs a small variance study and checks both outputs: the
 // CSV has one row per estimator, S and component plus a total per cell, and the
-// PNG has one panel per problem.
+// PNG has one panel per problem (three side by side).
 func TestStudyVariance(t *testing.T) {
 	dir := t.TempDir()
 	code, stdout, stderr := runCLI(t, false, "study", "variance", "--out", dir, "--reps", "20", "--burn", "5",
@@ -22,7 +22,7 @@ func TestStudyVariance(t *testing.T) {
 	if stdout != "" {
 		t.Errorf("stdout %q, want nothing", stdout)
 	}
-	if !strings.HasPrefix(stderr, "study variance: 20 cells") || strings.Count(stderr, "\n") != 1 {
+	if !strings.HasPrefix(stderr, "study variance: 28 cells") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("stderr %q, want one summary line", stderr)
 	}
 	f, err := os.Open(filepath.Join(dir, "variance.csv"))
@@ -34,8 +34,9 @@ func TestStudyVariance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// toy: 2 components + total; logistic10: 20 components + total; 5 estimators, 2 S.
-	if want := 1 + 5*2*(3+21); len(recs) != want {
+	// toy: 2 components + total; logistic10: 20 components + total; 6
+	// estimators, 2 S; bvae: encoder, decoder and total rows of score and nvil.
+	if want := 1 + 6*2*(3+21) + 2*2*3; len(recs) != want {
 		t.Errorf("%d CSV records, want %d", len(recs), want)
 	}
 	if got := strings.Join(recs[0], ","); got != "problem,estimator,draws,param,exact,exact_se,mean,variance,error,se,mse" {
@@ -50,8 +51,8 @@ func TestStudyVariance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Width <= cfg.Height {
-		t.Errorf("image %d×%d, want two panels side by side", cfg.Width, cfg.Height)
+	if cfg.Width <= 2*cfg.Height {
+		t.Errorf("image %d×%d, want three panels side by side", cfg.Width, cfg.Height)
 	}
 
 	// The same seed gives the same CSV, bit for bit.

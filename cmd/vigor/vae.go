@@ -36,7 +36,8 @@ const (
 
 // vaeAbout is the help text of `vigor vae`.
 const vaeAbout = `The variational autoencoder on MNIST (Kingma & Welling 2014): an encoder MLP maps
-an image to a diagonal Gaussian q(z|x), a decoder MLP maps z to Bernoulli pixel
+an image to a diagonal Gaussian q(z|x) (or, with --latent-dist bernoulli, to
+independent Bernoulli codes), a decoder MLP maps z to Bernoulli pixel
 probabilities, trained by maximizing the ELBO (or the IWAE bound).`
 
 // ---- vigor vae train ----
@@ -44,6 +45,8 @@ probabilities, trained by maximizing the ELBO (or the IWAE bound).`
 // vaeTrainSynopsis is the flags summary of `vigor vae train`.
 const vaeTrainSynopsis = `[--epochs 10] [--latent 20] [--hidden 400] [--batch 128] [--lr 1e-3]
 [--targets continuous|static|dynamic] [--objective elbo|elbo-mc|iwae] [--k 1]
+[--estimator reparam|stl|dreg|score|nvil] [--latent-dist gaussian|bernoulli]
+[--kl-warmup EPOCHS] [--qmc]
 [--activation relu|tanh|sigmoid|softplus] [--decoder bernoulli|gaussian] [--float64]
 [--seed 1] [--data-dir DIR] [--out runs/NAME] [--resume]
 [--train-limit N] [--test-limit N] [--quiet]`
@@ -58,6 +61,16 @@ coloured by digit). Losses are negative bounds in nats per image. With no flags
 it trains the PyTorch example's model: 784-400-20, ReLU, batch 128, Adam 1e-3,
 continuous targets, 10 epochs.
 
+Gradient estimators (--estimator): reparam (default), stl (sticking the
+landing; needs --objective elbo-mc) and dreg (doubly reparameterized; needs
+--objective iwae) for Gaussian latents; score (plain score function) and nvil
+(score function with a learned input-dependent baseline and running centring
+and scaling, Mnih & Gregor 2014) for --latent-dist bernoulli, which trains on
+the elbo objective and defaults to nvil. --kl-warmup EPOCHS raises the KL
+weight linearly from 0 to 1 over that many epochs (the losses reported stay
+the unweighted bounds). --qmc draws the --k samples of each image as one
+randomized quasi-Monte Carlo set (scrambled Sobol'; helps with --k > 1).
+
 --resume continues the run in --out from its checkpoint up to --epochs, and ends
 with exactly the weights an uninterrupted run would have.`
 
@@ -66,10 +79,12 @@ with exactly the weights an uninterrupted run would have.`
 type vaeTrainOptions struct {
 	epochs, latent, batch, k, limit, testLimit int
 	hidden, targets, objective, act, dec, out  string
+	estimator, latentDist                      string
+	warmup                                     int
 	dataDir                                    string
 	lr                                         float64
 	seed                                       uint64
-	resume, quiet, float64                     bool
+	resume, quiet, float64, qmc                bool
 	set                                        map[string]bool // the flags given
 	cfg                                        vae.Config
 	train                                      vae.TrainSettings
@@ -85,6 +100,10 @@ func (o *vaeTrainOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.targets, "targets", "continuous", "pixel `targets`: continuous, static or dynamic (binarization)")
 	fs.StringVar(&o.objective, "objective", "elbo", "training `objective`: elbo (analytic KL), elbo-mc or iwae")
 	fs.IntVar(&o.k, "k", 1, "`samples` of z per image (the IWAE K)")
+	fs.StringVar(&o.estimator, "estimator", "", "gradient `estimator`: reparam, stl, dreg (Gaussian latents; default reparam), score or nvil (Bernoulli latents; default nvil)")
+	fs.StringVar(&o.latentDist, "latent-dist", "gaussian", "latent `distribution`: gaussian or bernoulli")
+	fs.IntVar(&o.warmup, "kl-warmup", 0, "raise the KL weight linearly from 0 to 1 over this many `epochs` (0: none)")
+	fs.BoolVar(&o.qmc, "qmc", false, "draw each image's --k Gaussian samples as randomized quasi-Monte Carlo (scrambled Sobol')")
 	fs.StringVar(&o.act, "activation", "relu", "hidden `activation`: relu, tanh, sigmoid or softplus")
 	fs.StringVar(&o.dec, "decoder", "bernoulli", "`decoder`: bernoulli or gaussian")
 	fs.BoolVar(&o.float64, "float64", false, "compute in float64 instead of float32")
@@ -112,6 +131,8 @@ func (o *vaeTrainOptions) check(given map[string]bool) error {
 		return badf("--lr %g: must be positive", o.lr)
 	case o.k < 1:
 		return badf("--k %d: must be at least 1", o.k)
+	case o.warmup < 0 || o.warmup > vae.MaxWarmup:
+		return badf("--kl-warmup %d: must be between 0 and %d epochs", o.warmup, vae.MaxWarmup)
 	case o.limit < 0 || o.testLimit < 0:
 		return badf("--train-limit and --test-limit must not be negative")
 	case o.out == "":
@@ -137,12 +158,30 @@ func (o *vaeTrainOptions) check(given map[string]bool) error {
 	if err != nil {
 		return badf("--objective %q: want elbo, elbo-mc or iwae", o.objective)
 	}
-	o.cfg = vae.Config{Input: 784, Hidden: hidden, Latent: o.latent, Activation: act, Decoder: dec, Float64: o.float64}
-	o.train = vae.TrainSettings{Batch: o.batch, LR: o.lr, Targets: targets, Objective: obj, K: o.k}
+	latents, err := vae.ParseLatentDist(o.latentDist)
+	if err != nil {
+		return badf("--latent-dist %q: want gaussian or bernoulli", o.latentDist)
+	}
+	est, err := vae.ParseEstimator(o.estimator)
+	if err != nil {
+		return badf("--estimator %q: want reparam, stl, dreg, score or nvil", o.estimator)
+	}
+	if latents == vae.BernoulliLatent && o.estimator == "" {
+		est = vae.NVIL
+	}
+	o.cfg = vae.Config{Input: 784, Hidden: hidden, Latent: o.latent, Activation: act, Decoder: dec, Float64: o.float64, Latents: latents}
+	o.train = vae.TrainSettings{Batch: o.batch, LR: o.lr, Targets: targets, Objective: obj, K: o.k,
+		Estimator: est, KLWarmup: o.warmup, QMC: o.qmc}
 	if o.resume {
 		return nil // the checkpoint's settings are checked once it is read
 	}
-	return checkTraining("", o.cfg, o.train)
+	if err := checkTraining("", o.cfg, o.train); err != nil {
+		return err
+	}
+	if err := vae.CheckSettings(o.cfg, o.train); err != nil {
+		return bad(err)
+	}
+	return nil
 }
 
 // mnistMemory is what MNIST and the pictures take in memory besides a
@@ -343,8 +382,8 @@ func (o *vaeTrainOptions) run(e *env) error {
 	set := tr.Settings()
 	if !o.quiet {
 		m := tr.Model()
-		fmt.Fprintf(e.stderr, "%s: %s, %d weights, batch %d, %s, %s targets, %d train / %d test images -> %s\n",
-			name, m.Config, m.NumParams(), set.Batch, set.Objective, vae.FormatTargets(set.Targets), train.N, test.N, o.out)
+		fmt.Fprintf(e.stderr, "%s: %s, %d weights, batch %d, %s, %s gradient, %s targets, %d train / %d test images -> %s\n",
+			name, m.Config, m.NumParams(), set.Batch, set.Objective, set.Estimator, vae.FormatTargets(set.Targets), train.N, test.N, o.out)
 	}
 	if tr.Epoch() >= o.epochs {
 		if !o.quiet {
@@ -458,6 +497,10 @@ func checkResumeFlags(o *vaeTrainOptions, c *vae.Checkpoint) error {
 		{"targets", o.train.Targets == tr.Targets, vae.FormatTargets(tr.Targets)},
 		{"objective", o.train.Objective == tr.Objective, tr.Objective.String()},
 		{"k", o.train.K == tr.K, fmt.Sprint(tr.K)},
+		{"latent-dist", o.cfg.Latents == cfg.Latents, cfg.Latents.String()},
+		{"estimator", o.train.Estimator == tr.Estimator, tr.Estimator.String()},
+		{"kl-warmup", o.train.KLWarmup == tr.KLWarmup, fmt.Sprint(tr.KLWarmup)},
+		{"qmc", o.train.QMC == tr.QMC, fmt.Sprint(tr.QMC)},
 	}
 	for _, c := range checks {
 		if o.set[c.flag] && !c.same {
@@ -702,7 +745,8 @@ func (o *vaeEvalOptions) run(e *env) error {
 const vaeSampleSynopsis = `--ckpt runs/NAME/model.ckpt [--n 64] [--out samples.png] [--seed 1]`
 
 // vaeSampleAbout is the help text of `vigor vae sample`.
-const vaeSampleAbout = `Sample draws N codes z ~ N(0, I), decodes them, and writes the decoded pixel
+const vaeSampleAbout = `Sample draws N codes from the prior (z ~ N(0, I), or Bernoulli(½) codes for a
+model with Bernoulli latents), decodes them, and writes the decoded pixel
 probabilities as a PNG grid (as square as possible).`
 
 // vaeSampleOptions are the flags of `vigor vae sample`.

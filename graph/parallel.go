@@ -3,7 +3,8 @@ package graph
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
+
+	"github.com/vigor-ml/vigor/internal/parallel"
 )
 
 // tasker is work split into numbered tasks: runTask(w, i) does task i on
@@ -13,92 +14,33 @@ type tasker interface {
 	runTask(worker, task int)
 }
 
-// taskJob is one runTasks call shared with the pool's goroutines.
-type taskJob struct {
-	t    tasker
-	n    int
-	next atomic.Int64 // next task to claim
-	ids  atomic.Int32 // next worker id
-	done sync.WaitGroup
-	refs atomic.Int32 // goroutines still using the job
-}
+// taskAdapter presents a tasker to internal/parallel.
+type taskAdapter struct{ t tasker }
 
-var (
-	taskJobs    = sync.Pool{New: func() any { return new(taskJob) }}
-	taskCh      = make(chan *taskJob, 64)
-	poolWorkers atomic.Int32
-	poolMu      sync.Mutex
-)
+func (a *taskAdapter) RunTask(worker, task int) { a.t.runTask(worker, task) }
 
-// ensurePoolWorkers starts persistent worker goroutines until there are at
-// least n. Idle workers block on taskCh and cost nothing.
-func ensurePoolWorkers(n int) {
-	if int(poolWorkers.Load()) >= n {
-		return
-	}
-	poolMu.Lock()
-	for int(poolWorkers.Load()) < n {
-		go func() {
-			for j := range taskCh {
-				j.work()
-				j.release()
-			}
-		}()
-		poolWorkers.Add(1)
-	}
-	poolMu.Unlock()
-}
+var taskAdapters = sync.Pool{New: func() any { return new(taskAdapter) }}
 
 // runTasks runs t.runTask(w, i) for every task i in [0, n) on up to
-// workers goroutines: the caller and persistent pool goroutines, which claim
-// tasks one at a time (so a goroutine descheduled on a busy machine does not
-// hold up the others). Worker ids are below min(workers, n). It returns when
-// every task is done and does not allocate in steady state. Which worker runs
-// which task varies from call to call: a tasker whose tasks write disjoint
-// outputs, reduced afterwards in task order, gives the same bits whatever
-// the number of workers.
+// workers goroutines: the caller and the persistent goroutines of
+// internal/parallel, which claim tasks one at a time (so a goroutine
+// descheduled on a busy machine does not hold up the others). Worker ids are
+// below min(workers, n). It returns when every task is done and does not
+// allocate in steady state. Which worker runs which task varies from call to
+// call: a tasker whose tasks write disjoint outputs, reduced afterwards in
+// task order, gives the same bits whatever the number of workers.
 func runTasks(n, workers int, t tasker) {
-	workers = min(workers, n)
-	if workers <= 1 {
+	if min(workers, n) <= 1 {
 		for i := 0; i < n; i++ {
 			t.runTask(0, i)
 		}
 		return
 	}
-	ensurePoolWorkers(workers - 1)
-	j := taskJobs.Get().(*taskJob)
-	j.t, j.n = t, n
-	j.next.Store(0)
-	j.ids.Store(0)
-	j.done.Add(n)
-	j.refs.Store(int32(workers))
-	for i := 1; i < workers; i++ {
-		taskCh <- j
-	}
-	j.work()
-	j.done.Wait()
-	j.release()
-}
-
-// work claims and runs tasks until none is left.
-func (j *taskJob) work() {
-	w := int(j.ids.Add(1)) - 1
-	for {
-		i := int(j.next.Add(1)) - 1
-		if i >= j.n {
-			return
-		}
-		j.t.runTask(w, i)
-		j.done.Done()
-	}
-}
-
-// release drops a goroutine's reference; the last one recycles the job.
-func (j *taskJob) release() {
-	if j.refs.Add(-1) == 0 {
-		j.t = nil
-		taskJobs.Put(j)
-	}
+	a := taskAdapters.Get().(*taskAdapter)
+	a.t = t
+	parallel.Run(n, workers, a)
+	a.t = nil
+	taskAdapters.Put(a)
 }
 
 // rangeWorkers returns how many goroutines should share an elementwise loop
@@ -122,7 +64,7 @@ type rangeTasks struct {
 	n, chunk int
 }
 
-func (t *rangeTasks) runTask(_, i int) {
+func (t *rangeTasks) RunTask(_, i int) {
 	lo := i * t.chunk
 	t.r.runRange(lo, min(lo+t.chunk, t.n))
 }
@@ -134,7 +76,7 @@ var rangeTaskPool = sync.Pool{New: func() any { return new(rangeTasks) }}
 func runRange(n, w int, r ranger) {
 	t := rangeTaskPool.Get().(*rangeTasks)
 	t.r, t.n, t.chunk = r, n, (n+w-1)/w
-	runTasks((n+t.chunk-1)/t.chunk, w, t)
+	parallel.Run((n+t.chunk-1)/t.chunk, w, t)
 	t.r = nil
 	rangeTaskPool.Put(t)
 }

@@ -25,13 +25,19 @@
 // speed was flat for KC between 192 and 512.
 //
 // Products of at least 2²² multiply-adds (m·n·k) are split across up to
-// GOMAXPROCS goroutines (the caller plus a persistent worker pool, so a call
-// does not allocate): C is cut along its larger dimension, the operand that
-// is not cut is packed once, cooperatively, and shared, and the chunks of C
-// are claimed dynamically so that a goroutine that is descheduled on a busy
-// machine does not hold up the others (when the shared operand would exceed
-// 16 MiB, C is instead cut statically into one block per goroutine). Smaller
-// products run on the calling goroutine. Packing buffers are recycled through a sync.Pool.
+// GOMAXPROCS goroutines (the caller plus internal/parallel's persistent
+// pool, so a call does not allocate): C is cut along its larger dimension,
+// the operand that is not cut is packed once, cooperatively, and shared, and
+// the chunks of C are claimed dynamically so that a goroutine that is
+// descheduled on a busy machine does not hold up the others (when the shared
+// operand would exceed 16 MiB, C is instead cut statically into one block
+// per goroutine). Smaller products run on the calling goroutine. Packing
+// buffers are recycled through a sync.Pool.
+//
+// The argument checks, the loop nest over cache blocks and the parallel
+// split are internal/gemm's generic driver, shared with internal/blas64;
+// this package supplies what runs inside a block: the packing routines and
+// the macro-kernel over the 6×16 tiles.
 //
 // Measured single-threaded on a 2-vCPU Xeon (Emerald Rapids, AVX2 FMA peak
 // about 88 GFLOP/s per core at 2.75 GHz): 79–85 GFLOP/s on the large VAE

@@ -3,36 +3,44 @@ package blas32
 import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
-)
 
-// Panic strings, identical to gonum's blas/gonum package.
-const (
-	mLT0         = "blas: m < 0"
-	nLT0         = "blas: n < 0"
-	kLT0         = "blas: k < 0"
-	badTranspose = "blas: illegal transpose"
-	badLdA       = "blas: bad leading dimension of A"
-	badLdB       = "blas: bad leading dimension of B"
-	badLdC       = "blas: bad leading dimension of C"
-	shortA       = "blas: insufficient length of a"
-	shortB       = "blas: insufficient length of b"
-	shortC       = "blas: insufficient length of c"
+	"github.com/vigor-ml/vigor/internal/gemm"
 )
 
 // Register tile of the micro-kernel: it computes an mr×nr block of C.
 const (
-	mr = 6
+	mr = gemm.MR // 6
 	nr = 16
 )
 
-// Cache blocking parameters. They are variables only so that tests and
-// benchmarks can explore them; mcBlock must be a multiple of mr and ncBlock
-// a multiple of nr.
-var (
-	kcBlock = 256  // depth of a packed block: a kc×nr sliver of B (16 KiB) stays in L1
-	mcBlock = 192  // rows of a packed block of A: mc×kc floats (192 KiB) stay in L2
-	ncBlock = 3072 // columns of a packed block of B: kc×nc floats (3 MiB)
-)
+// blocking are the cache blocking and threading parameters. They are
+// variables only so that tests and benchmarks can explore them; MC must be a
+// multiple of mr and NC a multiple of nr.
+var blocking = gemm.Blocking{
+	KC: 256,  // depth of a packed block: a kc×nr sliver of B (16 KiB) stays in L1
+	MC: 192,  // rows of a packed block of A: mc×kc floats (192 KiB) stay in L2
+	NC: 3072, // columns of a packed block of B: kc×nc floats (3 MiB)
+
+	// Par: the number of multiply-adds (m·n·k) from which Sgemm
+	// splits the product across goroutines: 2²² ≈ 4.2M, about 110 µs of
+	// single-threaded work at 75 GFLOP/s. Handing work to a parked worker
+	// costs roughly 5–20 µs (goroutine wake-up, shared packing, load
+	// imbalance at the end), and on a loaded machine the second core is
+	// often not available at all: measured there, splitting products of
+	// about 1–4M multiply-adds (for example the 128×400·400×20 VAE layers)
+	// was 10–30% slower than staying on one goroutine, while the 40M
+	// multiply-add VAE layers gain up to 1.8× when a second core is free.
+	Par: 1 << 22,
+
+	// MaxShared: the largest packed operand (in float32s) that a parallel
+	// call packs once and shares between its goroutines. Larger problems
+	// are split statically instead, each goroutine packing what it needs.
+	MaxShared: 4 << 20,
+}
+
+// kernels are this package's packing routines and macro-kernel for the
+// driver in internal/gemm.
+var kernels = &gemm.Kernels[float32]{NR: nr, PackA: packA, PackB: packB, MacroKernel: macroKernel}
 
 // Sgemm computes
 //
@@ -54,166 +62,13 @@ func Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 		gonum.Implementation{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	switch tA {
-	default:
-		panic(badTranspose)
-	case blas.NoTrans, blas.Trans, blas.ConjTrans:
-	}
-	switch tB {
-	default:
-		panic(badTranspose)
-	case blas.NoTrans, blas.Trans, blas.ConjTrans:
-	}
-	if m < 0 {
-		panic(mLT0)
-	}
-	if n < 0 {
-		panic(nLT0)
-	}
-	if k < 0 {
-		panic(kLT0)
-	}
-	aTrans := tA == blas.Trans || tA == blas.ConjTrans
-	if aTrans {
-		if lda < max(1, m) {
-			panic(badLdA)
-		}
-	} else {
-		if lda < max(1, k) {
-			panic(badLdA)
-		}
-	}
-	bTrans := tB == blas.Trans || tB == blas.ConjTrans
-	if bTrans {
-		if ldb < max(1, k) {
-			panic(badLdB)
-		}
-	} else {
-		if ldb < max(1, n) {
-			panic(badLdB)
-		}
-	}
-	if ldc < max(1, n) {
-		panic(badLdC)
-	}
-
-	// Quick return if possible.
-	if m == 0 || n == 0 {
-		return
-	}
-
-	// For zero matrix size the following slice length checks are trivially satisfied.
-	if aTrans {
-		if len(a) < (k-1)*lda+m {
-			panic(shortA)
-		}
-	} else {
-		if len(a) < (m-1)*lda+k {
-			panic(shortA)
-		}
-	}
-	if bTrans {
-		if len(b) < (n-1)*ldb+k {
-			panic(shortB)
-		}
-	} else {
-		if len(b) < (k-1)*ldb+n {
-			panic(shortB)
-		}
-	}
-	if len(c) < (m-1)*ldc+n {
-		panic(shortC)
-	}
-
-	// Quick return if possible.
-	if (alpha == 0 || k == 0) && beta == 1 {
-		return
-	}
-	if alpha == 0 || k == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-
-	g := gemm{
-		aTrans: aTrans, bTrans: bTrans,
-		m: m, n: n, k: k,
-		alpha: alpha, beta: beta,
-		a: a, lda: lda,
-		b: b, ldb: ldb,
-		c: c, ldc: ldc,
-	}
-	nk := (k + kcBlock - 1) / kcBlock
-	g.kc = (k + nk - 1) / nk
-	if w := numWorkers(m, n, k); w > 1 {
-		runParallel(&g, w)
-		return
-	}
-	ws := getWorkspace()
-	g.compute(0, m, 0, n, ws)
-	putWorkspace(ws)
+	gemm.Gemm(kernels, &blocking, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// scaleC computes C = beta·C, writing zeros without reading C if beta is 0.
-func scaleC(m, n int, beta float32, c []float32, ldc int) {
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
-			clear(row)
-			continue
-		}
-		for j := range row {
-			row[j] *= beta
-		}
-	}
-}
-
-// gemm holds the validated arguments of one Sgemm call.
-type gemm struct {
-	aTrans, bTrans bool
-	m, n, k        int
-	alpha, beta    float32
-	a              []float32
-	lda            int
-	b              []float32
-	ldb            int
-	c              []float32
-	ldc            int
-
-	// kc is the depth of the packed blocks: k split into equal parts of at
-	// most kcBlock, so that no block is left with a short remainder.
-	kc int
-}
-
-// compute computes the block C[i0:i1, j0:j1] of the product using the
-// packing buffers in ws. It is the serial BLIS loop nest (jc, pc, ic, jr, ir).
-func (g *gemm) compute(i0, i1, j0, j1 int, ws *workspace) {
-	mc0 := min(mcBlock, roundUp(i1-i0, mr))
-	nc0 := min(ncBlock, roundUp(j1-j0, nr))
-	ap := ws.aBuf(mc0 * g.kc)
-	bp := ws.bBuf(nc0 * g.kc)
-	for jc := j0; jc < j1; jc += ncBlock {
-		nc := min(ncBlock, j1-jc)
-		for pc := 0; pc < g.k; pc += g.kc {
-			kc := min(g.kc, g.k-pc)
-			beta := g.beta
-			if pc > 0 {
-				beta = 1
-			}
-			packB(bp, g.b, g.ldb, g.bTrans, pc, kc, jc, nc)
-			for ic := i0; ic < i1; ic += mcBlock {
-				mc := min(mcBlock, i1-ic)
-				packA(ap, g.a, g.lda, g.aTrans, ic, mc, pc, kc)
-				g.macroKernel(ap, bp, ic, mc, jc, nc, kc, beta, ws)
-			}
-		}
-	}
-}
-
-// macroKernel multiplies the packed mc×kc block of op(A) by the packed kc×nc
-// block of op(B) into C[ic:ic+mc, jc:jc+nc], one mr×nr tile at a time.
-func (g *gemm) macroKernel(ap, bp []float32, ic, mc, jc, nc, kc int, beta float32, ws *workspace) {
-	alpha := g.alpha
-	c, ldc := g.c, g.ldc
+// macroKernel computes C = alpha·Ap·Bp + beta·C for the mc×nc block of C
+// at c (row stride ldc) from the packed mc×kc block Ap of op(A) and kc×nc
+// block Bp of op(B), one mr×nr tile at a time.
+func macroKernel(c []float32, ldc int, ap, bp []float32, mc, nc, kc int, alpha, beta float32, ws *gemm.Workspace[float32]) {
 	asm := useAsm
 	for jr := 0; jr < nc; jr += nr {
 		nn := min(nr, nc-jr)
@@ -221,7 +76,7 @@ func (g *gemm) macroKernel(ap, bp []float32, ic, mc, jc, nc, kc int, beta float3
 		for ir := 0; ir < mc; ir += mr {
 			mm := min(mr, mc-ir)
 			a := ap[ir*kc : ir*kc+mr*kc]
-			off := (ic+ir)*ldc + jc + jr
+			off := ir*ldc + jr
 			if mm == mr && nn == nr {
 				if asm {
 					kernel6x16(kc, &a[0], &b[0], &c[off], ldc, alpha, beta)
@@ -232,7 +87,7 @@ func (g *gemm) macroKernel(ap, bp []float32, ic, mc, jc, nc, kc int, beta float3
 			}
 			// Edge tile: compute the full tile into a scratch tile, then
 			// copy the valid mm×nn part.
-			t := ws.tile[:]
+			t := ws.Tile[:mr*nr]
 			if asm {
 				kernel6x16(kc, &a[0], &b[0], &t[0], nr, 1, 0)
 			} else {
@@ -254,5 +109,3 @@ func (g *gemm) macroKernel(ap, bp []float32, ic, mc, jc, nc, kc int, beta float3
 		}
 	}
 }
-
-func roundUp(x, m int) int { return (x + m - 1) / m * m }

@@ -26,6 +26,9 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/vigor-ml/vigor/internal/gemm"
+	"github.com/vigor-ml/vigor/internal/gemm/gemmtest"
 )
 
 func skipUnlessTuning(t *testing.T) {
@@ -92,33 +95,33 @@ func vaeArgs(rnd *rand.Rand, tA, tB blas.Transpose, m, n, k int) (a []float32, l
 func TestTuneTable(t *testing.T) {
 	skipUnlessTuning(t)
 	defer func(kc, mc, nc, par int, asm bool) {
-		kcBlock, mcBlock, ncBlock, parThreshold, useAsm = kc, mc, nc, par, asm
-	}(kcBlock, mcBlock, ncBlock, parThreshold, useAsm)
-	kcBlock = envInt("KC", kcBlock)
-	mcBlock = envInt("MC", mcBlock)
-	ncBlock = envInt("NC", ncBlock)
-	parThreshold = envInt("PAR", parThreshold)
+		blocking.KC, blocking.MC, blocking.NC, blocking.Par, useAsm = kc, mc, nc, par, asm
+	}(blocking.KC, blocking.MC, blocking.NC, blocking.Par, useAsm)
+	blocking.KC = envInt("KC", blocking.KC)
+	blocking.MC = envInt("MC", blocking.MC)
+	blocking.NC = envInt("NC", blocking.NC)
+	blocking.Par = envInt("PAR", blocking.Par)
 	if os.Getenv("GENERIC") != "" {
 		useAsm = false
 	}
 	rounds := envInt("ROUNDS", 80)
 	fmt.Printf("KC=%d MC=%d NC=%d PAR=%d asm=%v  (GFLOP/s, best of %d rounds; gonum %d)\n",
-		kcBlock, mcBlock, ncBlock, parThreshold, useAsm, rounds, max(3, rounds/10))
+		blocking.KC, blocking.MC, blocking.NC, blocking.Par, useAsm, rounds, max(3, rounds/10))
 	fmt.Printf("%-24s %8s %8s %8s %8s\n", "shape", "blas32-1", "blas32-2", "gonum-1", "gonum-2")
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, s := range vaeShapes {
-		a, lda, b, ldb, c := vaeArgs(rnd, s.tA, s.tB, s.m, s.n, s.k)
-		line := fmt.Sprintf("%-24s", s.name)
-		for i, impl := range []sgemmFunc{Sgemm, gonum.Implementation{}.Sgemm} {
+		a, lda, b, ldb, c := vaeArgs(rnd, s.TA, s.TB, s.M, s.N, s.K)
+		line := fmt.Sprintf("%-24s", s.Name)
+		for i, impl := range []gemmtest.Func[float32]{Sgemm, gonum.Implementation{}.Sgemm} {
 			r := rounds
 			if i == 1 {
 				r = max(3, rounds/10) // gonum is slow
 			}
 			for _, procs := range []int{1, 2} {
 				old := runtime.GOMAXPROCS(procs)
-				d := bestOf(func() { impl(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) }, r, time.Millisecond)
+				d := bestOf(func() { impl(s.TA, s.TB, s.M, s.N, s.K, 1, a, lda, b, ldb, 0, c, s.N) }, r, time.Millisecond)
 				runtime.GOMAXPROCS(old)
-				line += fmt.Sprintf(" %8.1f", 2*float64(s.m*s.n*s.k)/d.Seconds()/1e9)
+				line += fmt.Sprintf(" %8.1f", 2*float64(s.M*s.N*s.K)/d.Seconds()/1e9)
 			}
 		}
 		fmt.Println(line)
@@ -130,13 +133,13 @@ func TestTuneTable(t *testing.T) {
 // each and the median of the per-round speed-up.
 func TestTunePar(t *testing.T) {
 	skipUnlessTuning(t)
-	defer func(p int) { parThreshold = p }(parThreshold)
-	parThreshold = 0
+	defer func(p int) { blocking.Par = p }(blocking.Par)
+	blocking.Par = 0
 	rounds := envInt("ROUNDS", 200)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, s := range vaeShapes {
-		a, lda, b, ldb, c := vaeArgs(rnd, s.tA, s.tB, s.m, s.n, s.k)
-		f := func() { Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) }
+		a, lda, b, ldb, c := vaeArgs(rnd, s.TA, s.TB, s.M, s.N, s.K)
+		f := func() { Sgemm(s.TA, s.TB, s.M, s.N, s.K, 1, a, lda, b, ldb, 0, c, s.N) }
 		var t1, t2, ratio []float64
 		for r := 0; r < rounds; r++ {
 			var d [2]float64
@@ -152,9 +155,9 @@ func TestTunePar(t *testing.T) {
 		slices.Sort(t1)
 		slices.Sort(t2)
 		slices.Sort(ratio)
-		gf := 2 * float64(s.m*s.n*s.k) / 1e9
+		gf := 2 * float64(s.M*s.N*s.K) / 1e9
 		fmt.Printf("%-24s 1 proc best %6.1f med %6.1f | 2 procs best %6.1f med %6.1f | speed-up med %.2f\n",
-			s.name, gf/t1[0], gf/t1[len(t1)/2], gf/t2[0], gf/t2[len(t2)/2], ratio[len(ratio)/2])
+			s.Name, gf/t1[0], gf/t1[len(t1)/2], gf/t2[0], gf/t2[len(t2)/2], ratio[len(ratio)/2])
 	}
 }
 
@@ -162,8 +165,8 @@ func TestTunePar(t *testing.T) {
 // increasing size around the parallel threshold.
 func TestTuneThreshold(t *testing.T) {
 	skipUnlessTuning(t)
-	defer func(p int) { parThreshold = p }(parThreshold)
-	parThreshold = 0
+	defer func(p int) { blocking.Par = p }(blocking.Par)
+	blocking.Par = 0
 	rounds := envInt("ROUNDS", 300)
 	for _, sz := range [][3]int{{128, 20, 400}, {128, 64, 128}, {128, 128, 128}, {128, 256, 128},
 		{128, 400, 128}, {128, 400, 256}, {256, 256, 256}, {128, 400, 784}} {
@@ -191,7 +194,7 @@ func TestTunePack(t *testing.T) {
 	const m, k, n, kc = 128, 784, 400, 196
 	a := make([]float32, m*k)
 	b := make([]float32, k*n)
-	dst := alignedSlice(1 << 20)
+	dst := gemm.AlignedSlice[float32](1 << 20)
 	for _, trans := range []bool{false, true} {
 		lda, ldb := k, n
 		if trans {

@@ -7,14 +7,16 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
+
+	"github.com/vigor-ml/vigor/internal/gemm/gemmtest"
 )
 
 // refDgemm computes the documented result bit for bit: for each element,
 // acc = fma(a, b, acc) over each k block in order (blocks of equal size at
-// most kcBlock), then C = alpha·acc for the first block when beta = 0, else
+// most blocking.KC), then C = alpha·acc for the first block when beta = 0, else
 // C = fma(beta', C, alpha·acc) with beta' = beta for the first block and 1
 // for the later ones.
-func refDgemm(m, n, k int, alpha float64, a, b operand, beta float64, c []float64, ldc int) {
+func refDgemm(m, n, k int, alpha float64, a, b gemmtest.Operand[float64], beta float64, c []float64, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -30,14 +32,14 @@ func refDgemm(m, n, k int, alpha float64, a, b operand, beta float64, c []float6
 		}
 		return
 	}
-	nk := (k + kcBlock - 1) / kcBlock
+	nk := (k + blocking.KC - 1) / blocking.KC
 	kc := (k + nk - 1) / nk
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			for p0 := 0; p0 < k; p0 += kc {
 				var acc float64
 				for p := p0; p < min(k, p0+kc); p++ {
-					acc = math.FMA(a.at(i, p), b.at(p, j), acc)
+					acc = math.FMA(a.At(i, p), b.At(p, j), acc)
 				}
 				bt := beta
 				if p0 > 0 {
@@ -68,35 +70,35 @@ func TestSameBits(t *testing.T) {
 		maxShared int
 	}
 	modes := []mode{
-		{"asm", true, 1, false, maxShared},
-		{"portable", false, 1, false, maxShared},
-		{"asm-par2-shared", true, 2, true, maxShared},
+		{"asm", true, 1, false, blocking.MaxShared},
+		{"portable", false, 1, false, blocking.MaxShared},
+		{"asm-par2-shared", true, 2, true, blocking.MaxShared},
 		{"asm-par5-static", true, 5, true, 0},
-		{"portable-par2", false, 2, true, maxShared},
+		{"portable-par2", false, 2, true, blocking.MaxShared},
 	}
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
 		for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
 			for _, tB := range []blas.Transpose{blas.NoTrans, blas.Trans} {
 				for _, ab := range [][2]float64{{1, 0}, {0.7, 1}, {-1.3, 0.45}} {
-					a := newOperand(rnd, m, k, tA != blas.NoTrans, 1)
-					b := newOperand(rnd, k, n, tB != blas.NoTrans, 2)
-					c0 := newOperand(rnd, m, n, false, 1)
-					want := append([]float64(nil), c0.data...)
-					refDgemm(m, n, k, ab[0], a, b, ab[1], want, c0.ld)
+					a := gemmtest.NewOperand[float64](rnd, m, k, tA != blas.NoTrans, 1)
+					b := gemmtest.NewOperand[float64](rnd, k, n, tB != blas.NoTrans, 2)
+					c0 := gemmtest.NewOperand[float64](rnd, m, n, false, 1)
+					want := append([]float64(nil), c0.Data...)
+					refDgemm(m, n, k, ab[0], a, b, ab[1], want, c0.LD)
 					for _, md := range modes {
 						if md.asm && !hasAVX2FMA {
 							continue
 						}
 						func() {
-							defer func(v bool, p, ms int) { useAsm, parThreshold, maxShared = v, p, ms }(useAsm, parThreshold, maxShared)
+							defer func(v bool, p, ms int) { useAsm, blocking.Par, blocking.MaxShared = v, p, ms }(useAsm, blocking.Par, blocking.MaxShared)
 							defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(md.procs))
-							useAsm, maxShared = md.asm, md.maxShared
+							useAsm, blocking.MaxShared = md.asm, md.maxShared
 							if md.parallel {
-								parThreshold = 0
+								blocking.Par = 0
 							}
-							c := append([]float64(nil), c0.data...)
-							Dgemm(tA, tB, m, n, k, ab[0], a.data, a.ld, b.data, b.ld, ab[1], c, c0.ld)
+							c := append([]float64(nil), c0.Data...)
+							Dgemm(tA, tB, m, n, k, ab[0], a.Data, a.LD, b.Data, b.LD, ab[1], c, c0.LD)
 							for i := range c {
 								if math.Float64bits(c[i]) != math.Float64bits(want[i]) {
 									t.Fatalf("%s m=%d n=%d k=%d tA=%c tB=%c alpha=%v beta=%v: C[%d] = %v, want %v",

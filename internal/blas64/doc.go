@@ -9,7 +9,11 @@
 // register-blocked micro-kernel (6×8 here: twelve YMM accumulators of four
 // float64s), with KC = 256 (k cut into equal blocks of at most KC), MC = 120
 // and NC = 1536, and products of at least 2²¹ multiply-adds split across up
-// to GOMAXPROCS goroutines (the caller and blas32-style persistent workers).
+// to GOMAXPROCS goroutines (the caller and internal/parallel's persistent
+// pool). The argument checks, the loop nest over cache blocks and the
+// parallel split are internal/gemm's generic driver, shared with
+// internal/blas32; this package supplies the packing routines and the
+// macro-kernels over the 6×8 tiles.
 //
 // # Same bits everywhere
 //

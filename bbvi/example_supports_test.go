@@ -57,9 +57,9 @@ func Example_simplex() {
 	}
 	fmt.Printf("sum of the means: %.2f\n", sum)
 	// Output:
-	// p[0] = 0.152 ± 0.025 (exact 0.153 ± 0.025)
-	// p[1] = 0.276 ± 0.032 (exact 0.276 ± 0.031)
-	// p[2] = 0.572 ± 0.035 (exact 0.571 ± 0.035)
+	// p[0] = 0.152 ± 0.026 (exact 0.153 ± 0.025)
+	// p[1] = 0.277 ± 0.032 (exact 0.276 ± 0.031)
+	// p[2] = 0.571 ± 0.035 (exact 0.571 ± 0.035)
 	// sum of the means: 1.00
 }
 

@@ -147,33 +147,106 @@ func (f *fitter) laplace() (mode, prec []float64, err error) {
 	if v := g.eval(x0, nil); math.IsInf(v, 0) {
 		return nil, nil, errors.New("the log joint is not finite at the start")
 	}
-	res, err := optimize.Minimize(prob, x0, &optimize.Settings{
-		MajorIterations: 1000, FuncEvaluations: 5000,
-		Converger: &optimize.FunctionConverge{Relative: 1e-10, Absolute: 1e-10, Iterations: 10},
-	}, &optimize.LBFGS{})
-	if res == nil {
-		return nil, nil, err
+	// Newton's method with the finite-difference Hessian first: on a
+	// log-concave posterior (the GLMs) it converges in a few steps whatever
+	// the scales of the predictors, where L-BFGS, scale-sensitive, can spend
+	// thousands of evaluations (predictors of scales 0.01 to 100: 1000
+	// iterations without converging). Where Newton fails (a Hessian that is
+	// not negative definite, away from a mode) L-BFGS takes over, and Newton
+	// then polishes its answer.
+	mode, prec, ok := newton(g, x0, 30)
+	if !ok {
+		res, err := optimize.Minimize(prob, x0, &optimize.Settings{
+			MajorIterations: 1000, FuncEvaluations: 5000,
+			Converger: &optimize.FunctionConverge{Relative: 1e-10, Absolute: 1e-10, Iterations: 10},
+		}, &optimize.LBFGS{})
+		if res == nil {
+			return nil, nil, err
+		}
+		mode = res.X
+		if !finite(mode) || math.IsInf(res.F, 0) || math.IsNaN(res.F) {
+			return nil, nil, errors.New("no finite mode")
+		}
+		if d > maxLaplaceDim {
+			return mode, nil, nil
+		}
+		mode, prec, _ = newton(g, mode, 10)
 	}
-	mode = res.X
-	if !finite(mode) || math.IsInf(res.F, 0) || math.IsNaN(res.F) {
-		return nil, nil, errors.New("no finite mode")
-	}
-	if d > maxLaplaceDim {
+	if prec == nil {
 		return mode, nil, nil
 	}
+	return mode, prec, nil
+}
+
+// hessianPrec returns minus the symmetrized finite-difference Hessian of the
+// log joint at x (the precision of a Laplace approximation there) and its
+// Cholesky factor; ok is false when it is not finite or not positive
+// definite.
+func hessianPrec(g *modeGraph, x []float64) (prec []float64, ch *mat.Cholesky, ok bool) {
+	d := len(x)
 	hess := mat.NewDense(d, d, nil)
 	fd.Jacobian(hess, func(y, x []float64) {
 		g.eval(x, y)
-	}, mode, &fd.JacobianSettings{Formula: fd.Central})
+	}, x, &fd.JacobianSettings{Formula: fd.Central})
 	prec = make([]float64, d*d)
 	for i := 0; i < d; i++ {
 		for j := 0; j < d; j++ {
 			prec[i*d+j] = -0.5 * (hess.At(i, j) + hess.At(j, i))
 		}
 	}
-	var ch mat.Cholesky
+	ch = new(mat.Cholesky)
 	if !finite(prec) || !ch.Factorize(mat.NewSymDense(d, append([]float64(nil), prec...))) {
-		return mode, nil, nil
+		return prec, nil, false
 	}
-	return mode, prec, nil
+	return prec, ch, true
+}
+
+// newton maximizes the log joint from x by at most iters Newton steps with a
+// backtracking line search, for dimensions up to maxLaplaceDim. It returns
+// the point reached and the precision there, and ok when it converged (the
+// Newton decrement gᵀH⁻¹g/2 below 1e-8 nats at a positive definite
+// precision). A precision that is not positive definite ends it (prec nil).
+func newton(g *modeGraph, x []float64, iters int) (mode, prec []float64, ok bool) {
+	d := len(x)
+	mode = append([]float64(nil), x...)
+	if d > maxLaplaceDim {
+		return mode, nil, false
+	}
+	grad := make([]float64, d)
+	trial := make([]float64, d)
+	step := mat.NewVecDense(d, nil)
+	for it := 0; ; it++ {
+		f0 := g.eval(mode, grad)
+		if math.IsInf(f0, 0) || !finite(grad) {
+			return mode, nil, false
+		}
+		p, ch, pd := hessianPrec(g, mode)
+		if !pd {
+			return mode, nil, false
+		}
+		if err := ch.SolveVecTo(step, mat.NewVecDense(d, grad)); err != nil {
+			return mode, nil, false
+		}
+		dec := mat.Dot(step, mat.NewVecDense(d, grad)) / 2
+		if dec < 1e-8 {
+			return mode, p, true
+		}
+		if it == iters {
+			return mode, p, false
+		}
+		moved := false
+		for t := 1.0; t > 1e-6; t /= 2 {
+			for i := range trial {
+				trial[i] = mode[i] + t*step.AtVec(i)
+			}
+			if f := g.eval(trial, nil); f > f0 {
+				copy(mode, trial)
+				moved = true
+				break
+			}
+		}
+		if !moved {
+			return mode, p, false
+		}
+	}
 }

@@ -42,7 +42,10 @@ import (
 //
 // The estimators of the logistic problems: "pathwise" (Reparam), its
 // randomized quasi-Monte Carlo variant "pathwise+qmc" (bbvi.Settings.QMC; any
-// estimator name takes the suffix "+qmc"), "score" (ScoreFunction), and the score
+// estimator name takes the suffix "+qmc"), "stl" (sticking the landing,
+// bbvi.STL: the pathwise gradient of log p - log q with the score term of
+// log q dropped; unbiased, and of zero variance when q is the posterior, which
+// the study's fixed q is not), "score" (ScoreFunction), and the score
 // function with each control variate, "score-decay" (DecayingBaseline),
 // "score-loo" (LeaveOneOut) and "score-optimal" (Optimal); the two stateful
 // ones with Decay 0.99 rather than their default 0.9, since the parameters do
@@ -80,10 +83,11 @@ type VarianceStudy struct {
 	// "logistic10" and "bvae".
 	Problems []string
 	// Estimators selects estimators by name (any name bbvi.EstimatorByName
-	// knows, with "+qmc" appended for QMC draws, and "nvil"); nil means the
-	// seven of the study: pathwise, pathwise+qmc, score, score-decay,
-	// score-loo, score-optimal and nvil. Each problem runs those that apply
-	// to it: "bvae" runs score and nvil, the others all but nvil.
+	// knows whose objective is the ELBO, with "+qmc" appended for QMC draws,
+	// and "nvil"; see CheckEstimator); nil means the eight of the study:
+	// pathwise, pathwise+qmc, stl, score, score-decay, score-loo,
+	// score-optimal and nvil. Each problem runs those that apply to it: "bvae"
+	// runs score and nvil, the others all but nvil.
 	Estimators []string
 	// Progress, if not nil, is called after each cell.
 	Progress func(problem, estimator string, draws int)
@@ -125,17 +129,53 @@ const studyDecay = 0.99
 // Names of the study's problems and estimators.
 var (
 	studyProblems   = []string{"toy", "logistic10", "bvae"}
-	studyEstimators = []string{"pathwise", "pathwise+qmc", "score", "score-decay", "score-loo", "score-optimal", "nvil"}
+	studyEstimators = []string{"pathwise", "pathwise+qmc", "stl", "score", "score-decay", "score-loo", "score-optimal", "nvil"}
 )
+
+// DefaultEstimators returns the estimators the study runs when
+// VarianceStudy.Estimators is nil, in order: pathwise, pathwise+qmc, stl,
+// score, score-decay, score-loo, score-optimal and nvil.
+func DefaultEstimators() []string { return append([]string(nil), studyEstimators...) }
+
+// Problems returns the names of the study's problems, in order: toy,
+// logistic10 and bvae.
+func Problems() []string { return append([]string(nil), studyProblems...) }
+
+// CheckEstimator returns nil if RunVarianceStudy accepts the estimator name,
+// and otherwise an error that says why: "nvil", or any name that
+// bbvi.EstimatorByName knows, optionally followed by "+qmc", whose objective
+// is the ELBO. The importance-weighted estimators "iwae" and "dreg" (and their
+// aliases) are refused: they estimate the gradient of the bound
+// log (1/S) Σ_s p(x, ζ_s)/q(ζ_s), which differs from the ELBO's for S > 1, so
+// the study's exact ELBO gradient is not their target and their variances
+// would not be comparable; "stl" is the ELBO estimator that drops the score
+// term as DReG does.
+func CheckEstimator(name string) error {
+	if name == "nvil" {
+		return nil
+	}
+	_, err := studyEstimator(name)
+	return err
+}
 
 // studyEstimator returns the estimator registered in bbvi under name (see
 // bbvi.EstimatorByName; the study accepts any of them), with the study's long
 // memory for the stateful control variates, whose state would otherwise be
 // tuned for moving parameters.
 func studyEstimator(name string) (bbvi.Estimator, error) {
+	if strings.TrimSpace(strings.TrimSuffix(name, qmcSuffix)) == "" {
+		return nil, fmt.Errorf("bbvi: variance study: empty estimator name %q", name)
+	}
+	if strings.TrimSuffix(name, qmcSuffix) == "nvil" {
+		return nil, errors.New(`bbvi: variance study: "nvil+qmc": nvil's latents are discrete, QMC draws are for continuous ones`)
+	}
 	e, err := bbvi.EstimatorByName(strings.TrimSuffix(name, qmcSuffix))
 	if err != nil {
 		return nil, fmt.Errorf("bbvi: variance study: %w", err)
+	}
+	if _, ok := e.(bbvi.IWAE); ok {
+		return nil, fmt.Errorf("bbvi: variance study: estimator %q does not fit the study: it estimates the gradient of the importance-weighted bound log (1/S) Σ_s w_s, "+
+			"not of the ELBO whose exact gradient the study measures (the two differ for S > 1); stl is its ELBO counterpart", name)
 	}
 	if sf, ok := e.(bbvi.ScoreFunction); ok {
 		switch sf.Control.(type) {

@@ -469,9 +469,14 @@
 // study.VarianceStudy and study.RunVarianceStudy): the pathwise
 // (reparameterization) estimator with i.i.d. draws and with randomized
 // quasi-Monte Carlo draws ("pathwise+qmc": Owen-scrambled Sobol' points mapped
-// to normals, as vigor fit --qmc), the score-function estimator, and the score
-// function with a decaying-average baseline, a leave-one-out baseline and the
-// optimal control variate. Two Bayesian logistic regressions with a mean-field
+// to normals, as vigor fit --qmc), sticking the landing ("stl", the pathwise
+// gradient with the score term of log q dropped), the score-function
+// estimator, and the score function with a decaying-average baseline, a
+// leave-one-out baseline and the optimal control variate. --estimators takes
+// any ELBO estimator name of vigor fit --estimator, with "+qmc" appended for
+// QMC draws; "iwae" and "dreg" are refused, since they estimate the gradient
+// of the importance-weighted bound, not of the ELBO whose exact gradient the
+// study knows. Two Bayesian logistic regressions with a mean-field
 // Gaussian q are studied at fixed variational parameters: "toy" (one data point,
 // x = 2, y = 1, prior N(0, 1), q = N(-0.5, 1); exact gradient by Gauss–Hermite
 // quadrature) and "logistic10" (an intercept and 9 correlated features, 100

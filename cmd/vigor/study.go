@@ -20,8 +20,9 @@ import (
 // studyAbout is the help text of `vigor study`.
 const studyAbout = `Study runs an empirical study of the library's methods. The one study so far,
 variance, compares the ELBO gradient estimators (pathwise with i.i.d. or
-randomized quasi-Monte Carlo draws, score function, score function with a
-decaying, leave-one-out or optimal control variate) on a one-point Bayesian
+randomized quasi-Monte Carlo draws, sticking the landing, score function,
+score function with a decaying, leave-one-out or optimal control variate) on
+a one-point Bayesian
 logistic regression, whose exact gradient is known by quadrature, and on a
 10-dimensional one, and the score function with and without NVIL's learned
 baseline on a small VAE with Bernoulli latents, whose exact gradient is known
@@ -48,11 +49,12 @@ Progress goes to stderr: a progress bar on a terminal, else one summary line at
 the end (none with --quiet). Exit status: 0 on success, 1 if the study or the
 output fails, 2 for bad flags.`
 
-// The names the variance study knows (study.VarianceStudy's Problems and
-// Estimators), the defaults of --problems and --estimators.
+// The variance study's problems and its default estimators, the defaults of
+// --problems and --estimators (--estimators takes any name the study accepts,
+// study.CheckEstimator).
 var (
-	varianceProblems   = []string{"toy", "logistic10", "bvae"}
-	varianceEstimators = []string{"pathwise", "pathwise+qmc", "score", "score-decay", "score-loo", "score-optimal", "nvil"}
+	varianceProblems   = study.Problems()
+	varianceEstimators = study.DefaultEstimators()
 )
 
 // studyVarianceOptions are the flags of `vigor study variance`; check turns
@@ -73,7 +75,7 @@ func (o *studyVarianceOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.burn, "burn", 50, "estimates dropped first in each cell, while the control variates warm up (`N`)")
 	fs.StringVar(&o.draws, "draws", "1,2,4,8,16,32,64,128,256", "comma-separated numbers of draws `S`")
 	fs.StringVar(&o.problems, "problems", strings.Join(varianceProblems, ","), "comma-separated `problems`: "+strings.Join(varianceProblems, ", "))
-	fs.StringVar(&o.estimators, "estimators", strings.Join(varianceEstimators, ","), "comma-separated `estimators` (bvae runs score and nvil, the others all but nvil)")
+	fs.StringVar(&o.estimators, "estimators", strings.Join(varianceEstimators, ","), "comma-separated `estimators`: any ELBO estimator of vigor fit, with +qmc for QMC draws, and nvil (bvae runs score and nvil, the others all but nvil)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random `seed`; the same seed gives the same output")
 	fs.IntVar(&o.exactDraws, "exact-draws", 1<<20, "draws of the pathwise estimate of logistic10's exact gradient (`N`)")
 	fs.BoolVar(&o.quiet, "quiet", false, "print no progress or summary on stderr")
@@ -110,8 +112,12 @@ func (o *studyVarianceOptions) check(map[string]bool) error {
 	if err := checkMemory(fmt.Sprintf("the study (--draws %d)", maxS), bytesOf(8*float64(maxS)*110*32+64<<20)); err != nil {
 		return err
 	}
-	if o.cfg.Estimators, err = nameList("estimators", o.estimators, varianceEstimators); err != nil {
-		return err
+	for _, f := range strings.Split(o.estimators, ",") {
+		f = strings.TrimSpace(f)
+		if err := study.CheckEstimator(f); err != nil {
+			return badf("--estimators: %v", err)
+		}
+		o.cfg.Estimators = append(o.cfg.Estimators, f)
 	}
 	fi, err := os.Stat(o.out)
 	switch {

@@ -22,7 +22,7 @@ func TestStudyVariance(t *testing.T) {
 	if stdout != "" {
 		t.Errorf("stdout %q, want nothing", stdout)
 	}
-	if !strings.HasPrefix(stderr, "study variance: 28 cells") || strings.Count(stderr, "\n") != 1 {
+	if !strings.HasPrefix(stderr, "study variance: 32 cells") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("stderr %q, want one summary line", stderr)
 	}
 	f, err := os.Open(filepath.Join(dir, "variance.csv"))
@@ -34,10 +34,17 @@ func TestStudyVariance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// toy: 2 components + total; logistic10: 20 components + total; 6
+	// toy: 2 components + total; logistic10: 20 components + total; 7
 	// estimators, 2 S; bvae: encoder, decoder and total rows of score and nvil.
-	if want := 1 + 6*2*(3+21) + 2*2*3; len(recs) != want {
+	if want := 1 + 7*2*(3+21) + 2*2*3; len(recs) != want {
 		t.Errorf("%d CSV records, want %d", len(recs), want)
+	}
+	ests := map[string]int{}
+	for _, r := range recs[1:] {
+		ests[r[1]]++
+	}
+	if ests["stl"] != 2*(3+21) {
+		t.Errorf("%d stl records, want %d", ests["stl"], 2*(3+21))
 	}
 	if got := strings.Join(recs[0], ","); got != "problem,estimator,draws,param,exact,exact_se,mean,variance,error,se,mse" {
 		t.Errorf("header %q", got)
@@ -82,6 +89,10 @@ func TestStudyBadInput(t *testing.T) {
 		{"study", "variance", "--draws", "1,x", "--out", dir},
 		{"study", "variance", "--problems", "toy,nope", "--out", dir},
 		{"study", "variance", "--estimators", "reinforce", "--out", dir},
+		{"study", "variance", "--estimators", "stl,dreg", "--out", dir},
+		{"study", "variance", "--estimators", "iwae", "--out", dir},
+		{"study", "variance", "--estimators", "nvil+qmc", "--out", dir},
+		{"study", "variance", "--estimators", "pathwise,", "--out", dir},
 		{"study", "variance", "--out", filepath.Join(file, "sub")},
 		{"study", "variance", "--out", file},
 		{"study", "variance", "--out", dir, "extra"},
@@ -105,5 +116,30 @@ func TestStudyBadInput(t *testing.T) {
 		if code != 0 || !strings.Contains(stderr, "usage: vigor study") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 		}
+	}
+}
+
+// TestStudyEstimatorsFromRegistry: --estimators takes bbvi's ELBO estimators
+// by their registry names (stl here, by an alias too, with +qmc) and refuses
+// the importance-weighted ones with the reason.
+func TestStudyEstimatorsFromRegistry(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCLI(t, false, "study", "variance", "--out", dir, "--reps", "10", "--burn", "0",
+		"--draws", "2", "--problems", "toy", "--estimators", "stl,sticking-the-landing,stl+qmc,pathwise", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "variance.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, est := range []string{"stl", "sticking-the-landing", "stl+qmc", "pathwise"} {
+		if n := strings.Count(string(b), "\ntoy,"+est+",2,"); n != 3 {
+			t.Errorf("%d rows of %s, want 3", n, est)
+		}
+	}
+	code, _, stderr = runCLI(t, false, "study", "variance", "--out", dir, "--estimators", "dreg")
+	if code != 2 || !strings.Contains(stderr, `"dreg"`) || !strings.Contains(stderr, "importance-weighted bound") || !strings.Contains(stderr, "not of the ELBO") {
+		t.Errorf("--estimators dreg: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -160,9 +160,11 @@ func TestSourceLaplaceAndRatios(t *testing.T) {
 	}
 
 	// A window of 512 rows: the start is the Laplace approximation of a
-	// sample of 4 blocks of 128 rows, scaled by N/M ≈ 4.9: its mode within a
-	// few posterior sds of the full one (√(N/M) ≈ 2.2 on average), its
-	// curvature near the full one.
+	// sample of 4 blocks of 128 rows, scaled by N/M ≈ 4.9 (its mode a few
+	// posterior sds from the full one, √(N/M) ≈ 2.2 on average, its curvature
+	// near the full one), then Newton steps with the full data's gradient,
+	// one pass over the source each, bring the mode to within 0.01 sd of
+	// the full one.
 	restore := bbvi.SetStreamSizes(8*4*512, 1000)
 	m3, p3, _, err := bbvi.LaplaceAndRatios(m, nil, src, set, 300, 9)
 	restore()
@@ -172,7 +174,7 @@ func TestSourceLaplaceAndRatios(t *testing.T) {
 	k := len(m1)
 	for i := range m1 {
 		psd := math.Sqrt(ref.Cov[i*k+i])
-		if math.Abs(m3[i]-ref.Mean[i]) > 8*psd || m3[i] == m1[i] {
+		if math.Abs(m3[i]-ref.Mean[i]) > 0.01*psd {
 			t.Errorf("sampled mode %d: %v, exact %v (sd %v)", i, m3[i], ref.Mean[i], psd)
 		}
 		if r := p3[i*k+i] / ref.Precision[i*k+i]; r < 0.7 || r > 1.4 {

@@ -175,6 +175,10 @@ func (f *fitter) laplace() (mode, prec []float64, err error) {
 	if prec == nil {
 		return mode, nil, nil
 	}
+	if g.chunks != nil {
+		// A streamed fit: from the sample's mode to the full data's.
+		mode = g.chunks.polish(mode, prec)
+	}
 	return mode, prec, nil
 }
 

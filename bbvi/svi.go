@@ -174,6 +174,8 @@ type SVI struct {
 	hasBest   bool
 	backoffs  int
 	rateScale float64 // product of the learning-rate scalings so far
+	decays    int     // plateau decays of a minibatch fit's learning rate
+	lastDecay int     // the step of the last one
 
 	status Status
 	reason string
@@ -430,8 +432,36 @@ func (v *SVI) evaluate() error {
 	if v.avgStart < 0 && (v.set.Anneal == nil || v.t > v.set.Anneal.Steps) && v.set.Converger.Converged(v.history()) {
 		v.conv = true
 		v.startAveraging(v.t)
+		return nil
 	}
+	v.plateau()
 	return nil
+}
+
+// maxDecays bounds the plateau decays of a minibatch fit's learning rate.
+const maxDecays = 6
+
+// plateau is the step-size schedule of a minibatch fit under the default
+// Converger: when the ELBO has stopped rising over a whole window but the
+// iterates still wander (the gradient's minibatch noise, of order N/B, keeps
+// them moving by more than the convergence test accepts), the learning rate
+// is halved — at most maxDecays times, each after a full window at the
+// previous rate — so the iterates' jitter shrinks until they are stationary.
+// Full-data fits and other Convergers are left as they are.
+func (v *SVI) plateau() {
+	st, ok := v.set.Converger.(Stationary)
+	rs, scalable := v.set.Optimizer.(graph.RateScaler)
+	if !ok || !scalable || v.avgStart >= 0 || v.f.bsz >= v.f.n || v.decays >= maxDecays {
+		return
+	}
+	w := st.Window()
+	if v.t < v.lastDecay+w || v.t < w || !elboSettled(v.trace, v.t-w) {
+		return
+	}
+	rs.ScaleRate(0.5)
+	v.rateScale *= 0.5
+	v.decays++
+	v.lastDecay = v.t
 }
 
 // backOff keeps the parameters of the best ELBO evaluation before the
@@ -500,12 +530,16 @@ func (v *SVI) convergedReason() string {
 	return r + v.backoffNote()
 }
 
-// backoffNote says how often the fit backed off, if it did.
+// backoffNote says how often the fit backed off or decayed its learning
+// rate, if it did.
 func (v *SVI) backoffNote() string {
-	if v.backoffs == 0 {
-		return ""
+	switch {
+	case v.backoffs > 0:
+		return fmt.Sprintf(" (the ELBO collapsed %d time(s): the fit returned to its best parameters; the learning rate is now %g of the initial one)", v.backoffs, v.rateScale)
+	case v.decays > 0:
+		return fmt.Sprintf(" (minibatch noise: the learning rate was halved %d time(s) on ELBO plateaus, to %g of the initial one)", v.decays, v.rateScale)
 	}
-	return fmt.Sprintf(" (the ELBO collapsed %d time(s): the fit returned to its best parameters and the learning rate is now %g of the initial one)", v.backoffs, v.rateScale)
+	return ""
 }
 
 func (v *SVI) end(s Status, reason string) {
@@ -655,11 +689,15 @@ type SVIState struct {
 	// Best, BestELBO and BestSE are the parameters and ELBO of the best
 	// evaluation so far, Backoffs and RateScale how often the fit backed off
 	// and the learning rate's scaling since (Settings.MaxBackoffs).
-	Best      [][]float64  `json:"best,omitempty"`
-	BestELBO  float64      `json:"best_elbo"`
-	BestSE    float64      `json:"best_se"`
-	Backoffs  int          `json:"backoffs"`
-	RateScale float64      `json:"rate_scale"`
+	Best      [][]float64 `json:"best,omitempty"`
+	BestELBO  float64     `json:"best_elbo"`
+	BestSE    float64     `json:"best_se"`
+	Backoffs  int         `json:"backoffs"`
+	RateScale float64     `json:"rate_scale"`
+	// Decays and LastDecay are the plateau decays of a minibatch fit's
+	// learning rate and the step of the last one.
+	Decays    int          `json:"decays"`
+	LastDecay int          `json:"last_decay"`
 	Trace     []ELBOPoint  `json:"trace"`
 	AvgStart  int          `json:"avg_start"`
 	AvgEnd    int          `json:"avg_end"`
@@ -702,6 +740,7 @@ func (v *SVI) State() (*SVIState, error) {
 		AvgStart: v.avgStart, AvgEnd: v.avgEnd, NAvg: v.navg, Converged: v.conv,
 		Start:    v.how,
 		BestELBO: v.bestELBO, BestSE: v.bestSE, Backoffs: v.backoffs, RateScale: v.rateScale,
+		Decays: v.decays, LastDecay: v.lastDecay,
 	}
 	for _, b := range v.best {
 		st.Best = append(st.Best, append([]float64(nil), b...))
@@ -839,6 +878,10 @@ func (v *SVI) Restore(st *SVIState) error {
 	}
 	v.hasBest = len(v.best) > 0
 	v.bestELBO, v.bestSE, v.backoffs = st.BestELBO, st.BestSE, st.Backoffs
+	if st.Decays < 0 || st.Decays > maxDecays || st.LastDecay < 0 || st.LastDecay > st.Step {
+		return errors.New("bbvi: Restore: the state's learning-rate schedule is not valid")
+	}
+	v.decays, v.lastDecay = st.Decays, st.LastDecay
 	f.restore(st.Params)
 	for i, s := range st.Estimator {
 		copy(f.prob.state[i], s)

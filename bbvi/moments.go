@@ -53,29 +53,7 @@ func momentReasons(draws, udraws [][]float64, w []float64, ess float64, diagonal
 		}
 		return fmt.Sprintf("component %d", j)
 	}
-	qm := make([]float64, d)
-	pm := make([]float64, d)
-	for s, x := range draws {
-		for j, v := range x {
-			qm[j] += v
-			pm[j] += w[s] * v
-		}
-	}
-	for j := range qm {
-		qm[j] /= float64(n)
-	}
-	qv := make([]float64, d)
-	pv := make([]float64, d)
-	for s, x := range draws {
-		for j, v := range x {
-			a, b := v-qm[j], v-pm[j]
-			qv[j] += a * a
-			pv[j] += w[s] * b * b
-		}
-	}
-	for j := range qv {
-		qv[j] /= float64(n - 1)
-	}
+	qm, qv, pm, pv := drawMoments(draws, w)
 	// Standard errors of the mean difference and of the log sd ratio, by the
 	// delta method for self-normalized importance sampling.
 	shiftJ, shift := -1, 0.0
@@ -130,32 +108,52 @@ func momentReasons(draws, udraws [][]float64, w []float64, ess float64, diagonal
 	return out
 }
 
+// drawMoments returns the means and variances of the draws (q's own,
+// unweighted) and their importance-weighted means and variances under the
+// normalized weights w.
+func drawMoments(draws [][]float64, w []float64) (qm, qv, pm, pv []float64) {
+	n, d := len(draws), len(draws[0])
+	qm, pm = make([]float64, d), make([]float64, d)
+	for s, x := range draws {
+		for j, v := range x {
+			qm[j] += v
+			pm[j] += w[s] * v
+		}
+	}
+	for j := range qm {
+		qm[j] /= float64(n)
+	}
+	qv, pv = make([]float64, d), make([]float64, d)
+	for s, x := range draws {
+		for j, v := range x {
+			a, b := v-qm[j], v-pm[j]
+			qv[j] += a * a
+			pv[j] += w[s] * b * b
+		}
+	}
+	for j := range qv {
+		qv[j] /= float64(n - 1)
+	}
+	return qm, qv, pm, pv
+}
+
 // diagonalTarget returns, for draws from a diagonal q with importance
 // weights w, the variances of q (unweighted) and 1/(Σ⁻¹)_jj of the weighted
 // covariance Σ: the variances of the best diagonal Gaussian of a Gaussian with
 // covariance Σ. It returns nils (no check) when the dimension is too large for
 // the draws or Σ is singular.
 func diagonalTarget(draws [][]float64, w []float64, ess float64) (qv, target []float64) {
-	n, d := len(draws), len(draws[0])
+	d := len(draws[0])
 	if d > maxMomentDim || ess < 10*float64(d) {
 		return nil, nil
 	}
-	qm := make([]float64, d)
-	m := make([]float64, d)
-	for s, row := range draws {
-		for j, v := range row {
-			qm[j] += v / float64(n)
-			m[j] += w[s] * v
-		}
-	}
-	qv = make([]float64, d)
+	var m []float64
+	_, qv, m, _ = drawMoments(draws, w)
 	cov := mat.NewSymDense(d, nil)
 	x := make([]float64, d)
 	for s, row := range draws {
 		for j, v := range row {
 			x[j] = v - m[j]
-			a := v - qm[j]
-			qv[j] += a * a / float64(n-1)
 		}
 		cov.SymRankOne(cov, w[s], mat.NewVecDense(d, x))
 	}

@@ -670,33 +670,9 @@ func (cm *chunkedMode) polish(x, prec []float64) []float64 {
 	if !ch.Factorize(mat.NewSymDense(d, append([]float64(nil), prec...))) {
 		return x
 	}
-	x = append([]float64(nil), x...)
-	grad := make([]float64, d)
-	g1 := make([]float64, d)
-	trial := make([]float64, d)
-	step := mat.NewVecDense(d, nil)
-	f0 := cm.fullEval(x, grad)
-	for it := 0; it < maxPolish && !math.IsInf(f0, 0); it++ {
-		if ch.SolveVecTo(step, mat.NewVecDense(d, grad)) != nil || mat.Dot(step, mat.NewVecDense(d, grad))/2 < 1e-6 {
-			break
-		}
-		moved := false
-		for t := 1.0; t > 1e-3; t /= 2 {
-			for i := range trial {
-				trial[i] = x[i] + t*step.AtVec(i)
-			}
-			if f1 := cm.fullEval(trial, g1); f1 > f0 {
-				copy(x, trial)
-				copy(grad, g1)
-				f0, moved = f1, true
-				break
-			}
-		}
-		if !moved {
-			break
-		}
-	}
-	return x
+	fixed := func([]float64) ([]float64, *mat.Cholesky, bool) { return prec, &ch, true }
+	mode, _, _ := newtonAscent(cm.fullEval, fixed, x, maxPolish, 1e-6, 1e-3)
+	return mode
 }
 
 // NewSVISource is NewSVI for data read from a RowSource, for data larger

@@ -205,47 +205,60 @@ func hessianPrec(g *modeGraph, x []float64) (prec []float64, ch *mat.Cholesky, o
 	return prec, ch, true
 }
 
-// newton maximizes the log joint from x by at most iters Newton steps with a
-// backtracking line search, for dimensions up to maxLaplaceDim. It returns
-// the point reached and the precision there, and ok when it converged (the
-// Newton decrement gᵀH⁻¹g/2 below 1e-8 nats at a positive definite
-// precision). A precision that is not positive definite ends it (prec nil).
+// newton maximizes the log joint from x by at most iters Newton steps with
+// the finite-difference Hessian (see newtonAscent), for dimensions up to
+// maxLaplaceDim.
 func newton(g *modeGraph, x []float64, iters int) (mode, prec []float64, ok bool) {
+	if len(x) > maxLaplaceDim {
+		return append([]float64(nil), x...), nil, false
+	}
+	precAt := func(x []float64) ([]float64, *mat.Cholesky, bool) { return hessianPrec(g, x) }
+	return newtonAscent(g.eval, precAt, x, iters, 1e-8, 1e-6)
+}
+
+// newtonAscent maximizes f from x by at most iters Newton steps x += P⁻¹∇f,
+// P = precAt(x) (minus the Hessian, and its Cholesky factor), each with a
+// backtracking line search that halves the step down to minStep until f
+// rises. eval returns f at x and writes its gradient into grad. It returns
+// the point reached and the precision there, and ok when it converged: the
+// Newton decrement ∇fᵀP⁻¹∇f/2 below tol at a positive definite P. A
+// non-finite f or gradient, or a P that is not positive definite, ends it
+// with prec nil; a step the line search cannot use ends it with ok false.
+func newtonAscent(eval func(x, grad []float64) float64, precAt func(x []float64) ([]float64, *mat.Cholesky, bool),
+	x []float64, iters int, tol, minStep float64) (mode, prec []float64, ok bool) {
 	d := len(x)
 	mode = append([]float64(nil), x...)
-	if d > maxLaplaceDim {
-		return mode, nil, false
-	}
 	grad := make([]float64, d)
+	g1 := make([]float64, d)
 	trial := make([]float64, d)
 	step := mat.NewVecDense(d, nil)
+	f0 := eval(mode, grad)
 	for it := 0; ; it++ {
-		f0 := g.eval(mode, grad)
-		if math.IsInf(f0, 0) || !finite(grad) {
+		if math.IsInf(f0, 0) || math.IsNaN(f0) || !finite(grad) {
 			return mode, nil, false
 		}
-		p, ch, pd := hessianPrec(g, mode)
+		p, ch, pd := precAt(mode)
 		if !pd {
 			return mode, nil, false
 		}
 		if err := ch.SolveVecTo(step, mat.NewVecDense(d, grad)); err != nil {
 			return mode, nil, false
 		}
-		dec := mat.Dot(step, mat.NewVecDense(d, grad)) / 2
-		if dec < 1e-8 {
+		if mat.Dot(step, mat.NewVecDense(d, grad))/2 < tol {
 			return mode, p, true
 		}
 		if it == iters {
 			return mode, p, false
 		}
 		moved := false
-		for t := 1.0; t > 1e-6; t /= 2 {
+		for t := 1.0; t > minStep; t /= 2 {
 			for i := range trial {
 				trial[i] = mode[i] + t*step.AtVec(i)
 			}
-			if f := g.eval(trial, nil); f > f0 {
+			if f := eval(trial, g1); f > f0 {
 				copy(mode, trial)
-				moved = true
+				copy(grad, g1)
+				f0, moved = f, true
 				break
 			}
 		}

@@ -458,8 +458,7 @@ func (v *SVI) plateau() {
 	if v.t < v.lastDecay+w || v.t < w || !elboSettled(v.trace, v.t-w) {
 		return
 	}
-	rs.ScaleRate(0.5)
-	v.rateScale *= 0.5
+	v.halveRate(rs)
 	v.decays++
 	v.lastDecay = v.t
 }
@@ -478,8 +477,7 @@ func (v *SVI) backOff(e, se float64) bool {
 		v.bestELBO-e > 5*math.Hypot(se, v.bestSE)+math.Max(2, float64(v.f.dim)/2) {
 		v.f.restore(v.best)
 		opt.Reset()
-		opt.ScaleRate(0.5)
-		v.rateScale *= 0.5
+		v.halveRate(opt)
 		v.backoffs++
 		v.rows = v.rows[:0]
 		v.prev = math.NaN()
@@ -496,6 +494,13 @@ func (v *SVI) backOff(e, se float64) bool {
 		v.bestELBO, v.bestSE, v.hasBest = e, se, true
 	}
 	return false
+}
+
+// halveRate halves the optimizer's learning rate and records it in
+// rateScale, which State saves.
+func (v *SVI) halveRate(rs graph.RateScaler) {
+	rs.ScaleRate(0.5)
+	v.rateScale *= 0.5
 }
 
 func nanZero(x float64) float64 {

@@ -75,7 +75,13 @@
 //
 //	log p(z) + (N/B) Σ_{i ∈ batch} log p(x_i | z)
 //
-// is unbiased for log p(x, z), and so is its gradient.
+// is unbiased for log p(x, z), and so is its gradient. A minibatch fit that
+// takes the Laplace start (global continuous latents) adds a control variate
+// anchored at the mode ζ̂: it subtracts the batch's first-order expansion
+// (N/B)·Σ_batch [ℓ_i(ζ̂) + ∇ℓ_i(ζ̂)ᵀ(ζ − ζ̂)] and adds back the full data's,
+// computed once. The estimate stays unbiased and most of the batch noise,
+// which would otherwise bias q, is gone (see anchor.go; Settings.PlainBatches
+// turns it off).
 //
 // The fit checks what every model function returns: one log-density per
 // draw, shape (S), and per draw and row, (S, B), for PointLogLikelihood. A

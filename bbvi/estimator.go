@@ -51,6 +51,7 @@ type Problem struct {
 	calls      modelCalls  // which model function a build error came from
 	rows       int         // data rows per batch (0 without per-row data)
 	pre        *precond
+	anchor     *anchorInputs // the anchored control variate's inputs (nil: none)
 	state      [][]float64
 	stateNodes []*graph.Node
 }
@@ -297,6 +298,9 @@ func (p *Problem) LogJointParts(zeta *graph.Node, disc Vars) (joint, points *gra
 		points = pts
 		if ll != nil {
 			ll = b.Scale(ll, p.Scale)
+			if p.anchor != nil && zeta != nil {
+				ll = b.Add(ll, b.Add(b.MatMul(zeta, p.anchor.c), p.anchor.k))
+			}
 			if p.lik == nil {
 				p.lik = ll
 			}

@@ -28,8 +28,17 @@ type Settings struct {
 	// discrete latents keep their own noise. false means i.i.d. draws.
 	QMC bool
 	// BatchSize is the number B of data rows per step; its likelihood is scaled by
-	// N/B. 0 (or B ≥ N) means all the data on every step.
+	// N/B. 0 (or B ≥ N) means all the data on every step. A minibatch fit
+	// that takes the Laplace start subtracts from each batch's likelihood its
+	// first-order expansion around the mode and adds back the full data's (an
+	// unbiased control variate that removes most of the batch noise; see
+	// PlainBatches).
 	BatchSize int
+	// PlainBatches turns off the anchored control variate of minibatch fits:
+	// each step's likelihood is then (N/B)·Σ_batch ℓ_i alone. The control
+	// variate costs one pass over the data at the start and one evaluation
+	// of the batch's likelihood gradient at the mode per step.
+	PlainBatches bool
 	// Optimizer updates the variational parameters. nil means NewOptimizer("adam", 0):
 	// Adam with learning rate 0.01 and β₂ = 0.99. An optimizer keeps state: do not
 	// share one between fits.

@@ -42,6 +42,7 @@ type fitter struct {
 	loc     *localBlock // the continuous local latents' q (nil: none)
 	weight  []float64   // the Anneal weight's value, fed to prob.anneal
 	next    int         // the optimizer step being taken (for the Anneal weight)
+	anc     *anchor     // the anchored control variate of a minibatch fit (nil: none)
 }
 
 func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error) {
@@ -146,6 +147,15 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 	}
 	p := &Problem{B: b, Model: m, Latents: latents, Approx: f.approx, Noise: f.noise, Data: x, Scale: scale, Discrete: blocks, pre: set.pre, local: f.loc, rows: f.bsz}
 	f.prob = p
+	if useAnchor(set, f.dim, f.n, f.bsz, f.loc != nil, len(blocks) > 0) {
+		if f.anc, err = f.newAnchor(); err != nil {
+			return nil, err
+		}
+		if f.anc != nil {
+			f.anc.in = anchorInputs{c: b.Input("anchor.c", f.dim), k: b.Input("anchor.k", 1)}
+			p.anchor = &f.anc.in
+		}
+	}
 	f.loss, f.elbo = set.Estimator.Objective(p)
 	if b.Err() != nil {
 		return nil, fmt.Errorf("bbvi: building the model graph: %w", p.calls.wrap(b.Err()))
@@ -205,6 +215,12 @@ func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error
 		f.pos = f.n // shuffle on first use
 	}
 	f.backup = make([][]float64, len(f.params))
+	if f.anc != nil && f.anc.full() != nil {
+		// The likelihood is not finite at the mode (or a row cannot be
+		// read; the fit will say so): no correction. The graph's inputs stay
+		// zero, which is the plain minibatch estimate.
+		f.anc = nil
+	}
 	return f, nil
 }
 
@@ -230,7 +246,13 @@ func (f *fitter) load() error {
 		return err
 	}
 	if f.stream != nil {
-		return f.stream.load(f.din, f.rng)
+		if f.anc != nil {
+			if err := f.stream.load(f.rng, f.din, f.anc.batch.din); err != nil {
+				return err
+			}
+			return f.anc.update()
+		}
+		return f.stream.load(f.rng, f.din)
 	}
 	if f.perm == nil {
 		if f.loc != nil {
@@ -246,6 +268,14 @@ func (f *fitter) load() error {
 	f.pos += f.bsz
 	if err := f.din.setRows(rows); err != nil {
 		return err
+	}
+	if f.anc != nil {
+		if err := f.anc.batch.din.setRows(rows); err != nil {
+			return err
+		}
+		if err := f.anc.update(); err != nil {
+			return err
+		}
 	}
 	if f.loc != nil {
 		return f.loc.load(rows, f.rng)

@@ -370,13 +370,18 @@ func (s *stream) batch(rng *rand.Rand) ([][]float64, []int, error) {
 	return s.batchVals, s.batchRows, nil
 }
 
-// load writes the next minibatch into the inputs.
-func (s *stream) load(din *dataInputs, rng *rand.Rand) error {
+// load writes the next minibatch into the inputs of each of dins.
+func (s *stream) load(rng *rand.Rand, dins ...*dataInputs) error {
 	batch, _, err := s.batch(rng)
 	if err != nil {
 		return err
 	}
-	return din.setBatch(batch)
+	for _, din := range dins {
+		if err := din.setBatch(batch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // setBatch writes the rows of the per-row arrays, given one slice per array
@@ -404,6 +409,10 @@ func (f *fitter) rowsOf(buf [][]float64, start, end int) ([][]float64, error) {
 	}
 	if f.stream == nil {
 		for k, a := range f.data {
+			if !a.perRow() {
+				buf[k] = nil // a Global array: set once, not per chunk
+				continue
+			}
 			w := a.width()
 			buf[k] = a.Values[start*w : end*w]
 		}
@@ -432,6 +441,7 @@ type modeChunk struct {
 	rows     int
 	buf      []float64
 	chunk    [][]float64
+	lik      bool // the model has a likelihood
 }
 
 // chunkedMode evaluates the log joint and its gradient for a fit from a
@@ -472,6 +482,7 @@ func (f *fitter) newModeChunk(rows int) (*modeChunk, error) {
 	c.din = newDataInputs(b, f.data, rows)
 	if ll, _ := p.calls.logLikelihood(b, f.model, z, c.din.x, 1, rows); ll != nil {
 		lj = b.Add(lj, b.Mul(c.v, ll))
+		c.lik = true
 	}
 	if b.Err() != nil {
 		return nil, p.calls.wrap(b.Err())
@@ -492,6 +503,9 @@ func (f *fitter) newModeChunk(rows int) (*modeChunk, error) {
 	}
 	c.m = m
 	c.buf = make([]float64, 1)
+	if err := c.din.setGlobals(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

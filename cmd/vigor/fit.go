@@ -81,23 +81,24 @@ writes the result as JSON to stdout or --out. The models (--model):
 // validates them and derives family and opt. The flags each model adds are
 // bound to that model's run, in runs.
 type fitOptions struct {
-	model      string
-	data       string
-	familyName string
-	rank       int
-	samples    int
-	qmc        bool
-	batch      int
-	steps      int
-	optName    string
-	lr         float64
-	tol        float64
-	seed       uint64
-	quiet      bool
-	out        string // "" means stdout
-	float32    bool
-	cache      bool   // read --data through its binary column cache
-	cacheDir   string // where the cache is; "" means beside --data
+	model        string
+	data         string
+	familyName   string
+	rank         int
+	samples      int
+	qmc          bool
+	batch        int
+	steps        int
+	optName      string
+	lr           float64
+	tol          float64
+	seed         uint64
+	quiet        bool
+	out          string // "" means stdout
+	float32      bool
+	cache        bool   // read --data through its binary column cache
+	cacheDir     string // where the cache is; "" means beside --data
+	plainBatches bool   // --plain-batches: no anchored control variate
 
 	family bbvi.Family     // from familyName
 	opt    graph.Optimizer // from optName and lr
@@ -125,7 +126,8 @@ func (o *fitOptions) commonFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.rank, "rank", 0, "the `rank` of --family lowrank's factor; 0 means its default, min(5, dim-1)")
 	fs.IntVar(&o.samples, "samples", 8, "Monte Carlo `draws` per gradient step")
 	fs.BoolVar(&o.qmc, "qmc", false, "draw each step's --samples as randomized quasi-Monte Carlo normals (scrambled Sobol'; best with a power of 2)")
-	fs.IntVar(&o.batch, "batch", 0, "`rows` per step (minibatch, likelihood scaled by N/B); 0 means all")
+	fs.IntVar(&o.batch, "batch", 0, "`rows` per step (minibatch, likelihood scaled by N/B, with a control variate anchored at the Laplace mode); 0 means all")
+	fs.BoolVar(&o.plainBatches, "plain-batches", false, "with --batch, leave out the control variate anchored at the Laplace mode (the plain minibatch estimate)")
 	fs.IntVar(&o.steps, "steps", 20000, "maximum number of optimizer `steps`")
 	fs.StringVar(&o.optName, "optimizer", "adam", "the `optimizer`: adam, rmsprop, adagrad or sgd")
 	fs.Float64Var(&o.lr, "lr", 0, "learning `rate`; 0 means the optimizer's default (adam 0.01, rmsprop 0.01, adagrad 0.1, sgd 0.001)")
@@ -299,9 +301,11 @@ func (o *fitOptions) settings() *bbvi.Settings {
 		QMC:       o.qmc,
 		BatchSize: o.batch,
 		Optimizer: o.opt,
-		MaxSteps:  o.steps,
-		Tol:       o.tol,
-		Dtype:     graph.Float64,
+		// PlainBatches turns off the anchored control variate.
+		PlainBatches: o.plainBatches,
+		MaxSteps:     o.steps,
+		Tol:          o.tol,
+		Dtype:        graph.Float64,
 	}
 	if o.tol < 0 {
 		set.Tol = -1 // never stop early

@@ -294,6 +294,24 @@ func (f *fitter) run() (float64, error) {
 	return graph.Scalar64(f.elbo), nil
 }
 
+// runGradients is run for an optimizer step: when no step hook of the
+// estimator reads the graph's values, the graph runs by RunGradients (fused
+// likelihoods skip the log-likelihood values that no gradient reads) and
+// ok is false: the ELBO estimate was not computed. Otherwise it is run.
+func (f *fitter) runGradients() (elbo float64, ok bool, err error) {
+	if len(f.prob.after) > 0 {
+		e, err := f.run()
+		return e, true, err
+	}
+	if err := f.load(); err != nil {
+		return 0, false, err
+	}
+	if err := f.m.RunGradients(); err != nil {
+		return 0, false, fmt.Errorf("bbvi: running the graph: %w", err)
+	}
+	return 0, false, nil
+}
+
 // evalELBO averages the ELBO estimate over at least EvalDraws draws (in runs
 // of Draws draws) and returns it with its Monte Carlo standard error, from the
 // spread of the runs' estimates (NaN with a single run).
@@ -478,11 +496,11 @@ func finite(vals []float64) bool {
 // parameters if the update itself made them non-finite.
 func (f *fitter) step(t int) error {
 	f.next = t
-	e, err := f.run()
+	e, ok, err := f.runGradients()
 	if err != nil {
 		return err
 	}
-	if math.IsNaN(e) || math.IsInf(e, 0) {
+	if ok && (math.IsNaN(e) || math.IsInf(e, 0)) {
 		return &NonFiniteError{Step: t, What: "ELBO"}
 	}
 	for i, g := range f.grads {

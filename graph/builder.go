@@ -31,6 +31,8 @@ type Builder struct {
 	blas  *blasImpl         // the BLAS of the machines compiled from b
 	prms  []*Node           // the Param nodes, in creation order
 	idx   map[string]*Index // the Index inputs, by name (see Builder.Index)
+	grads []*G.Node         // every gradient node made by Grad
+	glms  []*glmOp          // every fused likelihood op (see Machine.RunGradients)
 }
 
 // NewBuilder returns a Builder over a new graph with float type dt (Float64 or

@@ -149,7 +149,12 @@ func (b *Builder) GLMLogLik(kind GLMKind, X, y, beta, intercept, sigma *Node) *N
 	}
 	p, err := G.ApplyOp(op, gnodes(ins)...)
 	packed := b.keep("GLMLogLik", p, err)
-	return b.Reshape(b.Cols(packed, 0, 1), s)
+	value := b.Cols(packed, 0, 1)
+	if value != nil {
+		op.value = value.n
+		b.glms = append(b.glms, op)
+	}
+	return b.Reshape(value, s)
 }
 
 // glmOp computes, for each draw s, the packed row
@@ -163,8 +168,10 @@ type glmOp struct {
 	kind      GLMKind
 	n, d, s   int
 	intercept bool
-	sigma     int   // 0 none, 1 scalar, 2 per draw
-	dims      []int // input ranks, for Type
+	sigma     int     // 0 none, 1 scalar, 2 per draw
+	dims      []int   // input ranks, for Type
+	value     *G.Node // the log-likelihood column, the only one exposed
+	skip      bool    // this run skips the log-likelihood (Machine.RunGradients)
 
 	st64 *glmState[float64]
 	st32 *glmState[float32]
@@ -439,14 +446,16 @@ func (st *glmState[T]) runTask(worker, t int) {
 	}
 	fillRows(yrep, y, S)
 	// Per element: ll and r = ∂ll/∂η (Gaussian: ll = e², r = e = y - η).
-	glmElementwise(op.kind, ll, r, yrep, eta)
+	glmElementwise(op.kind, ll, r, yrep, eta, op.skip)
 
 	// Column sums of ll and r, row after row.
 	llSum, rSum := ws.acc[:S:S], ws.acc[S:2*S:2*S]
 	clear(ws.acc)
-	colSums(llSum, ll)
+	if !op.skip {
+		colSums(llSum, ll)
+	}
 	colSums(rSum, r)
-	if op.kind == GLMPoisson {
+	if op.kind == GLMPoisson && !op.skip {
 		var lg float64
 		for i, v := range y {
 			j := r0 + i
@@ -617,8 +626,32 @@ func colSums[T float32 | float64](sum []float64, x []T) {
 	}
 }
 
-// glmElementwise sets ll and r from y and η for one block.
-func glmElementwise[T float32 | float64](kind GLMKind, ll, r, y, eta []T) {
+// glmElementwise sets ll and r from y and η for one block; with skip, r
+// only (the same bits as without).
+func glmElementwise[T float32 | float64](kind GLMKind, ll, r, y, eta []T, skip bool) {
+	if skip && kind != GLMGaussian {
+		switch r := any(r).(type) {
+		case []float64:
+			if kind == GLMLogistic {
+				vmath.Sigmoid64s(r, any(eta).([]float64))
+			} else {
+				vmath.Exp64s(r, any(eta).([]float64))
+			}
+			for i, v := range any(y).([]float64) {
+				r[i] = v - r[i]
+			}
+		case []float32:
+			if kind == GLMLogistic {
+				vmath.Sigmoid(r, any(eta).([]float32))
+			} else {
+				vmath.Exp(r, any(eta).([]float32))
+			}
+			for i, v := range any(y).([]float32) {
+				r[i] = v - r[i]
+			}
+		}
+		return
+	}
 	switch kind {
 	case GLMGaussian:
 		for i, v := range eta {

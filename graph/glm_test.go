@@ -328,3 +328,73 @@ func TestGLMErrors(t *testing.T) {
 		t.Error("GLMKind.String")
 	}
 }
+
+// RunGradients gives Run's gradients bit for bit. Where no gradient reads
+// the log-likelihood value (a cost linear in it) the logistic and Poisson
+// ops skip it and their value reads 0 afterwards; the Gaussian op, whose σ
+// gradient needs the sum of squares, and any op whose value a gradient
+// reads (here a cost quadratic in it) compute it as Run does.
+func TestGLMRunGradients(t *testing.T) {
+	for _, c := range glmCases() {
+		ll, grads, m, _, _ := glmGraph(t, c, true, 5)
+		want := Values(ll)
+		var wantG [][]float64
+		for _, g := range grads {
+			wantG = append(wantG, Values(g))
+		}
+		if err := m.RunGradients(); err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range grads {
+			for k, v := range Values(g) {
+				if math.Float64bits(v) != math.Float64bits(wantG[i][k]) {
+					t.Fatalf("%v: gradient %d[%d] = %v after RunGradients, %v after Run", c, i, k, v, wantG[i][k])
+				}
+			}
+		}
+		got := Values(ll)
+		for s := range got {
+			skipped := c.kind != GLMGaussian
+			if skipped && got[s] != 0 || !skipped && got[s] != want[s] {
+				t.Fatalf("%v: value[%d] = %v after RunGradients (after Run %v; skipped %v)", c, s, got[s], want[s], skipped)
+			}
+		}
+		if err := m.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if v := Values(ll); v[0] != want[0] {
+			t.Fatalf("%v: Run after RunGradients gives %v, want %v", c, v[0], want[0])
+		}
+	}
+	// A cost that reads the value: Σ_s ll_s².
+	c := glmCase{GLMLogistic, Float64, 300, 4, 3, true, 0}
+	X, y, beta, a, _ := c.data(9)
+	b := NewBuilder(Float64)
+	xn, yn := b.Input("X", c.n, c.d), b.Input("y", c.n)
+	bn, an := b.Param("beta", beta, c.s, c.d), b.Param("a", a, c.s)
+	ll := b.GLMLogLik(GLMLogistic, xn, yn, bn, an, nil)
+	grads := b.Grad(b.Sum(b.Square(ll)), bn, an)
+	m, err := b.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.lazy) != 0 {
+		t.Fatalf("%d lazy ops for a cost that reads the value", len(m.lazy))
+	}
+	if err := Set(xn, X); err != nil {
+		t.Fatal(err)
+	}
+	if err := Set(yn, y); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want, wantG := Values(ll), Values(grads[0])
+	if err := m.RunGradients(); err != nil {
+		t.Fatal(err)
+	}
+	if got, gotG := Values(ll), Values(grads[0]); got[0] != want[0] || gotG[0] != wantG[0] {
+		t.Fatalf("value %v, gradient %v after RunGradients; after Run %v, %v", got[0], gotG[0], want[0], wantG[0])
+	}
+}

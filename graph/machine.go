@@ -33,6 +33,7 @@ func (b *Builder) Grad(cost *Node, wrt ...*Node) []*Node {
 	for i, g := range gs {
 		out[i] = b.node(g)
 	}
+	b.grads = append(b.grads, gs...)
 	return out
 }
 
@@ -50,6 +51,9 @@ func (b *Builder) Grad(cost *Node, wrt ...*Node) []*Node {
 // Builder.SetBLAS).
 type Machine struct {
 	steps []execStep
+	// lazy holds the fused likelihood ops whose log-likelihood value no
+	// gradient node reads: RunGradients skips computing it.
+	lazy []*glmOp
 }
 
 // execStep evaluates one operation node.
@@ -108,7 +112,60 @@ func (b *Builder) Compile() (*Machine, error) {
 	for _, n := range b.g.AllNodes() {
 		visit(n)
 	}
+	m.lazy = b.lazyGLMs()
 	return m, nil
+}
+
+// lazyGLMs returns the fused likelihood ops whose value node (the
+// log-likelihood per draw) is not an ancestor of any gradient node made by
+// Grad: their gradients come from the columns the op computes beside the
+// value, so an optimizer step can skip the value (see RunGradients). The
+// Gaussian likelihood is never lazy: its σ gradient needs the sum of squares.
+func (b *Builder) lazyGLMs() []*glmOp {
+	if len(b.glms) == 0 || len(b.grads) == 0 {
+		return nil
+	}
+	seen := map[*G.Node]bool{}
+	stack := append([]*G.Node(nil), b.grads...)
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		for it := b.g.From(n.ID()); it.Next(); {
+			stack = append(stack, it.Node().(*G.Node))
+		}
+	}
+	var lazy []*glmOp
+	for _, op := range b.glms {
+		if op.kind != GLMGaussian && op.value != nil && !seen[op.value] {
+			lazy = append(lazy, op)
+		}
+	}
+	return lazy
+}
+
+// RunGradients is Run for an optimizer step that reads only the gradient
+// nodes: the fused likelihood ops (GLMLogLik) whose log-likelihood value no
+// gradient depends on skip computing it — for the logistic likelihood the
+// softplus, most of the op's elementwise work — and output 0 in its place.
+// The gradients are exactly Run's, bit for bit; the values of the nodes
+// computed from such a log-likelihood (the cost, typically) are not
+// meaningful after it. Where a gradient does read the value (a
+// score-function estimator, importance weights), the op computes it as Run
+// does.
+func (m *Machine) RunGradients() error {
+	for _, op := range m.lazy {
+		op.skip = true
+	}
+	defer func() {
+		for _, op := range m.lazy {
+			op.skip = false
+		}
+	}()
+	return m.Run()
 }
 
 // Run evaluates the graph once: every operation node, in dependency order,

@@ -444,9 +444,13 @@ func (st *glmState[T]) runTask(worker, t int) {
 	if op.intercept {
 		addRows(eta, st.icpt[:S])
 	}
-	fillRows(yrep, y, S)
 	// Per element: ll and r = ∂ll/∂η (Gaussian: ll = e², r = e = y - η).
-	glmElementwise(op.kind, ll, r, yrep, eta, op.skip)
+	if op.skip && op.kind != GLMGaussian {
+		glmResiduals(op.kind, r, y, eta, S)
+	} else {
+		fillRows(yrep, y, S)
+		glmElementwise(op.kind, ll, r, yrep, eta)
+	}
 
 	// Column sums of ll and r, row after row.
 	llSum, rSum := ws.acc[:S:S], ws.acc[S:2*S:2*S]
@@ -626,32 +630,35 @@ func colSums[T float32 | float64](sum []float64, x []T) {
 	}
 }
 
-// glmElementwise sets ll and r from y and η for one block; with skip, r
-// only (the same bits as without).
-func glmElementwise[T float32 | float64](kind GLMKind, ll, r, y, eta []T, skip bool) {
-	if skip && kind != GLMGaussian {
-		switch r := any(r).(type) {
-		case []float64:
-			if kind == GLMLogistic {
-				vmath.Sigmoid64s(r, any(eta).([]float64))
-			} else {
-				vmath.Exp64s(r, any(eta).([]float64))
-			}
-			for i, v := range any(y).([]float64) {
-				r[i] = v - r[i]
-			}
-		case []float32:
-			if kind == GLMLogistic {
-				vmath.Sigmoid(r, any(eta).([]float32))
-			} else {
-				vmath.Exp(r, any(eta).([]float32))
-			}
-			for i, v := range any(y).([]float32) {
-				r[i] = v - r[i]
-			}
+// glmResiduals sets r = y - μ(η) for one block of rows × S values (y has
+// one value per row), μ the mean function (sigmoid or exp): the r of
+// glmElementwise, bit for bit, without the log-likelihoods (see
+// Machine.RunGradients).
+func glmResiduals[T float32 | float64](kind GLMKind, r, y, eta []T, S int) {
+	switch r := any(r).(type) {
+	case []float64:
+		if kind == GLMLogistic {
+			vmath.Sigmoid64s(r, any(eta).([]float64))
+		} else {
+			vmath.Exp64s(r, any(eta).([]float64))
 		}
-		return
+	case []float32:
+		if kind == GLMLogistic {
+			vmath.Sigmoid(r, any(eta).([]float32))
+		} else {
+			vmath.Exp(r, any(eta).([]float32))
+		}
 	}
+	for k, v := range y {
+		row := r[k*S : (k+1)*S]
+		for s := range row {
+			row[s] = v - row[s]
+		}
+	}
+}
+
+// glmElementwise sets ll and r from y and η for one block.
+func glmElementwise[T float32 | float64](kind GLMKind, ll, r, y, eta []T) {
 	switch kind {
 	case GLMGaussian:
 		for i, v := range eta {

@@ -1,7 +1,6 @@
 package bbvi_test
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -176,55 +175,8 @@ func testLocalResume(t *testing.T, amortized bool) {
 		}
 		return s
 	}
-	src := rand.NewPCG(3, 4)
-	a, err := bbvi.NewSVI(m, data, set(), rand.New(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	for a.Steps() < 333 {
-		if err := a.Step(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := a.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := json.Marshal(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srcState, err := src.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	runToEnd(t, a)
-	want, err := a.Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src2 := rand.NewPCG(0, 0)
-	if err := src2.UnmarshalBinary(srcState); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bbvi.NewSVI(m, data, set(), rand.New(src2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	var st2 bbvi.SVIState
-	if err := json.Unmarshal(js, &st2); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Restore(&st2); err != nil {
-		t.Fatal(err)
-	}
-	runToEnd(t, b)
-	got, err := b.Result()
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, got, st2 := resumed(t, func(r *rand.Rand) (*bbvi.SVI, error) { return bbvi.NewSVI(m, data, set(), r) }, 3, 4,
+		func(v *bbvi.SVI) bool { return v.Steps() == 333 })
 	if !reflect.DeepEqual(got.Continuous.UMean, want.Continuous.UMean) || !reflect.DeepEqual(got.Continuous.Local, want.Continuous.Local) || !reflect.DeepEqual(got.Trace, want.Trace) {
 		t.Errorf("amortized %v: resumed fit differs", amortized)
 	}
@@ -241,7 +193,7 @@ func testLocalResume(t *testing.T, amortized bool) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Restore(&st2); err == nil {
+	if err := c.Restore(st2); err == nil {
 		t.Error("a state without the local parameters was accepted")
 	}
 }

@@ -1,7 +1,6 @@
 package bbvi_test
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -41,62 +40,10 @@ func TestPlateauDecayMinibatch(t *testing.T) {
 
 	// Resume across the decay.
 	settings := func() *bbvi.Settings { return &bbvi.Settings{BatchSize: 16, PlainBatches: true} }
-	src := rand.NewPCG(2, 2)
-	a, err := bbvi.NewSVI(m, data, settings(), rand.New(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	var st *bbvi.SVIState
-	var srcState []byte
-	for !a.Done() {
-		if err := a.Step(); err != nil {
-			t.Fatal(err)
-		}
-		if st == nil && a.Steps() == 1100 {
-			if st, err = a.State(); err != nil {
-				t.Fatal(err)
-			}
-			if srcState, err = src.MarshalBinary(); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	want, err := a.Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st == nil || st.Decays == 0 {
+	want, got2, st := resumed(t, func(r *rand.Rand) (*bbvi.SVI, error) { return bbvi.NewSVI(m, data, settings(), r) }, 2, 2,
+		func(v *bbvi.SVI) bool { return v.Steps() == 1100 })
+	if st.Decays == 0 {
 		t.Fatalf("no decay recorded by step 1100: %+v", st)
-	}
-	js, err := json.Marshal(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st2 bbvi.SVIState
-	if err := json.Unmarshal(js, &st2); err != nil {
-		t.Fatal(err)
-	}
-	src2 := rand.NewPCG(0, 0)
-	if err := src2.UnmarshalBinary(srcState); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bbvi.NewSVI(m, data, settings(), rand.New(src2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if err := b.Restore(&st2); err != nil {
-		t.Fatal(err)
-	}
-	for !b.Done() {
-		if err := b.Step(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got2, err := b.Result()
-	if err != nil {
-		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got2.Continuous.UMean, want.Continuous.UMean) || got2.Reason != want.Reason || !reflect.DeepEqual(got2.Trace, want.Trace) {
 		t.Errorf("resumed fit differs: %v %q vs %v %q", got2.Continuous.UMean, got2.Reason, want.Continuous.UMean, want.Reason)

@@ -55,6 +55,69 @@ func runToEnd(t *testing.T, v *bbvi.SVI) {
 	}
 }
 
+// resumed runs the fit that newSVI makes from rand.New(rand.NewPCG(seed1,
+// seed2)) to its end, saving its State (through JSON) and its random source
+// before the first step at which saveAt is true; it then restores a second
+// fit from them and runs that to its end. It returns both results and the
+// decoded state.
+func resumed(t *testing.T, newSVI func(*rand.Rand) (*bbvi.SVI, error), seed1, seed2 uint64, saveAt func(*bbvi.SVI) bool) (want, got *bbvi.MixedPosterior, saved *bbvi.SVIState) {
+	t.Helper()
+	src := rand.NewPCG(seed1, seed2)
+	a, err := newSVI(rand.New(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var js, srcState []byte
+	for !a.Done() {
+		if js == nil && saveAt(a) {
+			st, err := a.State()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if js, err = json.Marshal(st); err != nil {
+				t.Fatal(err)
+			}
+			if srcState, err = src.MarshalBinary(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if js == nil {
+		t.Fatalf("the fit ended at step %d before the state was saved", a.Steps())
+	}
+	if want, err = a.Result(); err != nil {
+		t.Fatal(err)
+	}
+	src2 := rand.NewPCG(0, 0)
+	if err := src2.UnmarshalBinary(srcState); err != nil {
+		t.Fatal(err)
+	}
+	b, err := newSVI(rand.New(src2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	saved = &bbvi.SVIState{}
+	if err := json.Unmarshal(js, saved); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Restore(saved); err != nil {
+		t.Fatal(err)
+	}
+	if b.Steps() != saved.Step || len(b.Trace()) != len(saved.Trace) {
+		t.Fatalf("restored at step %d with %d evaluations, saved at %d with %d", b.Steps(), len(b.Trace()), saved.Step, len(saved.Trace))
+	}
+	runToEnd(t, b)
+	if got, err = b.Result(); err != nil {
+		t.Fatal(err)
+	}
+	return want, got, saved
+}
+
 // Stepping an SVI by hand gives exactly what Fit gives.
 func TestSVIStepEqualsFit(t *testing.T) {
 	m, data := normalMean(60, 1, true)
@@ -114,59 +177,8 @@ func TestSVIResumeExact(t *testing.T) {
 				}
 				return &bbvi.Settings{Estimator: e, BatchSize: 16, MaxSteps: 1500, EvalEvery: 50, AverageSteps: 400}
 			}
-			src := rand.NewPCG(3, 4)
-			a, err := bbvi.NewSVI(m, data, settings(), rand.New(src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
-			for a.Steps() < 1250 { // inside the averaging phase
-				if err := a.Step(); err != nil {
-					t.Fatal(err)
-				}
-			}
-			st, err := a.State()
-			if err != nil {
-				t.Fatal(err)
-			}
-			js, err := json.Marshal(st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srcState, err := src.MarshalBinary()
-			if err != nil {
-				t.Fatal(err)
-			}
-			runToEnd(t, a)
-			want, err := a.Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-
-			src2 := rand.NewPCG(0, 0)
-			if err := src2.UnmarshalBinary(srcState); err != nil {
-				t.Fatal(err)
-			}
-			b, err := bbvi.NewSVI(m, data, settings(), rand.New(src2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			var st2 bbvi.SVIState
-			if err := json.Unmarshal(js, &st2); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Restore(&st2); err != nil {
-				t.Fatal(err)
-			}
-			if b.Steps() != 1250 || len(b.Trace()) != len(st.Trace) {
-				t.Fatalf("restored at step %d with %d evaluations", b.Steps(), len(b.Trace()))
-			}
-			runToEnd(t, b)
-			got, err := b.Result()
-			if err != nil {
-				t.Fatal(err)
-			}
+			want, got, _ := resumed(t, func(r *rand.Rand) (*bbvi.SVI, error) { return bbvi.NewSVI(m, data, settings(), r) }, 3, 4,
+				func(v *bbvi.SVI) bool { return v.Steps() == 1250 }) // inside the averaging phase
 			if !reflect.DeepEqual(got.Continuous.UMean, want.Continuous.UMean) || !reflect.DeepEqual(got.Continuous.UCov, want.Continuous.UCov) ||
 				!reflect.DeepEqual(got.Trace, want.Trace) || got.Status != want.Status || got.Reason != want.Reason {
 				t.Errorf("resumed fit differs: %v %v %v vs %v %v %v", got.Continuous.UMean, got.Status, got.Reason, want.Continuous.UMean, want.Status, want.Reason)

@@ -15,7 +15,7 @@
 #   --batch B      Vigor's --batch for N ≥ 1e6, read through --cache (default 1024;
 #                  0: all rows every step); smaller N use Vigor's defaults
 #
-# For each problem the script generates the data (bench/vsstan gen: D
+# For each problem the script generates the data once per --out directory (bench/vsstan gen: D
 # predictors, AR(1)-correlated across columns with ρ = 0.6, of scales 0.01 to
 # 100; seeded, so every run fits the same file), computes the reference
 # (NUTS, 4 chains × 2000 draws, for N ≤ 1e4; else the Laplace approximation
@@ -122,8 +122,14 @@ run() {
 }
 
 # reference CSV REF PRIOR N: NUTS for N ≤ 1e4 (not with --quick), else Laplace.
+# A reference newer than its CSV is kept (NUTS at D = 100 takes about 13
+# minutes); delete it, or the --out directory, to compute it again.
 reference() {
   local csv=$1 ref=$2 s=$3 n=$4
+  if [ -s "$ref" ] && [ "$ref" -nt "$csv" ]; then
+    echo "reference: reusing $ref"
+    return
+  fi
   if [ "$QUICK" = 0 ] && [ "$(awk -v n="$n" 'BEGIN{print (n <= 1e4)}')" = 1 ]; then
     echo "reference: NUTS on $csv"
     $R nuts "$OUT" "$csv" y "$s" 1 "$ref" >/dev/null 2>"$OUT/stan.log"
@@ -136,7 +142,7 @@ reference() {
 IFS=, read -r -a sizes <<< "$SIZES"
 for n in "${sizes[@]}"; do
   csv=$OUT/logistic-$n.csv ref=$OUT/logistic-$n.ref.json
-  "$bin/vsstan" gen -n "$n" -d 20 -seed 1 -out "$csv"
+  [ -s "$csv" ] || "$bin/vsstan" gen -n "$n" -d 20 -seed 1 -out "$csv"
   reference "$csv" "$ref" 10 "$n"
   for pair in $(seq 1 "$PAIRS"); do
     for fam in meanfield fullrank; do run logistic "$n" "$csv" "$ref" 10 "$fam" "$pair"; done
@@ -144,7 +150,7 @@ for n in "${sizes[@]}"; do
 done
 if [ "$D100" = 1 ]; then
   csv=$OUT/d100-5000.csv ref=$OUT/d100-5000.ref.json
-  "$bin/vsstan" gen -n 5000 -d 100 -seed 2 -out "$csv"
+  [ -s "$csv" ] || "$bin/vsstan" gen -n 5000 -d 100 -seed 2 -out "$csv"
   reference "$csv" "$ref" 10 5000
   for pair in $(seq 1 "$PAIRS"); do run d100 5000 "$csv" "$ref" 10 fullrank "$pair"; done
 fi

@@ -83,6 +83,15 @@ func TestFitCache(t *testing.T) {
 	if _, err := os.Stat(csv + ".vcache"); err != nil {
 		t.Fatal(err)
 	}
+	// --plain-batches leaves out the anchored control variate: another fit,
+	// from the cache as from the CSV.
+	anchored, plain := fit("--batch", "100"), fit("--batch", "100", "--plain-batches")
+	if reflect.DeepEqual(anchored["mean"], plain["mean"]) {
+		t.Errorf("--plain-batches gives the same means as the anchored fit: %v", anchored["mean"])
+	}
+	if c := fit("--batch", "100", "--plain-batches", "--cache"); !reflect.DeepEqual(c["mean"], plain["mean"]) {
+		t.Errorf("--plain-batches: --cache gives %v, the CSV %v", c["mean"], plain["mean"])
+	}
 
 	// A damaged block: exit 2, naming the block and the column.
 	b, err := os.ReadFile(csv + ".vcache")

@@ -8,7 +8,7 @@
 // The commands, and their flags:
 //
 //	vigor fit --model NAME --data FILE.csv [model flags]
-//	          [--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--qmc] [--batch B] [--steps N]
+//	          [--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--qmc] [--batch B [--plain-batches]] [--steps N]
 //	          [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 //	          [--quiet] [--out FILE.json] [--float32]
 //	          [--cache [--cache-dir DIR]]
@@ -104,7 +104,11 @@
 //	--samples     Monte Carlo draws per step (default 8)
 //	--qmc         draw the --samples of each step as randomized quasi-Monte Carlo normals
 //	              (Owen-scrambled Sobol' points; unbiased, lower variance; best with a power of 2)
-//	--batch       rows per step; the likelihood is scaled by N/B (default 0: all rows)
+//	--batch       rows per step; the likelihood is scaled by N/B (default 0: all rows);
+//	              a fit that takes the Laplace start subtracts each batch's first-order
+//	              expansion around the mode and adds back the full data's (an unbiased
+//	              control variate that removes most of the batch noise)
+//	--plain-batches  with --batch, leave that control variate out
 //	--steps       maximum optimizer steps (default 20000)
 //	--optimizer   adam (default), rmsprop, adagrad or sgd
 //	--lr          learning rate; 0 means the optimizer's default

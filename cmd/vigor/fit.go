@@ -33,7 +33,7 @@ const (
 
 // fitCommonSynopsis summarizes the flags every model has, after the model's
 // own ones.
-const fitCommonSynopsis = `[--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--qmc] [--batch B] [--steps N]
+const fitCommonSynopsis = `[--family meanfield|fullrank|lowrank|flow] [--rank R] [--samples S] [--qmc] [--batch B [--plain-batches]] [--steps N]
 [--optimizer adam|rmsprop|adagrad|sgd] [--lr ETA] [--tol T] [--seed K]
 [--quiet] [--out FILE.json] [--float32]
 [--cache [--cache-dir DIR]]`
@@ -496,4 +496,31 @@ func dataBytes(z fitSize) float64 {
 		return 2*(32<<20) + 8*(1<<16)*(d+1)*4
 	}
 	return 8 * float64(z.n) * (d + 1) * 4
+}
+
+// columnList splits a --columns value at its commas, trimming spaces; an
+// empty name is a usage error.
+func columnList(list string) ([]string, error) {
+	cols := strings.Split(list, ",")
+	for i, c := range cols {
+		cols[i] = strings.TrimSpace(c)
+		if cols[i] == "" {
+			return nil, badf("--columns %q has an empty name", list)
+		}
+	}
+	return cols, nil
+}
+
+// checkSideOutput checks the file of a model's --NAME flag, written beside
+// the JSON: a file name (stdout carries the JSON), neither --data nor --out.
+func (o *fitOptions) checkSideOutput(name, path string) error {
+	switch {
+	case path == "-":
+		return badf("--%s needs a file name (stdout carries the JSON)", name)
+	case samePath(path, o.data):
+		return badf("--%s %s would overwrite the --data file", name, path)
+	case samePath(path, o.out):
+		return badf("--out and --%s are both %s", name, o.out)
+	}
+	return nil
 }

@@ -86,23 +86,12 @@ func (g *gmmRun) check(o *fitOptions, given map[string]bool) error {
 	}
 	g.method = method
 	if given["columns"] {
-		g.columns = strings.Split(g.columnList, ",")
-		for i, c := range g.columns {
-			g.columns[i] = strings.TrimSpace(c)
-			if g.columns[i] == "" {
-				return badf("--columns %q has an empty name", g.columnList)
-			}
+		var err error
+		if g.columns, err = columnList(g.columnList); err != nil {
+			return err
 		}
 	}
-	switch {
-	case g.assignments == "-":
-		return badf("--assignments needs a file name (stdout carries the JSON)")
-	case samePath(g.assignments, o.data):
-		return badf("--assignments %s would overwrite the --data file", g.assignments)
-	case samePath(g.assignments, o.out):
-		return badf("--out and --assignments are both %s", o.out)
-	}
-	return nil
+	return o.checkSideOutput("assignments", g.assignments)
 }
 
 // gmmReport is the JSON document of `vigor fit --model gmm`. The field order is

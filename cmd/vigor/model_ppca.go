@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vigor-ml/vigor/bbvi"
@@ -83,23 +82,12 @@ func (r *ppcaRun) check(o *fitOptions, given map[string]bool) error {
 	}
 	r.estimator = est
 	if given["columns"] {
-		r.columns = strings.Split(r.columnList, ",")
-		for i, c := range r.columns {
-			r.columns[i] = strings.TrimSpace(c)
-			if r.columns[i] == "" {
-				return badf("--columns %q has an empty name", r.columnList)
-			}
+		var err error
+		if r.columns, err = columnList(r.columnList); err != nil {
+			return err
 		}
 	}
-	switch {
-	case r.latentsOut == "-":
-		return badf("--latents-out needs a file name (stdout carries the JSON)")
-	case samePath(r.latentsOut, o.data):
-		return badf("--latents-out %s would overwrite the --data file", r.latentsOut)
-	case samePath(r.latentsOut, o.out):
-		return badf("--out and --latents-out are both %s", o.out)
-	}
-	return nil
+	return o.checkSideOutput("latents-out", r.latentsOut)
 }
 
 // ppcaReport is the JSON document of `vigor fit --model ppca`; the field order

@@ -180,3 +180,79 @@ func (a *anchor) update() error {
 	}
 	return graph.Set(a.in.k, a.k)
 }
+
+// anchorTrialRuns is the number of graph runs, with and without the
+// correction, by which keepAnchor compares the two gradients' variances.
+const anchorTrialRuns = 16
+
+// keepAnchor decides, at the start of a fit, whether the anchored control
+// variate helps: the Taylor expansion around the mode is only as good as
+// the posterior is Gaussian there, and where q's draws reach far from the
+// mode in units of its curvature (a hierarchical scale whose mode runs to
+// zero, a Laplace start without a Hessian) the remainder's spread can
+// exceed the batch noise it removes. It runs the graph anchorTrialRuns times
+// with the correction and as many times without, on fresh noise and batches,
+// and keeps the correction only when the gradient's total variance is lower
+// with it. Otherwise it drops it (see dropAnchor) and returns false.
+func (f *fitter) keepAnchor() (bool, error) {
+	if f.anc == nil {
+		return false, nil
+	}
+	anc := f.anc
+	variance := func() (float64, error) {
+		var sum, sq []float64
+		for r := 0; r < anchorTrialRuns; r++ {
+			if _, err := f.run(); err != nil {
+				return 0, err
+			}
+			i := 0
+			for _, g := range f.grads {
+				for _, v := range graph.Values(g) {
+					if i == len(sum) {
+						sum, sq = append(sum, 0), append(sq, 0)
+					}
+					sum[i] += v
+					sq[i] += v * v
+					i++
+				}
+			}
+		}
+		n := float64(anchorTrialRuns)
+		var total float64
+		for i := range sum {
+			m := sum[i] / n
+			total += (sq[i] - n*m*m) / (n - 1)
+		}
+		return total, nil
+	}
+	with, err := variance()
+	if err != nil {
+		return false, err
+	}
+	if err := f.dropAnchor(); err != nil {
+		return false, err
+	}
+	without, err := variance()
+	if err != nil {
+		return false, err
+	}
+	if with < without && !math.IsNaN(with) {
+		f.anc = anc
+		return true, nil
+	}
+	return false, nil
+}
+
+// dropAnchor turns the anchored control variate off: the graph's correction
+// inputs are zero, the plain minibatch estimate.
+func (f *fitter) dropAnchor() error {
+	if f.anc == nil {
+		return nil
+	}
+	in := f.anc.in
+	f.anc = nil
+	if err := graph.Set(in.c, make([]float64, f.dim)); err != nil {
+		return err
+	}
+	return graph.Set(in.k, []float64{0})
+}

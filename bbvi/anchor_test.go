@@ -248,3 +248,29 @@ func TestAnchoredMinibatchFit(t *testing.T) {
 		t.Errorf("max |Δμ| %.3f sd, sd ratios within a factor %.3f: want 0.1 and 1.1", dev, math.Exp(sdr))
 	}
 }
+
+// keepAnchor keeps the control variate where it lowers the gradient's
+// variance (the logistic regression near its mode), and dropAnchor turns
+// the fitter's estimate into the plain one exactly.
+func TestKeepAndDropAnchor(t *testing.T) {
+	m, data := anchorLogistic(4096, 6, 13)
+	anchored, plain, _ := anchoredFitters(t, m, data, 256)
+	keep, err := anchored.keepAnchor()
+	if err != nil || !keep || anchored.anc == nil {
+		t.Fatalf("keepAnchor: %v, %v: the anchor was dropped where it helps", keep, err)
+	}
+	if err := anchored.dropAnchor(); err != nil || anchored.anc != nil {
+		t.Fatalf("dropAnchor: %v", err)
+	}
+	noise := make([]float64, len(anchored.noiseF))
+	rng := rand.New(rand.NewPCG(6, 6))
+	for i := range noise {
+		noise[i] = rng.NormFloat64()
+	}
+	rows := rng.Perm(4096)[:256]
+	ea, _ := evalAt(t, anchored, noise, rows)
+	ep, _ := evalAt(t, plain, noise, rows)
+	if ea != ep {
+		t.Errorf("after dropAnchor the ELBO estimate is %v, the plain one %v", ea, ep)
+	}
+}

@@ -43,6 +43,9 @@ type fitter struct {
 	weight  []float64   // the Anneal weight's value, fed to prob.anneal
 	next    int         // the optimizer step being taken (for the Anneal weight)
 	anc     *anchor     // the anchored control variate of a minibatch fit (nil: none)
+	// noAnchor records that the start dropped the anchored control variate
+	// (keepAnchor), for the fit's State.
+	noAnchor bool
 }
 
 func newFitter(m Model, data Data, set Settings, rng *rand.Rand) (*fitter, error) {

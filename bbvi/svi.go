@@ -261,11 +261,24 @@ func chooseStart(f *fitter, m Model, data Data, set Settings, rng *rand.Rand) (*
 	if err != nil {
 		return f, "default"
 	}
+	// The starts are compared on the plain estimate: the anchored one is only
+	// as quiet as the posterior is Gaussian around the mode.
+	anc := g.anc
+	if err := g.dropAnchor(); err != nil {
+		g.m.Close()
+		return f, "default"
+	}
 	e0, _, err0 := f.evalELBO()
 	e1, _, err1 := g.evalELBO()
 	if err1 == nil && !math.IsNaN(e1) && !math.IsInf(e1, 0) && (err0 != nil || math.IsNaN(e0) || e1 > e0) {
 		f.m.Close()
 		g.set.pre = ls.pre
+		if g.anc = anc; g.anc != nil {
+			if keep, err := g.keepAnchor(); err != nil || !keep {
+				_ = g.dropAnchor() // cannot fail: the inputs exist
+				g.noAnchor = true
+			}
+		}
 		return g, "laplace"
 	}
 	g.m.Close()
@@ -714,8 +727,9 @@ type SVIState struct {
 	Shift     []float64    `json:"shift,omitempty"`    // the preconditioner of a Laplace start: ζ = Shift + Scale ⊙ u
 	Scale     []float64    `json:"scale,omitempty"`    // (diagonal), or ζ = Shift + Lower·u (dense, for a DenseFamily)
 	Lower     []float64    `json:"lower,omitempty"`
-	Local     *LocalState  `json:"local,omitempty"`  // the per-row parameters of continuous local latents
-	Stream    *StreamState `json:"stream,omitempty"` // the minibatch stream of a fit from a RowSource
+	NoAnchor  bool         `json:"no_anchor,omitempty"` // the anchored control variate was dropped at the start (it did not lower the gradient's variance)
+	Local     *LocalState  `json:"local,omitempty"`     // the per-row parameters of continuous local latents
+	Stream    *StreamState `json:"stream,omitempty"`    // the minibatch stream of a fit from a RowSource
 }
 
 // OptimizerState is the optimizer's state within an SVIState: its step count
@@ -745,7 +759,7 @@ func (v *SVI) State() (*SVIState, error) {
 		AvgStart: v.avgStart, AvgEnd: v.avgEnd, NAvg: v.navg, Converged: v.conv,
 		Start:    v.how,
 		BestELBO: v.bestELBO, BestSE: v.bestSE, Backoffs: v.backoffs, RateScale: v.rateScale,
-		Decays: v.decays, LastDecay: v.lastDecay,
+		Decays: v.decays, LastDecay: v.lastDecay, NoAnchor: v.f.noAnchor,
 	}
 	for _, b := range v.best {
 		st.Best = append(st.Best, append([]float64(nil), b...))
@@ -817,6 +831,12 @@ func (v *SVI) Restore(st *SVIState) error {
 		g, err := newFitter(v.model, v.data, set, f.rng)
 		if err != nil {
 			return fmt.Errorf("bbvi: Restore: %w", err)
+		}
+		if st.NoAnchor {
+			if err := g.dropAnchor(); err != nil {
+				return fmt.Errorf("bbvi: Restore: %w", err)
+			}
+			g.noAnchor = true
 		}
 		f.m.Close()
 		v.f, f = g, g

@@ -274,3 +274,29 @@ func TestKeepAndDropAnchor(t *testing.T) {
 		t.Errorf("after dropAnchor the ELBO estimate is %v, the plain one %v", ea, ep)
 	}
 }
+
+// A climbing ELBO trace with one heavy-tailed estimate (a draw in a Poisson
+// model's tail) is not a plateau, though its means' difference is noise.
+func TestELBOPlateauRobust(t *testing.T) {
+	var trace []ELBOPoint
+	for i := 0; i < 10; i++ {
+		e := -1e5 + 5e3*float64(i) // rising by 5000 nats per evaluation
+		if i == 7 {
+			e = -4e15
+		}
+		trace = append(trace, ELBOPoint{Step: 100 * (i + 1), ELBO: e})
+	}
+	if !elboSettled(trace, 0) {
+		t.Fatal("the means-based test does not show the problem (the outlier no longer dominates)")
+	}
+	if elboPlateau(trace, 0) {
+		t.Error("elboPlateau calls a climbing trace with one outlier settled")
+	}
+	flat := make([]ELBOPoint, 10)
+	for i := range flat {
+		flat[i] = ELBOPoint{Step: 100 * (i + 1), ELBO: -1e4 + float64(i%3)}
+	}
+	if !elboPlateau(flat, 0) {
+		t.Error("elboPlateau does not call a flat trace settled")
+	}
+}

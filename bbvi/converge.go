@@ -119,6 +119,48 @@ func splitRHat(means []float64, within float64, n int) float64 {
 // rise: the second half's mean exceeds the first half's by at most twice the
 // standard error of the difference, or by less than 0.05 nats.
 func elboSettled(trace []ELBOPoint, from int) bool {
+	a, b := traceHalves(trace, from)
+	if a == nil {
+		return false
+	}
+	ma, va := meanVar(a)
+	mb, vb := meanVar(b)
+	d := mb - ma
+	se := math.Sqrt(va/float64(len(a)) + vb/float64(len(b)))
+	return d < 0.05 || d < 2*se
+}
+
+// elboPlateau is elboSettled with medians, and a spread from the median
+// absolute deviation, for the minibatch plateau schedule: far from the
+// posterior the estimates are heavy-tailed (a draw in a Poisson model's tail
+// gives -10¹⁵ where the others give -10⁵), and one such value makes the
+// means' difference look like noise, so that a fit still climbing from its
+// start looked settled and had its learning rate halved until it froze.
+func elboPlateau(trace []ELBOPoint, from int) bool {
+	a, b := traceHalves(trace, from)
+	if a == nil {
+		return false
+	}
+	ma, mb := median(a), median(b)
+	dev := make([]float64, 0, len(a)+len(b))
+	for _, x := range a {
+		dev = append(dev, math.Abs(x-ma))
+	}
+	for _, x := range b {
+		dev = append(dev, math.Abs(x-mb))
+	}
+	// 1.4826·MAD (within each half, as the means' test takes the variances
+	// within each half) estimates a normal sd; a median's standard error is
+	// √(π/2) times the mean's.
+	sd := 1.4826 * median(dev)
+	se := math.Sqrt(math.Pi/2) * sd * math.Sqrt(1/float64(len(a))+1/float64(len(b)))
+	d := mb - ma
+	return d < 0.05 || d < 2*se
+}
+
+// traceHalves returns the first and the last half of the ELBO evaluations
+// after step from (nil when there are fewer than 4).
+func traceHalves(trace []ELBOPoint, from int) (a, b []float64) {
 	var pts []float64
 	for _, p := range trace {
 		if p.Step > from {
@@ -126,15 +168,10 @@ func elboSettled(trace []ELBOPoint, from int) bool {
 		}
 	}
 	if len(pts) < 4 {
-		return false
+		return nil, nil
 	}
 	h := len(pts) / 2
-	a, b := pts[:h], pts[len(pts)-h:]
-	ma, va := meanVar(a)
-	mb, vb := meanVar(b)
-	d := mb - ma
-	se := math.Sqrt(va/float64(len(a)) + vb/float64(len(b)))
-	return d < 0.05 || d < 2*se
+	return pts[:h], pts[len(pts)-h:]
 }
 
 func meanVar(xs []float64) (m, v float64) {

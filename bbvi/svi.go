@@ -460,15 +460,20 @@ const maxDecays = 6
 // them moving by more than the convergence test accepts), the learning rate
 // is halved — at most maxDecays times, each after a full window at the
 // previous rate — so the iterates' jitter shrinks until they are stationary.
-// Full-data fits and other Convergers are left as they are.
+// The ELBO's plateau is judged by medians (elboPlateau). Only fits that took
+// the Laplace start, near the answer, are scheduled; full-data fits and
+// other Convergers are left as they are.
 func (v *SVI) plateau() {
 	st, ok := v.set.Converger.(Stationary)
 	rs, scalable := v.set.Optimizer.(graph.RateScaler)
-	if !ok || !scalable || v.avgStart >= 0 || v.f.bsz >= v.f.n || v.decays >= maxDecays {
+	// Only from the Laplace start: from the default start a minibatch fit
+	// can spend thousands of steps climbing through estimates so noisy that
+	// the ELBO looks flat, and smaller steps would freeze it where it is.
+	if !ok || !scalable || v.avgStart >= 0 || v.f.bsz >= v.f.n || v.decays >= maxDecays || v.how != "laplace" {
 		return
 	}
 	w := st.Window()
-	if v.t < v.lastDecay+w || v.t < w || !elboSettled(v.trace, v.t-w) {
+	if v.t < v.lastDecay+w || v.t < w || !elboPlateau(v.trace, v.t-w) {
 		return
 	}
 	v.halveRate(rs)

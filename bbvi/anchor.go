@@ -53,6 +53,7 @@ type anchor struct {
 	gFull []float64 // ∇L(ζ̂)
 	c, cu []float64
 	k     []float64
+	gb    []float64 // the batch's gradient, reused from step to step
 }
 
 // useAnchor reports whether a fitter with these settings gets the anchored
@@ -148,9 +149,9 @@ func (a *anchor) update() error {
 	if err := a.batch.likAt(a.at(), float64(f.n)/float64(f.bsz)); err != nil {
 		return fmt.Errorf("bbvi: the anchored control variate: %w", err)
 	}
-	gb := graph.Values(a.batch.grad)
+	a.gb = graph.AppendValues(a.gb[:0], a.batch.grad)
 	for i := range a.c {
-		a.c[i] = a.gFull[i] - gb[i]
+		a.c[i] = a.gFull[i] - a.gb[i]
 	}
 	a.k[0] = a.lFull - graph.Scalar64(a.batch.lj)
 	pre := f.set.pre

@@ -356,11 +356,6 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		if err != nil {
 			return nil, err
 		}
-		post.Family = set.Family.Name()
-		post.Estimator = mp.Estimator
-		post.Params = mp.Params
-		post.Trace = trace
-		post.Steps = steps
 		mp.Continuous = post
 	}
 	if f.approx != nil {
@@ -400,12 +395,14 @@ func (f *fitter) posterior(set Settings, trace []ELBOPoint, steps int) (*MixedPo
 		if err != nil {
 			return nil, err
 		}
+		mp.Continuous = post
+	}
+	if post := mp.Continuous; post != nil {
 		post.Family = set.Family.Name()
 		post.Estimator = mp.Estimator
 		post.Params = mp.Params
 		post.Trace = trace
 		post.Steps = steps
-		mp.Continuous = post
 	}
 	if f.loc != nil {
 		mp.Continuous.Local = f.loc.posteriors()
